@@ -1,0 +1,1 @@
+"""backprop-tui engine: a numpy multi-layer perceptron in the notation of the notes."""

@@ -1,0 +1,168 @@
+"""Optimizers with torch.optim's update rules, defaults and order of operations.
+
+Every optimizer sees a flat list of parameters θ (W(1), b(1), W(2), …, or the weights
+only when biases are fixed) and their gradients g = ∂L/∂θ, and updates θ in place.
+Weight decay is L2 as torch applies it: g ← g + λθ before the rule.
+
+| kind     | rule (per parameter, t = step count from 1)                                   |
+| -------- | ----------------------------------------------------------------------------- |
+| sgd      | θ ← θ − η g                                                                   |
+| momentum | v ← g (t = 1) else μ v + g;  θ ← θ − η v   (nesterov: θ ← θ − η (g + μ v))     |
+| adam     | m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − η/(1−β₁ᵗ) · m / (√s/√(1−β₂ᵗ) + ε) |
+| rmsprop  | s ← α s + (1−α) g²;  θ ← θ − η g / (√s + ε)                                    |
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from core.errors import UnknownNameError
+
+Array = np.ndarray
+
+
+@dataclass
+class Optimizer:
+    """Base class: the bookkeeping. Subclasses only compute one parameter's update."""
+
+    lr: float
+    weight_decay: float = 0.0
+    t: int = 0
+    state: list[dict[str, Array]] = field(default_factory=list)
+
+    kind: ClassVar[str] = ""
+    rule: ClassVar[str] = ""
+    STATE_NAMES: ClassVar[tuple[str, ...]] = ()
+
+    def step(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        """θ ← rule(θ, g) for every parameter, in place."""
+        if not self.state:
+            self.state = [{} for _ in params]
+        self.t += 1
+        for i, (theta, g) in enumerate(zip(params, grads, strict=True)):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta
+            self._update(theta, g, self.state[i])
+
+    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget all state, as a freshly built optimizer."""
+        self.t = 0
+        self.state = []
+
+    def clone(self) -> Optimizer:
+        """A deep copy: same hyper-parameters and state, independent arrays."""
+        return copy.deepcopy(self)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The settings that define the rule (for display and for saving a preset)."""
+        return {"learning_rate": self.lr, "weight_decay": self.weight_decay}
+
+
+@dataclass
+class SGD(Optimizer):
+    kind: ClassVar[str] = "sgd"
+    rule: ClassVar[str] = "θ ← θ − η g"
+
+    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+        theta -= self.lr * g
+
+
+@dataclass
+class Momentum(Optimizer):
+    """SGD with momentum μ (torch.optim.SGD with dampening 0), optionally Nesterov."""
+
+    momentum: float = 0.9
+    nesterov: bool = False
+
+    kind: ClassVar[str] = "momentum"
+    rule: ClassVar[str] = "v ← μ v + g;  θ ← θ − η v"
+    STATE_NAMES: ClassVar[tuple[str, ...]] = ("v",)
+
+    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+        if "v" not in state:
+            state["v"] = g.copy()
+        else:
+            state["v"] *= self.momentum
+            state["v"] += g
+        step = g + self.momentum * state["v"] if self.nesterov else state["v"]
+        theta -= self.lr * step
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+@dataclass
+class Adam(Optimizer):
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+
+    kind: ClassVar[str] = "adam"
+    rule: ClassVar[str] = (
+        "m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − η m̂ / (√ŝ + ε)"
+    )
+    STATE_NAMES: ClassVar[tuple[str, ...]] = ("m", "s")
+
+    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+        beta1, beta2 = self.betas
+        if "m" not in state:
+            state["m"] = np.zeros_like(theta)
+            state["s"] = np.zeros_like(theta)
+        m, s = state["m"], state["s"]
+        m += (1.0 - beta1) * (g - m)  # torch's lerp form of β₁m + (1−β₁)g
+        s *= beta2
+        s += (1.0 - beta2) * (g * g)
+        step_size = self.lr / (1.0 - beta1**self.t)
+        denom = np.sqrt(s) / math.sqrt(1.0 - beta2**self.t) + self.eps
+        theta -= step_size * (m / denom)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "betas": list(self.betas), "eps": self.eps}
+
+
+@dataclass
+class RMSprop(Optimizer):
+    alpha: float = 0.99
+    eps: float = 1e-8
+
+    kind: ClassVar[str] = "rmsprop"
+    rule: ClassVar[str] = "s ← α s + (1−α) g²;  θ ← θ − η g / (√s + ε)"
+    STATE_NAMES: ClassVar[tuple[str, ...]] = ("s",)
+
+    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+        if "s" not in state:
+            state["s"] = np.zeros_like(theta)
+        s = state["s"]
+        s *= self.alpha
+        s += (1.0 - self.alpha) * (g * g)
+        theta -= self.lr * (g / (np.sqrt(s) + self.eps))
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.kind: cls for cls in (SGD, Momentum, Adam, RMSprop)
+}
+
+# torch.optim's default learning rates (SGD has none in older torch; 0.01 is customary).
+DEFAULT_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001, "rmsprop": 0.01}
+
+
+def make_optimizer(kind: str, lr: float | None = None, **options: Any) -> Optimizer:
+    """An optimizer by name with torch's defaults for what is not given."""
+    try:
+        cls = OPTIMIZERS[kind]
+    except KeyError:
+        raise UnknownNameError("optimizer", kind, OPTIMIZERS) from None
+    if "betas" in options:
+        options["betas"] = tuple(options["betas"])
+    return cls(lr=DEFAULT_LR[kind] if lr is None else lr, **options)

@@ -1,0 +1,277 @@
+"""The training loop: one network, one loss, one optimizer, the data and the counters.
+
+`step()` trains on one batch (forward, backward, update — what one iteration of the
+notes' PyTorch loop does), `epoch()` finishes the current epoch, and `snapshot()`
+returns an immutable copy of everything a viewer may show. When the loss or a
+parameter becomes NaN or infinite the trainer keeps the last finite weights and raises
+`DivergedError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.dataset import Dataset, accuracy, batch_indices
+from core.errors import DivergedError
+from core.losses import Loss
+from core.network import BackwardPass, ForwardPass, Network
+from core.optimizers import Optimizer
+
+Array = np.ndarray
+
+
+def frozen(array: Array) -> Array:
+    """A read-only copy: what crosses from the trainer to any viewer."""
+    out = np.array(array, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One row of the history. Train figures are running means over the epoch's batches
+    (before each update, as a training loop reports them); test figures are measured at
+    the end of the epoch."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float | None = None
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Test accuracy when there is a test set, train accuracy otherwise."""
+        return self.test_accuracy if self.test_accuracy is not None else self.train_accuracy
+
+    def as_dict(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = {"epoch": self.epoch, "train_loss": self.train_loss}
+        if self.test_loss is not None:
+            out["test_loss"] = self.test_loss
+        if self.accuracy is not None:
+            out["accuracy"] = self.accuracy
+        if self.train_accuracy is not None:
+            out["train_accuracy"] = self.train_accuracy
+        if self.test_accuracy is not None:
+            out["test_accuracy"] = self.test_accuracy
+        return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable picture of the trainer between two steps. Every array is a read-only
+    copy; `z`, `a`, `delta`, `dW`, `db` belong to the last batch trained (empty before
+    the first step)."""
+
+    epoch: int
+    step: int
+    global_step: int
+    steps_per_epoch: int
+    lr: float
+    W: tuple[Array, ...]
+    b: tuple[Array, ...]
+    dW: tuple[Array, ...] = ()
+    db: tuple[Array, ...] = ()
+    x: Array | None = None
+    y: Array | None = None
+    z: tuple[Array, ...] = ()
+    a: tuple[Array, ...] = ()
+    delta: tuple[Array, ...] = ()
+    batch_loss: float | None = None
+    history: tuple[EpochRecord, ...] = ()
+    diverged: str | None = None
+    optimizer_state: tuple[dict[str, Array], ...] = ()
+
+
+@dataclass
+class Trainer:
+    """Owns network, loss, optimizer, data, counters and history.
+
+    `epoch` counts completed epochs; `step_in_epoch` is the batch index within the current epoch;
+    `global_step` counts every update so far. `train_biases=False` keeps b fixed.
+    """
+
+    network: Network
+    loss: Loss
+    optimizer: Optimizer
+    train_data: Dataset
+    test_data: Dataset | None = None
+    batch_size: int = 0
+    shuffle: bool = True
+    seed: int = 0
+    train_biases: bool = True
+    epoch: int = 0
+    step_in_epoch: int = 0
+    global_step: int = 0
+    history: list[EpochRecord] = field(default_factory=list)
+    last_forward: ForwardPass | None = None
+    last_backward: BackwardPass | None = None
+    last_batch: Array | None = None
+    diverged: DivergedError | None = None
+
+    def __post_init__(self) -> None:
+        dtype = self.network.dtype
+        self.train_data = self.train_data.astype(dtype)
+        if self.test_data is not None:
+            self.test_data = self.test_data.astype(dtype)
+        self._rng = np.random.default_rng(self.seed)
+        self._batches: list[Array] = []
+        self._epoch_loss = 0.0
+        self._epoch_correct = 0.0
+        self._epoch_seen = 0
+        self._backup = [p.copy() for p in self.parameters()]
+
+    # -- parameters -----------------------------------------------------------------
+
+    def parameters(self) -> list[Array]:
+        """The trained parameters in optimizer order: W(1), b(1), W(2), b(2), …"""
+        params: list[Array] = []
+        for W, b in zip(self.network.W, self.network.b, strict=True):
+            params.append(W)
+            if self.train_biases:
+                params.append(b)
+        return params
+
+    @property
+    def steps_per_epoch(self) -> int:
+        n, size = len(self.train_data), self.batch_size
+        return 1 if size <= 0 or size >= n else -(-n // size)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.train_data.task == "classification"
+
+    def next_batch(self) -> Array:
+        """The row indices of the batch the next `step()` will train on."""
+        if not self._batches:
+            rng = self._rng if self.shuffle else None
+            self._batches = list(batch_indices(len(self.train_data), self.batch_size, rng))
+            self._batches.reverse()
+        return self._batches[-1]
+
+    # -- training -------------------------------------------------------------------
+
+    def step(self) -> float:
+        """Train on one batch; returns its loss (before the update)."""
+        if self.diverged is not None:
+            raise self.diverged
+        index = self.next_batch()
+        X, Y = self.train_data.X[index], self.train_data.Y[index]
+        fwd, bwd = self.network.gradients(X, Y, self.loss)
+        if not np.isfinite(bwd.loss):
+            self._diverge(bwd.loss)
+        params = self.parameters()
+        for saved, p in zip(self._backup, params, strict=True):
+            np.copyto(saved, p)
+        grads: list[Array] = []
+        for dW, db in zip(bwd.dW, bwd.db, strict=True):
+            grads.append(dW)
+            if self.train_biases:
+                grads.append(db)
+        self.optimizer.step(params, grads)
+        if not all(np.isfinite(p).all() for p in params):
+            for saved, p in zip(self._backup, params, strict=True):
+                np.copyto(p, saved)
+            self.optimizer.reset()
+            self._diverge(float("inf"))
+        self._batches.pop()
+        self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
+        self.global_step += 1
+        self.step_in_epoch += 1
+        self._epoch_loss += bwd.loss * len(index)
+        self._epoch_seen += len(index)
+        if self.is_classification:
+            self._epoch_correct += accuracy(fwd.y_hat, Y) * len(index)
+        if not self._batches:
+            self._finish_epoch()
+        return bwd.loss
+
+    def _diverge(self, loss: float) -> None:
+        self.diverged = DivergedError(self.epoch + 1, self.step_in_epoch + 1, loss)
+        raise self.diverged
+
+    def _finish_epoch(self) -> None:
+        self.epoch += 1
+        self.step_in_epoch = 0
+        seen = max(self._epoch_seen, 1)
+        test_loss = test_acc = None
+        if self.test_data is not None and len(self.test_data):
+            test_loss, test_acc = self.evaluate(self.test_data)
+        self.history.append(
+            EpochRecord(
+                self.epoch,
+                self._epoch_loss / seen,
+                test_loss,
+                self._epoch_correct / seen if self.is_classification else None,
+                test_acc,
+            )
+        )
+        self._epoch_loss = self._epoch_correct = 0.0
+        self._epoch_seen = 0
+
+    def run_epoch(self) -> EpochRecord:
+        """Train the remaining batches of the current epoch; returns its record."""
+        target = self.epoch + 1
+        while self.epoch < target:
+            self.step()
+        return self.history[-1]
+
+    def train(
+        self,
+        epochs: int,
+        on_epoch: Callable[[EpochRecord], None] | None = None,
+    ) -> list[EpochRecord]:
+        """Train `epochs` more epochs; `on_epoch` is called after each one."""
+        for _ in range(epochs):
+            record = self.run_epoch()
+            if on_epoch is not None:
+                on_epoch(record)
+        return self.history
+
+    def resume(self) -> None:
+        """Clear a divergence so training can go on (after, say, lowering the rate)."""
+        self.diverged = None
+
+    # -- reading --------------------------------------------------------------------
+
+    def evaluate(self, data: Dataset) -> tuple[float, float | None]:
+        """Batch loss and (for classification) accuracy of the current network on `data`."""
+        fwd = self.network.forward(data.X)
+        loss = self.loss.value(fwd.y_hat, data.Y, fwd.z[-1])
+        acc = accuracy(fwd.y_hat, data.Y) if data.task == "classification" else None
+        return loss, acc
+
+    def snapshot(self, with_history: bool = True, with_batch: bool = True) -> Snapshot:
+        """An immutable copy of the state; the batch arrays are optional (they can be big)."""
+        fwd, bwd = self.last_forward, self.last_backward
+        batch: dict = {}
+        if with_batch and fwd is not None and bwd is not None:
+            idx = self.last_batch
+            batch = dict(
+                dW=tuple(map(frozen, bwd.dW)),
+                db=tuple(map(frozen, bwd.db)),
+                x=frozen(fwd.x),
+                y=frozen(self.train_data.Y[idx]),
+                z=tuple(map(frozen, fwd.z)),
+                a=tuple(map(frozen, fwd.a)),
+                delta=tuple(map(frozen, bwd.delta)),
+            )
+        return Snapshot(
+            epoch=self.epoch,
+            step=self.step_in_epoch,
+            global_step=self.global_step,
+            steps_per_epoch=self.steps_per_epoch,
+            lr=self.optimizer.lr,
+            W=tuple(map(frozen, self.network.W)),
+            b=tuple(map(frozen, self.network.b)),
+            batch_loss=bwd.loss if bwd is not None else None,
+            history=tuple(self.history) if with_history else (),
+            diverged=str(self.diverged) if self.diverged is not None else None,
+            optimizer_state=tuple(
+                {k: frozen(v) for k, v in st.items()} for st in self.optimizer.state
+            ),
+            **batch,
+        )

@@ -1,0 +1,1 @@
+"""The shipped presets: TOML files (and the small data files they name)."""

@@ -1,0 +1,42 @@
+"""The network's forward and backward passes against hand-computed values."""
+
+import numpy as np
+import pytest
+
+from core.losses import get_loss
+from core.network import Network
+
+
+def seed_toy() -> Network:
+    return Network(
+        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
+        [np.array([0.35, 0.35]), np.array([0.6])],
+        ["sigmoid", "sigmoid"],
+    )
+
+
+def test_seed_toy_forward_matches_hand_computation():
+    fwd = seed_toy().forward(np.array([[1.0]]))
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    a1 = sig(np.array([0.5, 0.6]))
+    z2 = 0.4 * a1[0] + 0.45 * a1[1] + 0.6
+    np.testing.assert_allclose(fwd.z[0], [[0.5, 0.6]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(fwd.a[0], [a1], rtol=1e-15)
+    np.testing.assert_allclose(fwd.z[1], [[z2]], rtol=1e-15)
+    assert fwd.z[1][0, 0] == pytest.approx(1.1395, abs=5e-5)
+    assert fwd.y_hat[0, 0] == pytest.approx(0.7576, abs=5e-5)
+
+
+def test_seed_toy_backward_matches_hand_computation():
+    fwd, bwd = seed_toy().gradients(np.array([[1.0]]), np.array([[0.0]]), get_loss("half_sse"))
+    y_hat = fwd.y_hat[0, 0]
+    delta2 = (y_hat - 0.0) * y_hat * (1 - y_hat)
+    a1 = fwd.a[0][0]
+    delta1 = delta2 * np.array([0.4, 0.45]) * a1 * (1 - a1)
+    assert bwd.loss == pytest.approx(0.5 * y_hat**2, rel=1e-15)
+    assert bwd.loss == pytest.approx(0.2870, abs=5e-5)
+    np.testing.assert_allclose(bwd.delta[1], [[delta2]], rtol=1e-14)
+    np.testing.assert_allclose(bwd.delta[0], [delta1], rtol=1e-14)
+    np.testing.assert_allclose(bwd.dW[1], [delta2 * a1], rtol=1e-14)
+    np.testing.assert_allclose(bwd.dW[0], [[delta1[0]], [delta1[1]]], rtol=1e-14)
+    np.testing.assert_allclose(bwd.delta[0], [[0.0131, 0.0143]], atol=5e-5)

@@ -1,0 +1,1 @@
+"""backprop-tui terminal user interface and command line."""
