@@ -38,9 +38,7 @@ class Dataset:
                 f"got {self.X.shape} and {self.Y.shape}"
             )
         if self.X.shape[0] != self.Y.shape[0]:
-            raise ShapeError(
-                f"{self.X.shape[0]} input rows but {self.Y.shape[0]} target rows"
-            )
+            raise ShapeError(f"{self.X.shape[0]} input rows but {self.Y.shape[0]} target rows")
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, not {self.task!r}")
 
@@ -58,14 +56,24 @@ class Dataset:
     def subset(self, index: Array) -> Dataset:
         """The rows at `index`, same metadata."""
         return Dataset(
-            self.X[index], self.Y[index], self.task, self.feature_names,
-            self.class_names, self.name, self.meta,
+            self.X[index],
+            self.Y[index],
+            self.task,
+            self.feature_names,
+            self.class_names,
+            self.name,
+            self.meta,
         )
 
     def astype(self, dtype: type) -> Dataset:
         return Dataset(
-            self.X.astype(dtype), self.Y.astype(dtype), self.task, self.feature_names,
-            self.class_names, self.name, self.meta,
+            self.X.astype(dtype),
+            self.Y.astype(dtype),
+            self.task,
+            self.feature_names,
+            self.class_names,
+            self.name,
+            self.meta,
         )
 
 
@@ -97,9 +105,7 @@ def split(data: Dataset, test_fraction: float, seed: int = 0) -> tuple[Dataset, 
     return data.subset(order[: len(data) - n_test]), data.subset(order[len(data) - n_test :])
 
 
-def batch_indices(
-    n: int, batch_size: int, rng: np.random.Generator | None
-) -> Iterator[Array]:
+def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[Array]:
     """Index arrays of one epoch's batches; shuffled when `rng` is given.
 
     batch_size 0 (or ≥ n) means the whole set as one batch; the last batch may be short,

@@ -17,9 +17,7 @@ class UnknownNameError(BackpropError, ValueError):
         known = sorted(known)
         close = difflib.get_close_matches(str(name), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        super().__init__(
-            f"unknown {kind} {name!r}{hint}; expected one of: {', '.join(known)}"
-        )
+        super().__init__(f"unknown {kind} {name!r}{hint}; expected one of: {', '.join(known)}")
         self.kind = kind
         self.name = name
 

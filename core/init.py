@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,7 +31,7 @@ def init_parameters(
         raise UnknownNameError("init scheme", scheme, INIT_SCHEMES)
     rng = np.random.default_rng(seed)
     weights, biases = [], []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         b = np.zeros(fan_out)
         if scheme == "xavier":
             r = np.sqrt(6.0 / (fan_in + fan_out))

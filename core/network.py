@@ -111,9 +111,7 @@ class Network:
         """z(l) = a(l−1) W(l)ᵀ + b(l), a(l) = σ(z(l)) for every layer; x is (batch × n0)."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise ShapeError(
-                f"input has shape {x.shape}; expected (batch × {self.sizes[0]})"
-            )
+            raise ShapeError(f"input has shape {x.shape}; expected (batch × {self.sizes[0]})")
         zs, acts = [], []
         a = x
         for W, b, act in zip(self.W, self.b, self.activations, strict=True):

@@ -106,9 +106,7 @@ class Adam(Optimizer):
     eps: float = 1e-8
 
     kind: ClassVar[str] = "adam"
-    rule: ClassVar[str] = (
-        "m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − η m̂ / (√ŝ + ε)"
-    )
+    rule: ClassVar[str] = "m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − η m̂ / (√ŝ + ε)"
     STATE_NAMES: ClassVar[tuple[str, ...]] = ("m", "s")
 
     def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
@@ -149,9 +147,7 @@ class RMSprop(Optimizer):
         return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.kind: cls for cls in (SGD, Momentum, Adam, RMSprop)
-}
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.kind: cls for cls in (SGD, Momentum, Adam, RMSprop)}
 
 # torch.optim's default learning rates (SGD has none in older torch; 0.01 is customary).
 DEFAULT_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001, "rmsprop": 0.01}
