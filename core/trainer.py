@@ -84,6 +84,8 @@ class Snapshot:
     history: tuple[EpochRecord, ...] = ()
     diverged: str | None = None
     optimizer_state: tuple[dict[str, Array], ...] = ()
+    optimizer_t: int = 0
+    next_batch: Array | None = None
 
 
 @dataclass
@@ -155,10 +157,22 @@ class Trainer:
     # -- training -------------------------------------------------------------------
 
     def step(self) -> float:
-        """Train on one batch; returns its loss (before the update)."""
+        """Train on the next batch of the epoch; returns its loss (before the update)."""
+        return self._train_batch(self.next_batch(), consume=True)
+
+    def train_on(self, index: Array) -> float:
+        """One update on the training rows `index` (a sample chosen in the step-through),
+        outside the epoch's batch order; counts as a step but not toward the epoch."""
+        return self._train_batch(np.asarray(index).reshape(-1), consume=False)
+
+    def _train_batch(self, index: Array, consume: bool) -> float:
         if self.diverged is not None:
             raise self.diverged
-        index = self.next_batch()
+        # Overflow is detected below and reported as divergence, not as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._update(index, consume)
+
+    def _update(self, index: Array, consume: bool) -> float:
         X, Y = self.train_data.X[index], self.train_data.Y[index]
         fwd, bwd = self.network.gradients(X, Y, self.loss)
         if not np.isfinite(bwd.loss):
@@ -177,9 +191,11 @@ class Trainer:
                 np.copyto(p, saved)
             self.optimizer.reset()
             self._diverge(float("inf"))
-        self._batches.pop()
         self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
         self.global_step += 1
+        if not consume:
+            return bwd.loss
+        self._batches.pop()
         self.step_in_epoch += 1
         self._epoch_loss += bwd.loss * len(index)
         self._epoch_seen += len(index)
@@ -231,6 +247,17 @@ class Trainer:
                 on_epoch(record)
         return self.history
 
+    def set_parameter(
+        self, layer: int, quantity: str, index: tuple[int, ...], value: float
+    ) -> None:
+        """Set one weight W(layer)[i, j] or bias b(layer)[i] (layer 1-based), between steps."""
+        if quantity not in ("W", "b"):
+            raise ValueError(f"quantity must be 'W' or 'b', not {quantity!r}")
+        if not np.isfinite(value):
+            raise ValueError(f"a parameter must be a finite number, not {value}")
+        arrays = self.network.W if quantity == "W" else self.network.b
+        arrays[layer - 1][index] = value
+
     def resume(self) -> None:
         """Clear a divergence so training can go on (after, say, lowering the rate)."""
         self.diverged = None
@@ -273,5 +300,7 @@ class Trainer:
             optimizer_state=tuple(
                 {k: frozen(v) for k, v in st.items()} for st in self.optimizer.state
             ),
+            optimizer_t=self.optimizer.t,
+            next_batch=frozen(self.next_batch()),
             **batch,
         )

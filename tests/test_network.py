@@ -40,3 +40,67 @@ def test_seed_toy_backward_matches_hand_computation():
     np.testing.assert_allclose(bwd.dW[1], [delta2 * a1], rtol=1e-14)
     np.testing.assert_allclose(bwd.dW[0], [[delta1[0]], [delta1[1]]], rtol=1e-14)
     np.testing.assert_allclose(bwd.delta[0], [[0.0131, 0.0143]], atol=5e-5)
+
+
+def _toy_trainer(**kw):
+    from core.dataset import from_arrays
+    from core.optimizers import make_optimizer
+    from core.trainer import Trainer
+
+    return Trainer(
+        seed_toy(),
+        get_loss("half_sse"),
+        make_optimizer("sgd", 0.5),
+        from_arrays([[1.0], [0.5]], [[0.0], [1.0]]),
+        batch_size=1,
+        **kw,
+    )
+
+
+def test_trainer_step_advances_one_batch_and_epochs_roll_over():
+    t = _toy_trainer()
+    t.step()
+    assert (t.epoch, t.step_in_epoch, t.global_step) == (0, 1, 1)
+    t.step()
+    assert (t.epoch, t.step_in_epoch, t.global_step) == (1, 0, 2)
+    assert len(t.history) == 1
+
+
+def test_trainer_train_on_a_chosen_sample_does_not_touch_the_epoch_order():
+    t = _toy_trainer()
+    upcoming = t.next_batch().copy()
+    t.train_on([1])
+    np.testing.assert_array_equal(t.next_batch(), upcoming)
+    assert (t.step_in_epoch, t.global_step) == (0, 1)
+
+
+def test_snapshot_arrays_are_read_only_copies():
+    t = _toy_trainer()
+    t.step()
+    snap = t.snapshot()
+    assert not snap.W[0].flags.writeable
+    assert snap.W[0] is not t.network.W[0]
+    t.network.W[0][0, 0] = 99.0
+    assert snap.W[0][0, 0] != 99.0
+
+
+def test_divergence_stops_training_and_keeps_the_last_finite_weights():
+    from core.dataset import from_arrays
+    from core.errors import DivergedError
+    from core.optimizers import make_optimizer
+    from core.trainer import Trainer
+
+    net = Network(
+        [np.array([[1.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)], ["linear"] * 2
+    )
+    t = Trainer(net, get_loss("mse"), make_optimizer("sgd", 10.0), from_arrays([[3.0]], [[1.0]]))
+    with pytest.raises(DivergedError) as caught:
+        for _ in range(10_000):
+            t.step()
+    assert all(np.isfinite(w).all() for w in t.network.W)
+    assert t.diverged is caught.value
+    assert f"epoch {caught.value.epoch}, step 1" in str(caught.value)
+    with pytest.raises(DivergedError):
+        t.step()
+    t.resume()
+    assert t.diverged is None
