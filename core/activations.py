@@ -20,13 +20,8 @@ LEAKY_SLOPE = 0.01
 
 
 def _sigmoid(z: Array) -> Array:
-    # Split by sign so that exp never overflows: σ(z) = 1/(1+e^−z) = e^z/(1+e^z).
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    # torch's form 1/(1+e^−z); e^−z would overflow below z = −709, where σ < 1e−307.
+    return 1.0 / (1.0 + np.exp(-np.maximum(z, -708.0)))
 
 
 def _softmax(z: Array) -> Array:

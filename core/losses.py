@@ -57,7 +57,7 @@ class Loss:
 
     def value(self, y_hat: Array, y: Array, z: Array) -> float:
         """The batch loss L = (1/B) Σᵢ ℓᵢ."""
-        return float(np.mean(self.per_sample(y_hat, y, z)))
+        return float(self.per_sample(y_hat, y, z).sum()) / y_hat.shape[0]
 
     def fuses_with(self, activation: Activation) -> bool:
         """Whether δ(L) has the exact fused form for this output activation."""
@@ -76,14 +76,14 @@ LOSSES: dict[str, Loss] = {
     for loss in (
         Loss(
             "half_sse",
-            lambda y_hat, y, z: 0.5 * np.sum((y_hat - y) ** 2, axis=-1),
+            lambda y_hat, y, z: 0.5 * ((y_hat - y) ** 2).sum(axis=-1),
             lambda y_hat, y: y_hat - y,
             "ℓ = ½ Σₖ (ŷₖ − yₖ)²",
             "∂ℓ/∂ŷ = ŷ − y",
         ),
         Loss(
             "mse",
-            lambda y_hat, y, z: np.mean((y_hat - y) ** 2, axis=-1),
+            lambda y_hat, y, z: ((y_hat - y) ** 2).mean(axis=-1),
             lambda y_hat, y: 2.0 * (y_hat - y) / y_hat.shape[-1],
             "ℓ = (1/K) Σₖ (ŷₖ − yₖ)²",
             "∂ℓ/∂ŷ = (2/K)(ŷ − y)",

@@ -140,7 +140,7 @@ class Network:
             deltas[l] = self.activations[l].backward(fwd.z[l], fwd.a[l], upstream)
         dW = tuple(deltas[l].T @ fwd.a_prev(l) / batch for l in range(len(self.W)))
         db = tuple(d.sum(axis=0) / batch for d in deltas)
-        return BackwardPass(float(np.mean(per_sample)), per_sample, tuple(deltas), dW, db)
+        return BackwardPass(float(per_sample.sum()) / batch, per_sample, tuple(deltas), dW, db)
 
     def gradients(self, x: Array, y: Array, loss: Loss) -> tuple[ForwardPass, BackwardPass]:
         """Forward then backward on one batch."""

@@ -9,6 +9,7 @@ parameter becomes NaN or infinite the trainer keeps the last finite weights and 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -186,7 +187,8 @@ class Trainer:
             if self.train_biases:
                 grads.append(db)
         self.optimizer.step(params, grads)
-        if not all(np.isfinite(p).all() for p in params):
+        # A NaN or ±inf anywhere makes the sum non-finite: one reduction per parameter.
+        if not math.isfinite(sum(float(p.sum()) for p in params)):
             for saved, p in zip(self._backup, params, strict=True):
                 np.copyto(p, saved)
             self.optimizer.reset()
