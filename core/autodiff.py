@@ -318,6 +318,7 @@ class _Builder:
             same_case = [k for k in known if k.lower() == name.lower()]
             close = same_case or difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" ({name} is a function: write {name}(…))" if name in FUNCTIONS else hint
             listed = ", ".join(known) if known else "none (give values as NAME=VALUE)"
             raise self.error(tree, f"unknown variable {name!r}{hint}; known variables: {listed}")
         if name not in self.leaves:
@@ -365,11 +366,11 @@ def parse_expression(expr: str, variables: Mapping[str, float]) -> Node:
         column = (exc.offset or 1) + shift
         raise ExpressionError(f"invalid syntax: {exc.msg}", column=column, line=1) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is too deeply nested") from None
+        raise ExpressionError("the expression is too long or too deeply nested") from None
     try:
         root = _Builder(text, shift, variables).build(tree.body)
     except RecursionError:
-        raise ExpressionError("the expression is too deeply nested") from None
+        raise ExpressionError("the expression is too long or too deeply nested") from None
     name_nodes(root)
     return root
 

@@ -147,6 +147,8 @@ def test_unknown_variable_is_named_with_the_known_ones_and_a_close_match():
         parse_expression("w - tt", VARS)
     with pytest.raises(ExpressionError, match=r"did you mean 'w'\?"):
         parse_expression("W * x", VARS)
+    with pytest.raises(ExpressionError, match=r"column 3: unknown variable 'exp' \(exp is a func"):
+        parse_expression("w*exp", VARS)
 
 
 def test_syntax_error_reports_line_and_column():
