@@ -149,8 +149,8 @@ class RMSprop(Optimizer):
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.kind: cls for cls in (SGD, Momentum, Adam, RMSprop)}
 
-# torch.optim's default learning rates (SGD has none in older torch; 0.01 is customary).
-DEFAULT_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001, "rmsprop": 0.01}
+# torch.optim's default learning rates.
+DEFAULT_LR = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-3, "rmsprop": 1e-2}
 
 
 def make_optimizer(kind: str, lr: float | None = None, **options: Any) -> Optimizer:

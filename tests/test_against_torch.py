@@ -222,7 +222,7 @@ def test_seed_toy_loop_ends_with_torchs_weights_and_prediction():
 
 @pytest.mark.parametrize(
     ("kind", "torch_class"),
-    [("adam", "Adam"), ("rmsprop", "RMSprop")],
+    [("sgd", "SGD"), ("adam", "Adam"), ("rmsprop", "RMSprop")],
 )
 def test_make_optimizer_defaults_equal_torchs_constructor_defaults(kind, torch_class):
     defaults = OPTIMIZERS["defaults"][torch_class]
