@@ -1,0 +1,109 @@
+"""Numbers, vectors and matrices written the way the notes write them.
+
+Every number in a trace's equations goes through `fmt_number`: values that are short
+decimals (the inputs 0.15, 1, 0) are written as given, computed values get `precision`
+decimals (0.7576, 0.2870), tiny and huge ones scientific notation (6.539e−4). Negative
+numbers carry a real minus sign, U+2212, so text reads like typeset math.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+Array = np.ndarray
+
+MINUS = "\N{MINUS SIGN}"
+_SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+# Arrays up to this many rows and columns are written out in full; larger ones are
+# previewed (first rows and columns, then …) with their shape.
+SMALL = 4
+
+
+def sub(*indices: int) -> str:
+    """Unicode subscripts for 1-based indices: sub(1, 2) == '₁₂'."""
+    return "".join(str(i) for i in indices).translate(_SUBSCRIPTS)
+
+
+def sup(text: int | str) -> str:
+    """Unicode superscript digits: sup(2) == '²'."""
+    return str(text).translate(_SUPERSCRIPTS)
+
+
+def _is_short(v: float, precision: int, tolerance: float) -> bool:
+    """Whether v is a decimal with at most `precision` places (an input such as 0.15),
+    up to the relative rounding `tolerance` of the type it was stored in."""
+    short = round(v, precision)
+    return short != 0.0 and abs(v - short) <= tolerance * abs(v)
+
+
+def fmt_number(value: float, precision: int = 4) -> str:
+    """One number: '0.15', '1', '0.7576', '−0.0131', '6.539e−4', '0'."""
+    v = float(value)
+    # A float32 input such as 0.15 is 0.15000000596…; it should still read 0.15.
+    tolerance = 1e-7 if getattr(value, "dtype", None) == np.float32 else 1e-12
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "∞" if v > 0 else f"{MINUS}∞"
+    if v == 0.0:
+        return "0"
+    if _is_short(v, precision, tolerance):
+        text = f"{round(v, precision):.{precision}f}".rstrip("0").rstrip(".")
+    elif 10.0 ** -(precision - 1) <= abs(v) < 1e5:
+        text = f"{v:.{precision}f}"
+    else:
+        mantissa, exponent = f"{v:.{max(precision - 1, 0)}e}".split("e")
+        if abs(float(f"{mantissa}e{exponent}") - v) <= 1e-12 * abs(v):
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
+
+
+def fmt_factor(value: float, precision: int = 4) -> str:
+    """A number as an operand: negative ones in parentheses, '(−0.3)'."""
+    text = fmt_number(value, precision)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def fmt_shape(shape: tuple[int, ...]) -> str:
+    """'(200 × 2)' for a matrix, '(8,)' for a vector."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + " × ".join(str(n) for n in shape) + ")"
+
+
+def _fmt_row(row: Array, precision: int, max_cols: int) -> str:
+    items = [fmt_number(v, precision) for v in row[:max_cols]]
+    if len(row) > max_cols:
+        items.append("…")
+    return "[" + ", ".join(items) + "]"
+
+
+def is_small(array: Array, limit: int = SMALL) -> bool:
+    """Whether every dimension of `array` is at most `limit`."""
+    return all(n <= limit for n in np.shape(array))
+
+
+def fmt_array(array: Array | float, precision: int = 4, limit: int = SMALL) -> str:
+    """A scalar, vector or matrix: '0.1391', '[0.5, 0.6]', '[[0.15], [0.25]]'.
+
+    Arrays with a dimension above `limit` are previewed (the first `limit − 1` rows and
+    columns, then …) and followed by their shape: '[[0.1, 0.2, 0.3, …], …] (200 × 8)'.
+    """
+    arr = np.asarray(array)
+    if arr.ndim == 0:
+        return fmt_number(arr, precision)
+    small = is_small(arr, limit)
+    keep = limit if small else max(limit - 1, 1)
+    if arr.ndim == 1:
+        text = _fmt_row(arr, precision, keep)
+    else:
+        rows = [_fmt_row(r, precision, keep) for r in arr.reshape(arr.shape[0], -1)[:keep]]
+        if arr.shape[0] > keep:
+            rows.append("…")
+        text = "[" + ", ".join(rows) + "]"
+    return text if small else f"{text} {fmt_shape(arr.shape)}"
