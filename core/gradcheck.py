@@ -199,5 +199,10 @@ def gradient_check_trace(trace: StepTrace, eps: float = 1e-6, floor: float = FLO
     """The gradient check of a `core.trace.StepTrace`'s batch at the parameters it started
     from, aligned entry by entry with the trace's ∂W and ∂b."""
     return gradient_check(
-        trace.network_before(), get_loss(trace.loss_kind), trace.x, trace.y, eps, floor
+        trace.network_before(),
+        trace.loss_fn or get_loss(trace.loss_kind),
+        trace.x,
+        trace.y,
+        eps,
+        floor,
     )

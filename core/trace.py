@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from core.activations import Activation
 from core.errors import BackpropError
 from core.format import fmt_array, fmt_number
 from core.losses import Loss, get_loss
@@ -96,7 +97,8 @@ class StepTrace:
     L on the same batch after it; per_sample_loss (batch,); layers from the first weight
     layer to the last; phases in walking order. `sample_indices` are the training rows
     traced (None when x and y were given directly). `optimizer_t` is the optimizer's step
-    count after this update.
+    count after this update. `loss_fn` and `activation_fns` are the objects the step used
+    (for rebuilding the network; `loss_kind` and `activations` are their names).
     """
 
     x: Array
@@ -118,6 +120,8 @@ class StepTrace:
     phases: tuple[Phase, ...]
     precision: int = 4
     sample_indices: tuple[int, ...] | None = None
+    loss_fn: Loss | None = field(default=None, repr=False)
+    activation_fns: tuple[Activation, ...] = field(default=(), repr=False)
 
     @property
     def batch_size(self) -> int:
@@ -137,13 +141,17 @@ class StepTrace:
         return Network(
             [lt.W.copy() for lt in self.layers],
             [lt.b.copy() for lt in self.layers],
-            list(self.activations),
+            list(self.activation_fns or self.activations),
         )
 
     def network_after(self) -> Network:
         """A fresh network with the updated parameters."""
         W_new, b_new = self.new_parameters()
-        return Network([w.copy() for w in W_new], [v.copy() for v in b_new], list(self.activations))
+        return Network(
+            [w.copy() for w in W_new],
+            [v.copy() for v in b_new],
+            list(self.activation_fns or self.activations),
+        )
 
     def phase_index(self, kind: str, layer: int | None = None) -> int:
         """Position of the first phase of `kind` (and `layer`); ValueError if none."""
@@ -375,6 +383,8 @@ def _trace(
         phases=(),
         precision=precision,
         sample_indices=sample_indices,
+        loss_fn=loss,
+        activation_fns=tuple(net.activations),
     )
     phases = build_phases(partial, loss, net.activations, opt)
     return replace(partial, phases=tuple(phases))

@@ -9,7 +9,7 @@ by hand; larger ones one line per operand, each a matrix preview with its shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from core.activations import Activation
 from core.format import fmt_array, fmt_factor, fmt_number, sub
 from core.losses import Loss
 from core.optimizers import Optimizer
+from core.trace_updates import update_equation, update_line
 
 if TYPE_CHECKING:
     from core.trace import LayerTrace, StepTrace
@@ -603,87 +604,6 @@ class _Builder:
 
     # -- updates ----------------------------------------------------------------------
 
-    def _update_equation(self, pname: str, gname: str) -> str:
-        opt, n = self.opt, self.n
-        wd = opt.weight_decay
-        g = f"{gname} + λ {pname}" if wd else gname
-        hyper = [f"η = {n(opt.lr)}"]
-        if opt.kind == "sgd":
-            rule = f"{pname} ← {pname} − η ({g})" if wd else f"{pname} ← {pname} − η {g}"
-            return rule + ",  " + ", ".join(hyper + ([f"λ = {n(wd)}"] if wd else []))
-        options = opt.hyperparameters()
-        if opt.kind == "momentum":
-            hyper.append(f"μ = {n(options['momentum'])}")
-            if options.get("nesterov"):
-                rule = f"v ← μ v + g;  {pname} ← {pname} − η (g + μ v)"
-            else:
-                rule = opt.rule.replace("θ", pname)
-        else:
-            rule = opt.rule.replace("θ", pname)
-            if opt.kind == "adam":
-                b1, b2 = options["betas"]
-                hyper += [
-                    f"β₁ = {n(b1)}",
-                    f"β₂ = {n(b2)}",
-                    f"ε = {n(options['eps'])}",
-                    f"t = {opt.t}",
-                    "m̂ = m/(1 − β₁ᵗ)",
-                    "ŝ = s/(1 − β₂ᵗ)",
-                ]
-            elif opt.kind == "rmsprop":
-                hyper += [f"α = {n(options['alpha'])}", f"ε = {n(options['eps'])}"]
-        if wd:
-            hyper.append(f"λ = {n(wd)}")
-        return f"{rule},  g = {g},  " + ", ".join(hyper)
-
-    def _update_line(
-        self,
-        name: str,
-        theta: float,
-        g_raw: float,
-        new: float,
-        before: Callable[[str], float | None],
-        after: Callable[[str], float],
-    ) -> str:
-        """One parameter entry's update with its numbers, for the optimizer in use."""
-        opt, n, f = self.opt, self.n, self.f
-        wd = opt.weight_decay
-        segments = []
-        g = g_raw + wd * theta if wd else g_raw
-        if wd:
-            segments.append(f"g = {f(g_raw)} + {n(wd)} · {f(theta)} = {n(g)}")
-        options = opt.hyperparameters()
-        if opt.kind == "momentum":
-            mu, v, v_old = options["momentum"], after("v"), before("v")
-            if v_old is None:
-                segments.append(f"v = g = {n(v)}")
-            else:
-                segments.append(f"v = {n(mu)} · {f(v_old)} + {f(g)} = {n(v)}")
-            step = f"({f(g)} + {n(mu)} · {f(v)})" if options.get("nesterov") else f(v)
-            segments.append(f"{name} = {f(theta)} − {n(opt.lr)} · {step} = {n(new)}")
-        elif opt.kind == "adam":
-            b1, b2 = options["betas"]
-            m, s = after("m"), after("s")
-            m_old, s_old = before("m") or 0.0, before("s") or 0.0
-            m_hat, s_hat = m / (1.0 - b1**opt.t), s / (1.0 - b2**opt.t)
-            segments += [
-                f"m = {n(b1)} · {f(m_old)} + {n(1.0 - b1)} · {f(g)} = {n(m)}",
-                f"s = {n(b2)} · {f(s_old)} + {n(1.0 - b2)} · {f(g)}² = {n(s)}",
-                f"m̂ = {n(m_hat)}, ŝ = {n(s_hat)}",
-                f"{name} = {f(theta)} − {n(opt.lr)} · {f(m_hat)} / (√{n(s_hat)} + "
-                f"{n(options['eps'])}) = {n(new)}",
-            ]
-        elif opt.kind == "rmsprop":
-            alpha, s, s_old = options["alpha"], after("s"), before("s") or 0.0
-            segments += [
-                f"s = {n(alpha)} · {f(s_old)} + {n(1.0 - alpha)} · {f(g)}² = {n(s)}",
-                f"{name} = {f(theta)} − {n(opt.lr)} · {f(g)} / (√{n(s)} + "
-                f"{n(options['eps'])}) = {n(new)}",
-            ]
-        else:
-            segments.append(f"{name} = {f(theta)} − {n(opt.lr)} · {f(g)} = {n(new)}")
-        return ";  ".join(segments)
-
     def update(self, l: int, which: str) -> Phase:
         lt = self.trace.layers[l - 1]
         if which == "W":
@@ -693,7 +613,7 @@ class _Builder:
             theta, g, new = lt.b, lt.db, lt.b_new
             st_before, st_after = lt.state_b_before, lt.state_b
         pname, gname = f"{which}({l})", f"∂L/∂{which}({l})"
-        equation = self._update_equation(pname, gname)
+        equation = update_equation(self.opt, pname, gname, self.p)
         if all(d <= 4 for d in theta.shape):
             lines = []
             for idx in np.ndindex(theta.shape):
@@ -709,8 +629,13 @@ class _Builder:
                     return float(st_after[key][idx])
 
                 lines.append(
-                    self._update_line(
-                        label, float(theta[idx]), float(g[idx]), float(new[idx]), before, after
+                    update_line(
+                        self.opt,
+                        label,
+                        (float(theta[idx]), float(g[idx]), float(new[idx])),
+                        before,
+                        after,
+                        self.p,
                     )
                 )
         else:

@@ -120,3 +120,12 @@ def test_the_check_of_a_trace_matches_the_traced_gradients():
     assert check.loss == pytest.approx(t.loss)
     assert "layer 2" in check.summary()
     assert check.to_dict()["layers"][1]["dW"] == t.layers[1].dW.tolist()
+
+
+def test_the_check_of_a_trace_uses_the_activations_the_trace_used():
+    wrong = replace(get_activation("tanh"), derivative=lambda z, a: np.ones_like(z))
+    net = Network([W1, W2], [B1, B2], [wrong, "sigmoid"])
+    t = trace_step(net, "half_sse", make_optimizer("sgd", 0.1), X, Y)
+    check = gradient_check_trace(t)
+    np.testing.assert_array_equal(check.layers[0].dW, t.layers[0].dW)
+    assert not check.passed()
