@@ -1,0 +1,662 @@
+"""The dashboard widgets, each inside a tiny host app, fed hand-built contexts and
+snapshots from real trainers (seed-toy and hand-set two-input networks)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.widget import Widget
+
+from core.dataset import from_arrays
+from core.losses import get_loss
+from core.network import Network
+from core.optimizers import make_optimizer
+from core.trainer import EpochRecord, Snapshot, Trainer
+from tui.widgets import (
+    LayerTables,
+    LossChart,
+    NetworkView,
+    OutputMap,
+    TableCell,
+    ViewContext,
+)
+from tui.widgets.format import (
+    CLASS_COLORS,
+    READ_BG,
+    WRITE_BG,
+    format_number,
+    signed_rgb,
+    signed_style,
+)
+from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate
+from tui.widgets.loss_chart import downsample
+from tui.widgets.output_map import TEST_MARK, TRAIN_MARK
+
+# -- fixtures --------------------------------------------------------------------------
+
+
+def seed_toy_trainer(train_biases: bool = True) -> Trainer:
+    """The notes' toy example: x = 1, y = 0, two sigmoid hidden units, one sigmoid output."""
+    network = Network(
+        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
+        [np.array([0.35, 0.35]), np.array([0.6])],
+        ["sigmoid", "sigmoid"],
+    )
+    data = from_arrays([[1.0]], [[0.0]])
+    return Trainer(
+        network,
+        get_loss("half_sse"),
+        make_optimizer("sgd", lr=0.5),
+        data,
+        train_biases=train_biases,
+    )
+
+
+def plane_trainer() -> Trainer:
+    """Two inputs, one sigmoid output ŷ = σ(x1): class 1 right of x1 = 0, class 0 left."""
+    network = Network([np.array([[1.0, 0.0]])], [np.array([0.0])], ["sigmoid"])
+    train = from_arrays(
+        [[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0], [-1.5, 0.0], [1.5, 0.0]],
+        [[0.0], [0.0], [1.0], [1.0], [0.0], [1.0]],
+    )
+    test = from_arrays([[-2.0, 1.5], [2.0, -1.5]], [[0.0], [1.0]])
+    return Trainer(network, get_loss("bce"), make_optimizer("sgd", lr=0.1), train, test)
+
+
+class Host(App):
+    """A screen holding the given widgets, one under the other."""
+
+    CSS = "Host Vertical > * { height: 1fr; }"
+
+    def __init__(self, *widgets: Widget) -> None:
+        super().__init__()
+        self.widgets = widgets
+        self.messages: list[LayerTables.EditRequested] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield from self.widgets
+
+    def on_layer_tables_edit_requested(self, message: LayerTables.EditRequested) -> None:
+        self.messages.append(message)
+
+
+class Dashboard(App):
+    """The four widgets side by side, roughly as the dashboard places them."""
+
+    CSS = """
+    #left, #right { width: 1fr; }
+    LossChart { height: 12; }
+    NetworkView { height: 1fr; border: round $primary; }
+    OutputMap { height: 18; border: round $primary; }
+    LayerTables { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="left"):
+                yield LossChart(max_rate=0)
+                yield NetworkView(max_rate=0)
+            with Vertical(id="right"):
+                yield OutputMap(max_rate=0)
+                yield LayerTables(max_rate=0)
+
+
+def feed(widget, context: ViewContext, *snapshots: Snapshot) -> None:
+    widget.set_context(context)
+    for snapshot in snapshots:
+        widget.show(snapshot)
+
+
+def hand_snapshot(W, b, history=()) -> Snapshot:
+    return Snapshot(
+        epoch=len(history),
+        step=0,
+        global_step=0,
+        steps_per_epoch=1,
+        lr=0.1,
+        W=tuple(np.asarray(w, dtype=float) for w in W),
+        b=tuple(np.asarray(v, dtype=float) for v in b),
+        history=tuple(history),
+    )
+
+
+def records(losses, test=None, accuracy=None) -> list[EpochRecord]:
+    return [
+        EpochRecord(
+            i + 1,
+            float(loss),
+            None if test is None else float(test[i]),
+            None if accuracy is None else float(accuracy[i]),
+        )
+        for i, loss in enumerate(losses)
+    ]
+
+
+def span_styles(text: Text):
+    """(line number, plain substring, style) for every styled span of a Text."""
+    plain = text.plain
+    for span in text.spans:
+        yield plain.count("\n", 0, span.start), plain[span.start : span.end], span.style
+
+
+def strips_text(widget: OutputMap) -> list[str]:
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+# -- context and formatting ------------------------------------------------------------
+
+
+def test_view_context_from_a_trainer_reads_sizes_activations_loss_and_task() -> None:
+    ctx = ViewContext.from_trainer(seed_toy_trainer())
+    assert ctx.sizes == (1, 2, 1)
+    assert ctx.activations == ("sigmoid", "sigmoid")
+    assert ctx.loss == "half_sse"
+    assert ctx.task == "classification"
+    assert ctx.n_layers == 2 and ctx.n_inputs == 1 and ctx.test is None
+
+
+def test_view_context_from_a_preset_loads_its_data_through_core_presets(monkeypatch) -> None:
+    train = from_arrays([[0.0, 1.0]], [[2.0]])
+    fake = types.ModuleType("core.presets")
+    fake.load_data = lambda preset: (train, None)
+    monkeypatch.setitem(sys.modules, "core.presets", fake)
+    preset = SimpleNamespace(name="p", sizes=[2, 3, 1], activations=["tanh", "linear"], loss="mse")
+    ctx = ViewContext.from_preset(preset)
+    assert ctx.sizes == (2, 3, 1) and ctx.activations == ("tanh", "linear")
+    assert ctx.task == "regression" and ctx.train is train and ctx.name == "p"
+
+
+def test_numbers_use_fixed_decimals_and_scientific_notation_when_tiny() -> None:
+    assert format_number(0.15) == "0.1500"
+    assert format_number(-0.0131, 4) == "-0.0131"
+    assert format_number(0.15, 8) == "0.15000000"
+    assert format_number(1.2345e-5) == "1.234e-05"
+    assert format_number(-0.00001) == "-1.000e-05"
+    assert format_number(0.0) == "0.0000"
+    assert format_number(-1e-20, 8) == "-1.0000000e-20"
+
+
+def test_positive_numbers_are_blue_and_negative_orange() -> None:
+    blue = signed_style(1.0, 1.0).color.get_truecolor()
+    orange = signed_style(-1.0, 1.0).color.get_truecolor()
+    assert blue.blue > blue.red and orange.red > orange.blue
+    faint = signed_style(0.01, 1.0).color.get_truecolor()
+    assert faint.blue - faint.red < blue.blue - blue.red
+
+
+# -- every widget ----------------------------------------------------------------------
+
+
+async def test_every_widget_accepts_a_context_and_a_stream_of_snapshots() -> None:
+    trainer = seed_toy_trainer()
+    ctx = ViewContext.from_trainer(trainer)
+    app = Dashboard()
+    async with app.run_test(size=(120, 40)) as pilot:
+        widgets = app.query("LossChart, NetworkView, OutputMap, LayerTables").results()
+        widgets = list(widgets)
+        for widget in widgets:
+            widget.set_context(ctx)
+        for _ in range(3):
+            trainer.step()
+            snapshot = trainer.snapshot()
+            for widget in widgets:
+                widget.show(snapshot)
+            await pilot.pause()
+        chart = app.query_one(LossChart)
+        assert chart.n_epochs == 3
+        tables = app.query_one(LayerTables)
+        assert tables.snapshot is snapshot
+        assert tables.tables[(1, "W")].values.tolist() == snapshot.W[0].tolist()
+
+
+# -- loss chart ------------------------------------------------------------------------
+
+
+def test_downsampling_keeps_at_most_n_points_and_the_first_and_last() -> None:
+    values = np.exp(-np.linspace(0, 5, 10_000)) + 0.01 * np.sin(np.arange(10_000))
+    keep = downsample(values, 300)
+    assert len(keep) <= 300
+    assert keep[0] == 0 and keep[-1] == 9_999
+    assert np.all(np.diff(keep) > 0)
+
+
+def test_downsampling_keeps_the_extremes() -> None:
+    values = np.ones(5_000)
+    values[1234], values[4321] = -7.0, 9.0
+    keep = downsample(values, 50)
+    assert 1234 in keep and 4321 in keep and len(keep) <= 50
+
+
+def test_downsampling_a_short_history_keeps_everything() -> None:
+    assert downsample(np.arange(5.0), 300).tolist() == [0, 1, 2, 3, 4]
+
+
+async def test_loss_chart_draws_a_long_history_from_at_most_max_points() -> None:
+    chart = LossChart(max_points=120, max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    losses = 1.0 / np.arange(1, 5001)
+    snapshot = hand_snapshot([[[1.0, 0.0]]], [[0.0]], records(losses, losses * 1.1, losses))
+    async with Host(chart).run_test() as pilot:
+        feed(chart, ctx, snapshot)
+        await pilot.pause()
+        assert chart.n_epochs == 5000
+        assert len(chart.drawn_epochs) <= 120
+        assert chart.drawn_epochs[0] == 1 and chart.drawn_epochs[-1] == 5000
+
+
+async def test_loss_chart_log_toggle_flips_the_scale_and_the_title() -> None:
+    chart = LossChart(max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    snapshot = hand_snapshot([[[1.0, 0.0]]], [[0.0]], records([1.0, 0.1, 0.01]))
+    async with Host(chart).run_test(size=(80, 20)) as pilot:
+        feed(chart, ctx, snapshot)
+        await pilot.pause()
+        assert not chart.log_scale
+        assert "log scale" not in chart.render().plain
+        chart.toggle_log_scale()
+        await pilot.pause()
+        assert chart.log_scale
+        assert "loss per epoch (log scale)" in chart.render().plain
+        chart.toggle_log_scale()
+        assert not chart.log_scale
+
+
+async def test_loss_chart_does_not_redraw_when_the_history_did_not_grow() -> None:
+    chart = LossChart(max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    history = records([1.0, 0.5])
+    async with Host(chart).run_test() as pilot:
+        feed(chart, ctx, hand_snapshot([[[1.0, 0.0]]], [[0.0]], history))
+        drawn = chart.replots
+        chart.show(hand_snapshot([[[2.0, 0.0]]], [[0.0]], history))
+        assert chart.replots == drawn
+        chart.show(hand_snapshot([[[2.0, 0.0]]], [[0.0]], records([1.0, 0.5, 0.25])))
+        assert chart.replots == drawn + 1 and chart.n_epochs == 3
+        await pilot.pause()
+
+
+async def test_loss_chart_starts_again_when_the_history_gets_shorter() -> None:
+    chart = LossChart(max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    async with Host(chart).run_test() as pilot:
+        feed(chart, ctx, hand_snapshot([[[1.0, 0.0]]], [[0.0]], records([1.0, 0.5, 0.2])))
+        chart.show(hand_snapshot([[[1.0, 0.0]]], [[0.0]], records([0.9])))
+        await pilot.pause()
+        assert chart.n_epochs == 1 and chart.drawn_epochs.tolist() == [1]
+
+
+async def test_loss_chart_throttles_a_burst_of_snapshots_into_one_pending_redraw() -> None:
+    # One redraw per 1000 s: everything after set_context's redraw waits for the timer.
+    chart = LossChart(max_rate=0.001)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    async with Host(chart).run_test() as pilot:
+        chart.set_context(ctx)
+        drawn = chart.replots
+        for n in range(1, 20):
+            chart.show(hand_snapshot([[[1.0, 0.0]]], [[0.0]], records(np.ones(n))))
+        assert chart.replots == drawn and chart._throttle.pending
+        assert chart.n_epochs == 19
+        chart._throttle.run()
+        assert chart.replots == drawn + 1 and not chart._throttle.pending
+        assert chart.drawn_epochs.tolist() == list(range(1, 20))
+        await pilot.pause()
+
+
+# -- network view ----------------------------------------------------------------------
+
+
+async def test_network_view_colours_connections_by_the_sign_of_their_weight() -> None:
+    view = NetworkView(max_rate=0)
+    ctx = ViewContext(
+        preset=None,
+        sizes=(1, 2),
+        activations=("sigmoid",),
+        loss="half_sse",
+        task="regression",
+        train=from_arrays([[0.0]], [[0.5, 0.5]]),
+    )
+    async with Host(view).run_test() as pilot:
+        # Unit 1 (drawn on top) gets a positive weight, unit 2 (below) a negative one.
+        feed(view, ctx, hand_snapshot([[[2.0], [-2.0]]], [[0.0, 0.0]]))
+        await pilot.pause()
+        text = view.build(Size(40, 14))
+        lines = text.plain.split("\n")
+        input_row = next(n for n, line in enumerate(lines) if line.lstrip().startswith("●"))
+        positive = signed_rgb(1, 6)
+        negative = signed_rgb(-1, 6)
+        upper, lower = set(), set()
+        for line, chunk, style in span_styles(text):
+            if line != input_row and any(0x2800 < ord(ch) <= 0x28FF for ch in chunk):
+                (upper if line < input_row else lower).add(style.color.get_truecolor()[:3])
+        assert upper == {positive}
+        assert lower == {negative}
+
+
+async def test_network_view_draws_small_networks_with_their_activations() -> None:
+    view = NetworkView(max_rate=0)
+    trainer = seed_toy_trainer()
+    async with Host(view).run_test() as pilot:
+        feed(view, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        text = view.build(Size(40, 12))
+        header = text.plain.split("\n")[0]
+        assert "in 1" in header and "σ 2" in header and "σ 1" in header
+        diagram = text.plain.split("\n")[:-1]
+        assert sum(line.count("●") for line in diagram) == 4
+
+
+async def test_network_view_summarises_a_network_with_big_layers() -> None:
+    view = NetworkView(max_rate=0)
+    rng = np.random.default_rng(0)
+    W = [rng.normal(size=(16, 2)), rng.normal(size=(1, 16))]
+    ctx = ViewContext(
+        None, (2, 16, 1), ("relu", "sigmoid"), "bce", "classification", plane_trainer().train_data
+    )
+    async with Host(view).run_test() as pilot:
+        feed(view, ctx, hand_snapshot(W, [np.zeros(16), np.zeros(1)]))
+        await pilot.pause()
+        plain = view.build(Size(60, 12)).plain
+        assert not view.is_drawn
+        assert "layer 1  2 → 16  relu" in plain and "layer 2  16 → 1  sigmoid" in plain
+        assert f"max |W| {format_number(np.abs(W[0]).max(), 3)}" in plain
+
+
+# -- layer tables ----------------------------------------------------------------------
+
+
+async def mounted_tables(trainer: Trainer, *snapshots: Snapshot):
+    tables = LayerTables(max_rate=0)
+    app = Host(tables)
+    return app, tables
+
+
+async def test_layer_tables_show_W_with_four_decimals_by_default() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        W1 = tables.tables[(1, "W")]
+        assert W1.row_count == 2 and len(W1.columns) == 1
+        assert W1.cell_text(0, 0).plain.strip() == "0.1500"
+        assert W1.cell_text(1, 0).plain.strip() == "0.2500"
+        assert tables.tables[(1, "b")].cell_text(1, 0).plain.strip() == "0.3500"
+
+
+async def test_layer_tables_mark_exactly_the_cells_that_changed() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        trainer.set_parameter(1, "W", (1, 0), 0.3)
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        W1 = tables.tables[(1, "W")]
+        assert W1.cell_text(1, 0).plain == "0.3000▲"
+        assert W1.cell_text(1, 0).style.bold
+        assert W1.cell_text(0, 0).plain == "0.1500 "
+        assert tables.tables[(1, "b")].cell_text(0, 0).plain == "0.3500 "
+
+
+async def test_a_training_step_marks_the_weights_that_went_down() -> None:
+    trainer = seed_toy_trainer(train_biases=False)
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        trainer.step()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        # δ(1) > 0 and x = 1, so both first-layer weights decrease; b is not trained.
+        assert tables.tables[(1, "W")].cell_text(0, 0).plain.endswith("▼")
+        assert tables.tables[(1, "b")].cell_text(0, 0).plain.endswith(" ")
+        assert tables.tables[(1, "delta")].row_count == 1
+
+
+async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        tables.toggle_precision()
+        await pilot.pause()
+        assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.15000000"
+        tables.toggle_precision()
+        await pilot.pause()
+        assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.1500"
+
+
+async def test_highlight_marks_exactly_the_cells_read_and_written() -> None:
+    trainer = seed_toy_trainer()
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        reads = [SimpleNamespace(quantity="W", layer=1, index=(0, 0)), TableCell("z", 1, (0, 1))]
+        writes = [TableCell("b", 1, (1,))]
+        tables.highlight(reads, writes)
+        await pilot.pause()
+
+        def background(quantity: str, row: int, col: int):
+            bg = tables.tables[(1, quantity)].cell_text(row, col).style.bgcolor
+            return None if bg is None else tuple(bg.get_truecolor())
+
+        assert background("W", 0, 0) == READ_BG
+        assert background("W", 1, 0) is None
+        assert background("z", 0, 1) == READ_BG
+        assert background("z", 0, 0) is None
+        assert background("b", 1, 0) == WRITE_BG
+        assert background("b", 0, 0) is None
+        assert background("dW", 0, 0) is None
+        tables.clear_highlight()
+        await pilot.pause()
+        assert background("W", 0, 0) is None and background("b", 1, 0) is None
+
+
+async def test_highlight_switches_to_the_tab_of_the_written_layer() -> None:
+    trainer = seed_toy_trainer()
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert tables.active_layer == 1
+        tables.highlight([TableCell("a", 1, None)], [TableCell("delta", 2, (0, 0))])
+        await pilot.pause()
+        assert tables.active_layer == 2
+        delta = tables.tables[(2, "delta")].cell_text(0, 0)
+        assert tuple(delta.style.bgcolor.get_truecolor()) == WRITE_BG
+
+
+def test_trace_cells_are_located_in_the_tables_that_show_them() -> None:
+    assert locate(TableCell("W", 2, (0, 1)), 2) == (2, "W", (0, 1))
+    assert locate(TableCell("db", 1, (1,)), 2) == (1, "db", (1, 0))
+    assert locate(TableCell("a", 0, (0, 0)), 2) == (1, "x", (0, 0))
+    assert locate(TableCell("δ", 1, (1,)), 2) == (1, "delta", (None, 1))
+    assert locate(TableCell("y_hat", 2, None), 2) == (2, "a", (None, None))
+    assert locate(TableCell("W", 3, (0, 0)), 2) is None
+    assert locate(TableCell("loss", 2, None), 2) is None
+
+
+async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    app = Host(tables)
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        W1 = tables.tables[(1, "W")]
+        W1.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert len(app.messages) == 1
+        message = app.messages[0]
+        assert (message.layer, message.quantity, message.index) == (1, "W", (1, 0))
+        assert message.current == pytest.approx(0.25)
+
+
+async def test_enter_on_a_bias_cell_requests_an_edit_and_a_gradient_cell_does_not() -> None:
+    trainer = seed_toy_trainer()
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    app = Host(tables)
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        tables.tables[(1, "dW")].focus()
+        await pilot.press("enter")
+        tables.tables[(1, "b")].focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert [(m.layer, m.quantity, m.index) for m in app.messages] == [(1, "b", (1,))]
+        assert app.messages[0].current == pytest.approx(trainer.network.b[0][1])
+
+
+async def test_batch_tables_show_at_most_the_row_cap() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 2))
+    data = from_arrays(X, (X[:, :1] > 0).astype(float))
+    network = Network([np.array([[1.0, 0.0]])], [np.array([0.0])], ["sigmoid"])
+    trainer = Trainer(network, get_loss("bce"), make_optimizer("sgd", lr=0.1), data)
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert tables.tables[(1, "z")].row_count == MAX_BATCH_ROWS
+        assert tables.tables[(1, "x")].row_count == MAX_BATCH_ROWS
+
+
+async def test_gradient_tables_wait_for_the_first_step() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert tables.tables[(1, "dW")].row_count == 0
+        trainer.step()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        assert tables.tables[(1, "dW")].row_count == 2
+
+
+# -- output map ------------------------------------------------------------------------
+
+
+async def test_output_map_predicts_each_class_far_inside_its_region() -> None:
+    trainer = plane_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 20)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        grid = omap.compute(cols=40, rows=20)
+        assert grid is not None and grid.y_hat.shape == (20, 40, 1)
+        # ŷ = σ(x1): class 0 on the far left of the plane, class 1 on the far right.
+        assert (grid.classes[:, :3] == 0).all() and (grid.classes[:, -3:] == 1).all()
+        assert grid.y_hat[10, -1, 0] == pytest.approx(1 / (1 + np.exp(-grid.xs[-1])))
+        assert grid.ys[0] > grid.ys[-1]
+
+
+async def test_output_map_colours_the_plane_by_the_predicted_class() -> None:
+    trainer = plane_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 20)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        row = omap.render_line(2)
+        left, right = row._segments[0].style, row._segments[-1].style
+        left_rgb = left.color.get_truecolor()
+        right_rgb = right.color.get_truecolor()
+        assert left_rgb.red > left_rgb.blue
+        assert right_rgb.blue > right_rgb.red
+
+
+async def test_output_map_draws_train_and_test_points_with_different_marks() -> None:
+    trainer = plane_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 20)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        text = "\n".join(strips_text(omap))
+        # Six training points and two test points, none sharing a cell; the legend adds one each.
+        assert text.count(TRAIN_MARK) == 6 + 1
+        assert text.count(TEST_MARK) == 2 + 1
+        for y in range(omap.size.height - 1):
+            for segment in omap.render_line(y)._segments:
+                if segment.text == TEST_MARK:
+                    colour = segment.style.color.get_truecolor()
+                    assert tuple(colour) in (CLASS_COLORS[0], CLASS_COLORS[1])
+
+
+async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:
+    trainer = seed_toy_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 10)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert omap.mode == "explain"
+        assert "needs exactly two inputs" in " ".join(strips_text(omap))
+        assert omap.compute(10, 10) is None
+
+
+async def test_output_map_plots_the_prediction_over_one_input_regression_data() -> None:
+    x = np.linspace(-3, 3, 12)[:, None]
+    data = from_arrays(x, np.sin(x) + 0.3, task="regression")
+    network = Network([np.array([[0.5]])], [np.array([0.1])], ["linear"])
+    trainer = Trainer(network, get_loss("mse"), make_optimizer("sgd", lr=0.1), data)
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 16)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert omap.mode == "curve"
+        text = "\n".join(strips_text(omap))
+        assert TRAIN_MARK in text
+        assert any(block in text for block in "▀▄█")
+
+
+async def test_output_map_skips_work_when_the_weights_did_not_move() -> None:
+    trainer = plane_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 20)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        omap.render_line(0)
+        first = omap.grid
+        omap.show(trainer.snapshot())
+        omap.render_line(0)
+        assert omap.grid is first
+        trainer.step()
+        omap.show(trainer.snapshot())
+        omap.render_line(0)
+        assert omap.grid is not first
+
+
+# -- all four together -----------------------------------------------------------------
+
+
+async def test_the_four_widgets_render_together_at_120_by_40(tmp_path) -> None:
+    trainer = plane_trainer()
+    trainer.train(5)
+    ctx = ViewContext.from_trainer(trainer)
+    app = Dashboard()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for widget in app.query("LossChart, NetworkView, OutputMap, LayerTables"):
+            feed(widget, ctx, trainer.snapshot())
+        await pilot.pause()
+        path = app.save_screenshot(str(tmp_path / "widgets.svg"))
+    with open(path, encoding="utf-8") as file:
+        svg = file.read()
+    for expected in ("loss", "epoch", "W(1)", "b(1)", "layer", "train", "test"):
+        assert expected in svg

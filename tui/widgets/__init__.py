@@ -1,0 +1,18 @@
+"""The dashboard's widgets. Each takes `set_context(ViewContext)` when a preset is loaded
+and `show(Snapshot)` for every new snapshot (cheap when nothing it draws has changed)."""
+
+from tui.widgets.context import ViewContext
+from tui.widgets.layer_tables import LayerTables, MatrixTable, TableCell
+from tui.widgets.loss_chart import LossChart
+from tui.widgets.network_view import NetworkView
+from tui.widgets.output_map import OutputMap
+
+__all__ = [
+    "LayerTables",
+    "LossChart",
+    "MatrixTable",
+    "NetworkView",
+    "OutputMap",
+    "TableCell",
+    "ViewContext",
+]

@@ -1,0 +1,83 @@
+"""The part of the dashboard's input that stays fixed while one preset is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.dataset import Dataset
+
+if TYPE_CHECKING:
+    from core.presets import Preset
+    from core.trainer import Trainer
+
+
+@dataclass(frozen=True, eq=False)
+class ViewContext:
+    """What does not change while one preset is loaded: the network's shape, its
+    activations and loss, the task, and the train / test data the widgets plot.
+
+    `sizes` is (n0, n1, …, nL), input first; `activations[l]` belongs to weight layer
+    l + 1. Compared by identity: a widget told the same context twice keeps its state.
+    """
+
+    preset: Preset | None
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    task: str
+    train: Dataset
+    test: Dataset | None = None
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> ViewContext:
+        """The context of a loaded preset (its data via `core.presets.load_data`)."""
+        from core.presets import load_data
+
+        train, test = load_data(preset)
+        return cls(
+            preset=preset,
+            sizes=tuple(preset.sizes),
+            activations=tuple(preset.activations),
+            loss=str(preset.loss),
+            task=train.task,
+            train=train,
+            test=test,
+        )
+
+    @classmethod
+    def from_trainer(cls, trainer: Trainer, preset: Preset | None = None) -> ViewContext:
+        """The context of a trainer built by hand (tests, notebooks, the step-through)."""
+        net = trainer.network
+        return cls(
+            preset=preset,
+            sizes=tuple(net.sizes),
+            activations=tuple(act.name for act in net.activations),
+            loss=trainer.loss.name,
+            task=trainer.train_data.task,
+            train=trainer.train_data,
+            test=trainer.test_data,
+        )
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers L."""
+        return len(self.sizes) - 1
+
+    @property
+    def n_inputs(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def name(self) -> str:
+        """The preset's name, or the data set's when there is no preset."""
+        preset: Any = self.preset
+        return str(getattr(preset, "name", "") or self.train.name)

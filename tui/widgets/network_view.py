@@ -1,0 +1,290 @@
+"""The network view: layers, sizes and activations, and the weights as coloured lines.
+
+For networks whose layers have at most `MAX_DRAWN_UNITS` units the view draws every
+connection as a braille line, blue for a positive weight and orange for a negative one,
+brighter for a larger |w| (where lines cross, the larger |w| wins the cell); nodes are
+coloured by their bias. Bigger networks get one summary row per layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from core.trainer import Snapshot
+from tui.widgets.context import ViewContext
+from tui.widgets.format import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    format_number,
+    rgb_style,
+    scale_of,
+    signed_style,
+)
+from tui.widgets.throttle import Throttle
+
+MAX_DRAWN_UNITS = 8
+
+SHORT_NAMES = {
+    "sigmoid": "σ",
+    "tanh": "tanh",
+    "relu": "relu",
+    "leaky_relu": "lrelu",
+    "linear": "lin",
+    "softmax": "softmax",
+}
+
+# Braille dot bits by (column, row) inside one cell of 2 × 4 dots.
+_BRAILLE_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]])
+
+
+def short_activation(name: str) -> str:
+    """σ for sigmoid and so on: what fits above a column of nodes."""
+    return SHORT_NAMES.get(name, name)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the diagram's pieces go for one widget size and one set of layer sizes.
+
+    `node_cells[k]` holds (row, column) per unit of layer k (k = 0 is the input);
+    `cells` (n × 2) are the canvas cells crossed by lines, `chars` their braille glyphs,
+    `owners` (n × m) the connection indices crossing each cell (−1 pads). Connections are
+    numbered layer by layer, W(l)[j, i] row-major, as `np.concatenate(W.ravel())` is.
+    """
+
+    size: tuple[int, int]
+    column_x: tuple[int, ...]
+    node_cells: tuple[tuple[tuple[int, int], ...], ...]
+    cells: np.ndarray
+    chars: tuple[str, ...]
+    owners: np.ndarray
+
+
+def layout(sizes: tuple[int, ...], width: int, height: int) -> Geometry | None:
+    """The diagram for layer `sizes` on a canvas of width × height cells (None if too small)."""
+    n_cols = len(sizes)
+    if width < 4 * n_cols or height < max(sizes):
+        return None
+    margin = 1
+    span = width - 1 - 2 * margin
+    column_x = tuple(margin + round(k * span / (n_cols - 1)) for k in range(n_cols))
+    node_cells = tuple(
+        tuple((int((i + 0.5) * height / n), column_x[k]) for i in range(n))
+        for k, n in enumerate(sizes)
+    )
+    node_set = {cell for column in node_cells for cell in column}
+    bits: dict[tuple[int, int], int] = {}
+    owners: dict[tuple[int, int], list[int]] = {}
+    conn = 0
+    for k in range(n_cols - 1):
+        for row1, col1 in node_cells[k + 1]:
+            for row0, col0 in node_cells[k]:
+                # Dot coordinates: 2 per cell across, 4 per cell down, from node centre
+                # to node centre; the node cells themselves are left to the node glyphs.
+                x0, y0 = 2 * col0 + 1, 4 * row0 + 2
+                x1, y1 = 2 * col1 + 1, 4 * row1 + 2
+                steps = max(abs(x1 - x0), abs(y1 - y0)) + 1
+                xs = np.rint(np.linspace(x0, x1, steps)).astype(int)
+                ys = np.rint(np.linspace(y0, y1, steps)).astype(int)
+                for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+                    cell = (y // 4, x // 2)
+                    if cell in node_set:
+                        continue
+                    bits[cell] = bits.get(cell, 0) | int(_BRAILLE_BITS[x % 2, y % 4])
+                    crossing = owners.setdefault(cell, [])
+                    if not crossing or crossing[-1] != conn:
+                        crossing.append(conn)
+                conn += 1
+    cells = sorted(bits)
+    depth = max((len(owners[c]) for c in cells), default=1)
+    owner_arr = np.full((len(cells), depth), -1, dtype=int)
+    for n, cell in enumerate(cells):
+        owner_arr[n, : len(owners[cell])] = owners[cell]
+    return Geometry(
+        size=(width, height),
+        column_x=column_x,
+        node_cells=node_cells,
+        cells=np.asarray(cells, dtype=int).reshape(-1, 2),
+        chars=tuple(chr(0x2800 + bits[c]) for c in cells),
+        owners=owner_arr,
+    )
+
+
+class NetworkView(Widget):
+    """The layers of the loaded network and, for small ones, every weight as a line."""
+
+    DEFAULT_CSS = """
+    NetworkView {
+        height: 1fr;
+        min-height: 5;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rate: float = 10.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.context: ViewContext | None = None
+        self.W: tuple[np.ndarray, ...] = ()
+        self.b: tuple[np.ndarray, ...] = ()
+        self._geometry: Geometry | None = None
+        self._throttle = Throttle(self, max_rate, self.refresh)
+
+    # -- the widget contract ---------------------------------------------------------
+
+    def set_context(self, context: ViewContext) -> None:
+        """A preset was loaded: new layer sizes, no weights yet."""
+        self.context = context
+        self.W, self.b = (), ()
+        self._geometry = None
+        self._throttle.run()
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Take the newest weights; repaints (at most `max_rate` a second) when they moved."""
+        if self._same(self.W, snapshot.W) and self._same(self.b, snapshot.b):
+            return
+        self.W, self.b = snapshot.W, snapshot.b
+        self._throttle.request()
+
+    @staticmethod
+    def _same(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> bool:
+        return len(old) == len(new) and all(
+            o is n or np.array_equal(o, n) for o, n in zip(old, new, strict=True)
+        )
+
+    @property
+    def is_drawn(self) -> bool:
+        """Whether the network is small enough for the diagram (else the summary)."""
+        return self.context is not None and max(self.context.sizes) <= MAX_DRAWN_UNITS
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render(self) -> Text:
+        return self.build(self.size)
+
+    def build(self, size: Size) -> Text:
+        """The view's text for a content area of `size` (what `render` shows)."""
+        if self.context is None:
+            return Text("no network loaded", style="dim")
+        if self.is_drawn:
+            diagram = self._diagram(size.width, size.height)
+            if diagram is not None:
+                return diagram
+        return self._summary()
+
+    def _header(self, geometry: Geometry, width: int) -> Text:
+        assert self.context is not None
+        labels = [f"in {self.context.sizes[0]}"] + [
+            f"{short_activation(act)} {n}"
+            for act, n in zip(self.context.activations, self.context.sizes[1:], strict=True)
+        ]
+        line = [" "] * width
+        for k, (x, label) in enumerate(zip(geometry.column_x, labels, strict=True)):
+            start = x - len(label) // 2
+            if k == 0:
+                start = max(start, 0)
+            if k == len(labels) - 1:
+                start = min(start, width - len(label))
+            for n, ch in enumerate(label):
+                if 0 <= start + n < width:
+                    line[start + n] = ch
+        return Text("".join(line).rstrip(), style="bold")
+
+    def _diagram(self, width: int, height: int) -> Text | None:
+        assert self.context is not None
+        canvas_height = height - 2
+        geometry = self._geometry
+        if geometry is None or geometry.size != (width, canvas_height):
+            geometry = layout(self.context.sizes, width, canvas_height)
+            self._geometry = geometry
+        if geometry is None:
+            return None
+        grid_chars = [[" "] * width for _ in range(canvas_height)]
+        grid_styles: list[list[Style | None]] = [[None] * width for _ in range(canvas_height)]
+        if self.W:
+            weights = np.concatenate([w.ravel() for w in self.W])
+            scale = scale_of(weights)
+            strength = np.where(geometry.owners >= 0, np.abs(weights[geometry.owners]), -1.0)
+            winners = geometry.owners[np.arange(len(geometry.owners)), strength.argmax(axis=1)]
+            values = weights[winners].tolist() if len(winners) else []
+        else:
+            scale, values = 1.0, [0.0] * len(geometry.chars)
+        for (row, col), ch, value in zip(
+            geometry.cells.tolist(), geometry.chars, values, strict=True
+        ):
+            grid_chars[row][col] = ch
+            grid_styles[row][col] = signed_style(value, scale)
+        bias_scale = scale_of(np.concatenate([v.ravel() for v in self.b])) if self.b else 1.0
+        for k, column in enumerate(geometry.node_cells):
+            for i, (row, col) in enumerate(column):
+                grid_chars[row][col] = "●"
+                if k == 0 or not self.b:
+                    grid_styles[row][col] = rgb_style((220, 220, 220), None, True)
+                else:
+                    grid_styles[row][col] = signed_style(
+                        float(self.b[k - 1][i]), bias_scale, bold=True
+                    )
+        text = self._header(geometry, width)
+        for chars, styles in zip(grid_chars, grid_styles, strict=True):
+            text.append("\n")
+            run_start = 0
+            for col in range(1, width + 1):
+                if col == width or styles[col] is not styles[run_start]:
+                    text.append("".join(chars[run_start:col]), styles[run_start])
+                    run_start = col
+        text.append("\n")
+        text.append_text(self._legend())
+        return text
+
+    def _legend(self) -> Text:
+        legend = Text()
+        legend.append("━━", rgb_style(POSITIVE, None))
+        legend.append(" w > 0  ")
+        legend.append("━━", rgb_style(NEGATIVE, None))
+        legend.append(" w < 0  brighter = larger |w| · ● bias")
+        return legend
+
+    def _summary(self) -> Text:
+        """Two lines per layer: shape, activation and sign mix; then the sizes of W and b."""
+        assert self.context is not None
+        ctx = self.context
+        text = Text()
+        for l in range(ctx.n_layers):
+            if l:
+                text.append("\n")
+            shape = f"{ctx.sizes[l]} → {ctx.sizes[l + 1]}"
+            text.append(f"layer {l + 1}  {shape}  {ctx.activations[l]}", "bold")
+            if l >= len(self.W):
+                continue
+            W, b = self.W[l], self.b[l]
+            positive = float((W > 0).mean()) if W.size else 0.0
+            filled = round(10 * positive)
+            text.append("  ")
+            text.append("▮" * filled, rgb_style(POSITIVE, None))
+            text.append("▮" * (10 - filled), rgb_style(NEGATIVE, None))
+            text.append(f" {positive:.0%} > 0", "dim")
+            top = float(np.abs(W).max()) if W.size else 0.0
+            mean = float(W.mean()) if W.size else 0.0
+            text.append("\n  max |W| ")
+            text.append(format_number(top, 3), signed_style(top, top or 1.0))
+            text.append("  mean W ")
+            text.append(format_number(mean, 3), signed_style(mean, top or 1.0))
+            text.append(f"  ‖W‖ {format_number(float(np.linalg.norm(W)), 3)}")
+            text.append(f"  ‖b‖ {format_number(float(np.linalg.norm(b)), 3)}")
+        if not self.W:
+            text.append("\n(weights arrive with the first snapshot)", rgb_style(NEUTRAL, None))
+        return text

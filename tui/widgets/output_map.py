@@ -1,0 +1,382 @@
+"""The output map: the network's output over the input plane, with the data on top.
+
+For two inputs, every terminal cell is two pixels (an upper half block ▀ with a
+foreground and a background colour); each pixel is the network's output at that point
+of the plane, from a forward pass over a grid of at most MAX_GRID_COLS × MAX_GRID_ROWS
+points, recomputed at most `max_rate` times a second and only when W or b moved.
+Training points are ● and test points ○, coloured by their target. For one input and a
+regression task the map plots the prediction ŷ(x) as a line over the data instead;
+anything else gets a one-line explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
+
+from core.network import Network
+from core.trainer import Snapshot
+from tui.widgets.context import ViewContext
+from tui.widgets.format import (
+    BACKGROUND,
+    CLASS_COLORS,
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    RGB,
+    blend,
+    rgb_style,
+)
+from tui.widgets.throttle import Throttle
+
+MAX_GRID_COLS = 80
+MAX_GRID_ROWS = 80
+SHADES = 12
+TRAIN_MARK = "●"
+TEST_MARK = "○"
+MIDDLE: RGB = (52, 52, 60)
+DATA_GREY: RGB = (200, 200, 200)
+
+
+@dataclass(frozen=True)
+class OutputGrid:
+    """The network's output on a grid: `xs` (cols,) left to right, `ys` (rows,) top to
+    bottom (largest first), `y_hat` (rows × cols × outputs) and `classes` (rows × cols),
+    the predicted class (ŷ > ½ for one output, argmax otherwise)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    y_hat: np.ndarray
+    classes: np.ndarray
+
+
+def data_bounds(points: Sequence[np.ndarray], pad: float = 0.08) -> np.ndarray:
+    """(2 × features) lower and upper bounds of every point, widened by `pad` per side."""
+    stacked = np.concatenate([p for p in points if p is not None and len(p)], axis=0)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    return np.stack([low - pad * span, high + pad * span])
+
+
+def predict(W: Sequence[np.ndarray], b: Sequence[np.ndarray], activations, X) -> np.ndarray:
+    """ŷ for the rows of X (n × inputs) through the layers W(l), b(l), σ(l)."""
+    network = Network(list(W), list(b), list(activations))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return network.predict(np.asarray(X, dtype=network.dtype))
+
+
+def classes_of(y_hat: np.ndarray) -> np.ndarray:
+    """The predicted class per row: ŷ > ½ for one output, the argmax otherwise."""
+    if y_hat.shape[-1] == 1:
+        return (y_hat[..., 0] > 0.5).astype(int)
+    return np.argmax(y_hat, axis=-1)
+
+
+class OutputMap(Widget):
+    """The decision surface (two inputs) or prediction curve (one input, regression)."""
+
+    DEFAULT_CSS = """
+    OutputMap {
+        height: 1fr;
+        min-height: 4;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rate: float = 5.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.context: ViewContext | None = None
+        self.W: tuple[np.ndarray, ...] = ()
+        self.b: tuple[np.ndarray, ...] = ()
+        self.grid: OutputGrid | None = None
+        self._bounds: np.ndarray | None = None
+        self._lines: list[Strip] | None = None
+        self._throttle = Throttle(self, max_rate, self._invalidate)
+
+    # -- the widget contract ---------------------------------------------------------
+
+    def set_context(self, context: ViewContext) -> None:
+        """A preset was loaded: new data, new bounds, no weights yet."""
+        self.context = context
+        self.W, self.b = (), ()
+        self.grid = None
+        self._bounds = None
+        if self.mode != "explain":
+            test = context.test.X if context.test is not None else None
+            self._bounds = data_bounds([context.train.X, test])
+        self._throttle.run()
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Take the newest weights; recomputes (at most `max_rate` a second) when they moved."""
+        if self._same(self.W, snapshot.W) and self._same(self.b, snapshot.b):
+            return
+        self.W, self.b = snapshot.W, snapshot.b
+        if self.mode != "explain":
+            self._throttle.request()
+
+    @staticmethod
+    def _same(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> bool:
+        return len(old) == len(new) and all(
+            o is n or np.array_equal(o, n) for o, n in zip(old, new, strict=True)
+        )
+
+    @property
+    def mode(self) -> str:
+        """ "plane" (two inputs), "curve" (one input, regression) or "explain"."""
+        ctx = self.context
+        if ctx is None:
+            return "explain"
+        if ctx.n_inputs == 2:
+            return "plane"
+        if ctx.n_inputs == 1 and not ctx.is_classification:
+            return "curve"
+        return "explain"
+
+    @property
+    def explanation(self) -> str:
+        """What the map says when it cannot draw."""
+        if self.context is None:
+            return "No preset loaded."
+        n = self.context.n_inputs
+        return (
+            f"The output map needs exactly two inputs; this network has {n} "
+            f"input{'s' if n != 1 else ''}. The layer tables show its outputs."
+        )
+
+    def _invalidate(self) -> None:
+        self._lines = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._lines = None
+
+    # -- computing -------------------------------------------------------------------
+
+    def compute(self, cols: int, rows: int) -> OutputGrid | None:
+        """The network's output on a cols × rows grid over the data's bounds (plane mode)."""
+        if self.context is None or self._bounds is None or not self.W or self.mode != "plane":
+            return None
+        (x_lo, y_lo), (x_hi, y_hi) = self._bounds
+        # Pixel centres, so the grid is symmetric inside the bounds.
+        xs = x_lo + (np.arange(cols) + 0.5) * (x_hi - x_lo) / cols
+        ys = y_hi - (np.arange(rows) + 0.5) * (y_hi - y_lo) / rows
+        gx, gy = np.meshgrid(xs, ys)
+        X = np.column_stack([gx.ravel(), gy.ravel()])
+        y_hat = predict(self.W, self.b, self.context.activations, X)
+        y_hat = y_hat.reshape(rows, cols, -1)
+        self.grid = OutputGrid(xs, ys, y_hat, classes_of(y_hat))
+        return self.grid
+
+    # -- colours ---------------------------------------------------------------------
+
+    def _target_range(self) -> tuple[float, float]:
+        assert self.context is not None
+        Y = self.context.train.Y[:, 0]
+        low, high = float(Y.min()), float(Y.max())
+        return (low, high) if high > low else (low - 1.0, high + 1.0)
+
+    def _pixel_colors(self, y_hat: np.ndarray) -> list[list[RGB]]:
+        """One background colour per grid pixel (rows × cols), in a few shades."""
+        assert self.context is not None
+        rows, cols, outputs = y_hat.shape
+        if self.context.is_classification and outputs > 1:
+            with np.errstate(invalid="ignore"):
+                top = np.nanmax(y_hat, axis=-1) if np.isfinite(y_hat).any() else y_hat[..., 0]
+            floor = 1.0 / outputs
+            strength = (top - floor) / (1.0 - floor)
+            kind = np.argmax(np.nan_to_num(y_hat, nan=-np.inf), axis=-1)
+        else:
+            value = y_hat[..., 0]
+            if self.context.is_classification:
+                signed = 2.0 * value - 1.0
+            else:
+                low, high = self._target_range()
+                signed = (value - (low + high) / 2.0) / ((high - low) / 2.0)
+            strength = np.abs(signed)
+            kind = (signed > 0).astype(int)
+        shade = np.rint(np.clip(np.nan_to_num(strength, nan=0.0), 0.0, 1.0) * SHADES)
+        shade = shade.astype(int).tolist()
+        kind = kind.tolist()
+        return [[self._shade(kind[r][c], shade[r][c]) for c in range(cols)] for r in range(rows)]
+
+    @staticmethod
+    def _shade(kind: int, shade: int) -> RGB:
+        # Background versions of the class colours: never as bright as the data points.
+        full = blend(BACKGROUND, CLASS_COLORS[kind % len(CLASS_COLORS)], 0.62)
+        return blend(MIDDLE, full, shade / SHADES)
+
+    def _point_color(self, y: np.ndarray) -> RGB:
+        assert self.context is not None
+        if self.mode == "curve":
+            # The curve is the prediction; the data stay neutral so the two never mix up.
+            return DATA_GREY
+        if self.context.is_classification:
+            return CLASS_COLORS[int(classes_of(y[None, :])[0]) % len(CLASS_COLORS)]
+        low, high = self._target_range()
+        signed = (float(y[0]) - (low + high) / 2.0) / ((high - low) / 2.0)
+        return blend((220, 220, 220), POSITIVE if signed > 0 else NEGATIVE, min(abs(signed), 1))
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        if self._lines is None:
+            self._lines = self._build()
+        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+
+    def _build(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return []
+        mode = self.mode
+        if mode == "plane" and self.W and height >= 3:
+            return self._build_plane(width, height)
+        if mode == "curve" and self.W and height >= 3:
+            return self._build_curve(width, height)
+        if mode == "explain":
+            return self._text_lines(Text(self.explanation, style="italic"), width)
+        return self._text_lines(Text("waiting for the first snapshot…", style="dim"), width)
+
+    def _text_lines(self, text: Text, width: int) -> list[Strip]:
+        console = self.app.console
+        lines = text.wrap(console, width)
+        return [
+            Strip(line.render(console), line.cell_len).extend_cell_length(width) for line in lines
+        ]
+
+    def _legend(self, width: int, curve: bool = False) -> Strip:
+        assert self.context is not None and self._bounds is not None
+        names = self.context.train.feature_names or ("x1", "x2")
+        text = Text()
+        lo, hi = self._bounds
+        text.append(f"{names[0]} {lo[0]:.2g}…{hi[0]:.2g} → ", "dim")
+        if not curve:
+            text.append(f"{names[1]} {lo[1]:.2g}…{hi[1]:.2g} ↑ ", "dim")
+        else:
+            text.append("━ ŷ ", rgb_style(POSITIVE, None))
+        text.append(f"{TRAIN_MARK} train", "bold")
+        if self.context.test is not None and len(self.context.test):
+            text.append(f"  {TEST_MARK} test", "bold")
+        text.truncate(width)
+        return Strip(text.render(self.app.console), text.cell_len).extend_cell_length(width)
+
+    def _marks(
+        self, width: int, pixel_rows: int, to_pixel
+    ) -> dict[tuple[int, int], tuple[str, RGB]]:
+        """Cell → (glyph, colour) for every data point; test points drawn last."""
+        assert self.context is not None
+        marks: dict[tuple[int, int], tuple[str, RGB]] = {}
+        for data, glyph in ((self.context.train, TRAIN_MARK), (self.context.test, TEST_MARK)):
+            if data is None:
+                continue
+            cols, prow = to_pixel(data)
+            for c, pr, target in zip(cols.tolist(), prow.tolist(), data.Y, strict=True):
+                if 0 <= c < width and 0 <= pr < pixel_rows:
+                    marks[(pr // 2, c)] = (glyph, self._point_color(target))
+        return marks
+
+    def _build_plane(self, width: int, height: int) -> list[Strip]:
+        assert self._bounds is not None
+        rows = height - 1
+        grid_cols, grid_rows = min(width, MAX_GRID_COLS), min(2 * rows, MAX_GRID_ROWS)
+        grid = self.compute(grid_cols, grid_rows)
+        assert grid is not None
+        colors = self._pixel_colors(grid.y_hat)
+        col_of = [c * grid_cols // width for c in range(width)]
+        row_of = [p * grid_rows // (2 * rows) for p in range(2 * rows)]
+        (x_lo, y_lo), (x_hi, y_hi) = self._bounds
+
+        def to_pixel(data) -> tuple[np.ndarray, np.ndarray]:
+            cols = np.floor((data.X[:, 0] - x_lo) / (x_hi - x_lo) * width).astype(int)
+            prow = np.floor((y_hi - data.X[:, 1]) / (y_hi - y_lo) * 2 * rows).astype(int)
+            return cols, prow
+
+        marks = self._marks(width, 2 * rows, to_pixel)
+        strips = []
+        for r in range(rows):
+            top, bottom = colors[row_of[2 * r]], colors[row_of[2 * r + 1]]
+            segments = []
+            for c in range(width):
+                upper, lower = top[col_of[c]], bottom[col_of[c]]
+                mark = marks.get((r, c))
+                if mark is not None:
+                    segments.append(Segment(mark[0], rgb_style(mark[1], upper, True)))
+                else:
+                    segments.append(Segment("▀", rgb_style(upper, lower)))
+            strips.append(Strip(segments, width).simplify())
+        strips.append(self._legend(width))
+        return strips
+
+    def _build_curve(self, width: int, height: int) -> list[Strip]:
+        assert self.context is not None and self._bounds is not None
+        rows = height - 1
+        pixel_rows = 2 * rows
+        x_lo, x_hi = float(self._bounds[0][0]), float(self._bounds[1][0])
+        xs = x_lo + (np.arange(width) + 0.5) * (x_hi - x_lo) / width
+        y_hat = predict(self.W, self.b, self.context.activations, xs[:, None])[:, 0]
+        targets = [self.context.train.Y[:, 0]]
+        if self.context.test is not None:
+            targets.append(self.context.test.Y[:, 0])
+        finite = y_hat[np.isfinite(y_hat)]
+        values = np.concatenate([*targets, finite])
+        low, high = float(values.min()), float(values.max())
+        pad = (high - low) * 0.08 or 1.0
+        low, high = low - pad, high + pad
+
+        def pixel_row(v: np.ndarray) -> np.ndarray:
+            return np.floor((high - v) / (high - low) * pixel_rows).astype(int)
+
+        on = np.zeros((pixel_rows, width), dtype=bool)
+        line = pixel_row(np.clip(np.nan_to_num(y_hat, nan=low), low, high))
+        finite_at = np.isfinite(y_hat).tolist()
+        line = line.tolist()
+        for c in range(width):
+            if not finite_at[c]:
+                continue
+            top = bottom = line[c]
+            # Reach halfway to each neighbour so a steep curve stays one connected line.
+            for n in (c - 1, c + 1):
+                if 0 <= n < width and finite_at[n]:
+                    middle = (line[c] + line[n]) // 2
+                    top, bottom = min(top, middle), max(bottom, middle)
+            on[max(top, 0) : min(bottom, pixel_rows - 1) + 1, c] = True
+
+        def to_pixel(data) -> tuple[np.ndarray, np.ndarray]:
+            cols = np.floor((data.X[:, 0] - x_lo) / (x_hi - x_lo) * width).astype(int)
+            return cols, pixel_row(data.Y[:, 0])
+
+        marks = self._marks(width, pixel_rows, to_pixel)
+        curve = rgb_style(POSITIVE, None)
+        both = rgb_style(POSITIVE, POSITIVE)
+        blank = rgb_style(NEUTRAL, None)
+        strips = []
+        for r in range(rows):
+            segments = []
+            for c in range(width):
+                mark = marks.get((r, c))
+                upper, lower = on[2 * r, c], on[2 * r + 1, c]
+                if upper and lower:
+                    segments.append(Segment("█", both))
+                elif upper:
+                    segments.append(Segment("▀", curve))
+                elif lower:
+                    segments.append(Segment("▄", curve))
+                elif mark is not None:
+                    segments.append(Segment(mark[0], rgb_style(mark[1], None)))
+                else:
+                    segments.append(Segment(" ", blank))
+            strips.append(Strip(segments, width).simplify())
+        strips.append(self._legend(width, curve=True))
+        return strips
