@@ -79,8 +79,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _is_flat(value: Any) -> bool:
+    """A list of plain values, or a dict of plain values and such lists: one line."""
+    if isinstance(value, list):
+        return all(not isinstance(v, list | dict) for v in value)
+    if isinstance(value, dict):
+        return all(
+            (isinstance(v, list) and _is_flat(v)) or not isinstance(v, dict) for v in value.values()
+        )
+    return True
+
+
+def _format_json(value: Any, indent: int) -> str:
+    """Indented JSON in which rows of numbers and flat records stay on one line, so a
+    weight matrix reads as its rows and a history as one record per line."""
+    if _is_flat(value):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict):
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_format_json(v, indent + 2)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    items = [f"{inner}{_format_json(v, indent + 2)}" for v in value]
+    return "[\n" + ",\n".join(items) + f"\n{pad}]"
+
+
 def _dump_json(document: Any) -> str:
-    return json.dumps(_jsonable(document), indent=2, ensure_ascii=False, allow_nan=False)
+    """One JSON document: plain floats (NaN and infinity as null), readable layout."""
+    return _format_json(_jsonable(document), 0)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -141,12 +169,19 @@ def _assignment(text: str) -> tuple[str, float]:
 
 
 def _variables(args: argparse.Namespace) -> dict[str, float]:
-    """The variables of `--var` and `--vars`; a name given twice is an error."""
-    pairs: list[tuple[str, float]] = list(args.var or [])
-    for text in args.vars or []:
-        from core.autodiff import parse_assignments
+    """The variables of `--var` and `--vars`, in the order given; a name given twice is an
+    error."""
+    pairs: list[tuple[str, float]] = []
+    for item in args.assignments or []:
+        if isinstance(item, tuple):
+            pairs.append(item)
+            continue
+        from core.autodiff import ExpressionError, parse_assignments
 
-        pairs.extend(parse_assignments(text).items())
+        try:
+            pairs.extend(parse_assignments(item).items())
+        except ExpressionError as err:
+            raise CliError(f"--vars {item!r}: {err}") from None
     values: dict[str, float] = {}
     for name, value in pairs:
         if name in values:
@@ -217,10 +252,8 @@ def _is_preset(target: str) -> bool:
 def cmd_graph(args: argparse.Namespace) -> int:
     if _is_preset(args.target):
         return _open_tui(_load(args.target), screen="graph")
-    from core.autodiff import parse_expression
-
     variables = _variables(args)
-    parse_expression(args.target, variables)  # reject a bad expression here, not in the TUI
+    _parse_expression(args.target, variables)  # reject a bad expression here, not in the TUI
     return _open_tui(None, screen="graph", expression=args.target, variables=variables)
 
 
@@ -286,6 +319,7 @@ def summary_pairs(preset: Preset, trainer: Trainer) -> list[tuple[str, str]]:
     settings = ", ".join(
         f"{'lr' if k == 'learning_rate' else k} {cf.fmt_setting(v)}"
         for k, v in optimizer.hyperparameters().items()
+        if not (k == "weight_decay" and v == 0)
     )
     batch = trainer.batch_size
     steps = trainer.steps_per_epoch
@@ -376,25 +410,33 @@ class _ProgressReporter(_Reporter):
         )
         self.task = self.progress.add_task(title, total=total, stats="")
         self.last = 0.0
+        self.record: EpochRecord | None = None
 
     def __enter__(self) -> _ProgressReporter:
         self.progress.start()
         return self
 
     def epoch(self, record: EpochRecord) -> None:
+        self.record = record
         now = time.monotonic()
-        if now - self.last < 0.05:  # rich redraws at 10 Hz anyway; skip needless updates
+        if now - self.last < 0.05:  # rich redraws at 10 Hz; formatting every epoch is waste
             self.progress.update(self.task, completed=record.epoch)
             return
         self.last = now
-        stats = f"loss {cf.fmt(record.train_loss, 4)}"
+        self.progress.update(self.task, completed=record.epoch, stats=self.stats(record))
+
+    @staticmethod
+    def stats(record: EpochRecord) -> str:
+        text = f"loss {cf.fmt(record.train_loss, 4)}"
         if record.test_loss is not None:
-            stats += f"  test {cf.fmt(record.test_loss, 4)}"
+            text += f"  test {cf.fmt(record.test_loss, 4)}"
         if record.accuracy is not None:
-            stats += f"  acc {record.accuracy:.3f}"
-        self.progress.update(self.task, completed=record.epoch, stats=stats)
+            text += f"  acc {record.accuracy:.3f}"
+        return text
 
     def __exit__(self, *exc: object) -> None:
+        if self.record is not None:
+            self.progress.update(self.task, stats=self.stats(self.record))
         self.progress.stop()
 
 
@@ -505,20 +547,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from core import trace as trace_module
     from core.presets import build_trainer
+    from core.trace import trace_trainer
 
     preset = _load(args.preset)
     trainer = build_trainer(preset, seed=args.seed)
-    if args.sample is not None and args.sample >= len(trainer.train_data):
-        raise CliError(
-            f"--sample {args.sample} is out of range: the training set has "
-            f"{len(trainer.train_data)} samples (0 to {len(trainer.train_data) - 1})"
-        )
-    trace_fn = getattr(trace_module, "trace_trainer", None) or trace_module.trace_step
-    step_trace = trace_fn(trainer, args.sample)
-    render = {"text": step_trace.to_text, "markdown": step_trace.to_markdown}
-    text = render[args.format]() if args.format in render else step_trace.to_json()
+    step_trace = trace_trainer(trainer, args.sample)
+    if args.format == "text":
+        text = step_trace.to_text()
+    elif args.format == "markdown":
+        text = step_trace.to_markdown()
+    else:
+        document = step_trace.to_json()
+        text = document if isinstance(document, str) else _dump_json(document)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:
@@ -529,11 +570,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_expression(expression: str, variables: dict[str, float]) -> Any:
+    """The expression's graph; a rejected expression's message quotes the expression."""
+    from core.autodiff import ExpressionError, parse_expression
+
+    try:
+        return parse_expression(expression, variables)
+    except ExpressionError as err:
+        raise CliError(f"expression {expression!r}: {err}") from None
+
+
 def cmd_grad(args: argparse.Namespace) -> int:
     from core import autodiff
 
     variables = _variables(args)
-    root = autodiff.parse_expression(args.expression, variables)
+    root = _parse_expression(args.expression, variables)
     autodiff.backward(root)
     found = autodiff.gradients(root)
     # A variable the expression does not use has gradient 0; list the given ones in the
@@ -552,6 +603,9 @@ def cmd_grad(args: argparse.Namespace) -> int:
         return EXIT_OK
     given = ", ".join(f"{k} = {cf.fmt(v)}" for k, v in variables.items())
     print(f"L = {args.expression}" + (f"   with {given}" if given else ""))
+    print()
+    print(cf.graph_table(autodiff.to_dict(root)["nodes"]))
+    print()
     rows = [("L", f"= {cf.fmt(root.value)}")]
     for name, grad in gradients.items():
         note = "" if name in found else "   (not in the expression)"
@@ -693,6 +747,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--var",
             action="append",
+            dest="assignments",
             type=_assignment,
             metavar="NAME=VALUE",
             help="a variable's value (repeat for each variable)",
@@ -700,6 +755,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--vars",
             action="append",
+            dest="assignments",
             metavar='"N=V, …"',
             help='several variables at once, e.g. "w=1.5, x=2, t=5"',
         )

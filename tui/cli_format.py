@@ -54,7 +54,7 @@ def parameter_count(sizes: Sequence[int]) -> tuple[int, int]:
     return weights, sum(sizes[1:])
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?]) (?=[A-Z0-9(\"“])")
+_SENTENCE_END = re.compile(r"(?<=[.!?]) ")
 _ABBREVIATIONS = ("e.g.", "i.e.", "cf.", "vs.", "etc.", "approx.")
 
 
@@ -107,3 +107,33 @@ def should_report(epoch: int, total: int, every: int) -> bool:
     """Whether epoch `epoch` (from 1) gets a progress line: the first, every `every`-th,
     and always the last."""
     return epoch == 1 or epoch % every == 0 or epoch == total
+
+
+_INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**"}
+
+
+def node_formula(node: Mapping[str, Any], names: Sequence[str]) -> str:
+    """How a graph node is computed from its parents, by name: `w * x`, `sigmoid(z2)`,
+    `-w`; `variable` for an input. `names[i]` is the name of node id i."""
+    op, args = node["op"], [names[i] for i in node["parents"]]
+    if op == "var":
+        return "variable"
+    if op == "const":
+        return "constant"
+    if op in _INFIX and len(args) == 2:
+        return f"{args[0]} {_INFIX[op]} {args[1]}"
+    if op == "neg" and len(args) == 1:
+        return f"-{args[0]}"
+    return f"{op}({', '.join(args)})"
+
+
+def graph_table(nodes: Sequence[Mapping[str, Any]]) -> str:
+    """The computation graph in forward order, one row per non-constant node: its name,
+    how it is computed, its value and ∂L/∂node."""
+    names = [str(n["name"]) for n in nodes]
+    rows = [
+        (str(n["name"]), node_formula(n, names), fmt(n["value"]), fmt(n["grad"]))
+        for n in nodes
+        if n["op"] != "const"
+    ]
+    return plain_table(("node", "computed as", "value", "dL/dnode"), rows)
