@@ -18,6 +18,7 @@ from tui.control import (
     Reinit,
     Reset,
     Run,
+    ScaleLearningRate,
     SetLearningRate,
     SetOptions,
     Settings,
@@ -382,3 +383,13 @@ def test_the_worker_process_code_never_imports_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_scaling_the_learning_rate_compounds_every_request(make) -> None:
+    controller, inbox = make()
+    token = controller.start(SEED_TOY)
+    for _ in range(3):
+        controller.send(ScaleLearningRate(2.0))
+    controller.send(ScaleLearningRate(0.5))
+    ready = inbox.wait(lambda m: m.status.token == token and m.snapshot.lr == 2.0, "η = 2")
+    assert ready.status.settings.lr == 2.0

@@ -86,6 +86,13 @@ class SetLearningRate:
 
 
 @dataclass(frozen=True)
+class ScaleLearningRate:
+    """η ← η · factor (the + and − keys), from the next step on."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
 class SetOptions:
     """Replace every setting at once; an invalid one rejects the whole command."""
 
@@ -130,6 +137,7 @@ Command = (
     | Reset
     | Reinit
     | SetLearningRate
+    | ScaleLearningRate
     | SetOptions
     | EditCell
     | TrainOn

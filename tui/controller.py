@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -53,8 +55,8 @@ class TrainingController(ABC):
     def start(self, preset: Any) -> int:
         """Load `preset` in the worker; returns the token its snapshots will carry."""
         if not self._started:
-            self._started = True
             self._launch()
+            self._started = True
         self.token += 1
         self.send(LoadPreset(preset, self.token))
         return self.token
@@ -104,6 +106,19 @@ def _arrays(value: object) -> list[np.ndarray]:
     return []
 
 
+@contextmanager
+def real_std_streams() -> Iterator[None]:
+    """The interpreter's own stdout and stderr for a moment: Textual replaces them with
+    objects whose fileno() is -1, which multiprocessing cannot hand to a child."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.__stdout__ or saved[0]
+    sys.stderr = sys.__stderr__ or saved[1]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 class ProcessController(TrainingController):
     """The loop in a spawned process; a reader thread turns its events into messages."""
 
@@ -117,7 +132,8 @@ class ProcessController(TrainingController):
             name="backprop-trainer",
             daemon=True,
         )
-        self._process.start()
+        with real_std_streams():
+            self._process.start()
         # Our copies of the child's ends must go, or EOF would never arrive.
         commands_out.close()
         events_in.close()

@@ -35,6 +35,7 @@ from tui.control import (
     Reset,
     Run,
     RunState,
+    ScaleLearningRate,
     SetLearningRate,
     SetOptions,
     Settings,
@@ -241,6 +242,9 @@ class TrainingLoop:
             case SetLearningRate(lr=lr):
                 assert self.settings is not None
                 self._set_settings(Settings(lr, *_rest(self.settings)))
+            case ScaleLearningRate(factor=factor):
+                assert self.settings is not None
+                self._set_settings(Settings(self.settings.lr * factor, *_rest(self.settings)))
             case SetOptions(settings=settings):
                 self._set_settings(settings)
             case EditCell(layer=layer, quantity=quantity, index=index, value=value):

@@ -1,0 +1,62 @@
+"""Helpers for the app's Pilot tests: build the app on a thread or process worker,
+wait (by polling, with a generous timeout) for what the test needs, record notices."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from core.presets import load
+from tui.app import BackpropApp
+from tui.controller import ProcessController, ThreadController
+
+TIMEOUT = 60.0
+SIZE = (120, 40)
+
+
+def make_app(preset: str = "seed-toy", process: bool = False, **kwargs: Any) -> BackpropApp:
+    """The app on a shipped preset; thread worker unless `process`. Records notices in
+    `app.notices` as (message, severity)."""
+    factory = ProcessController if process else ThreadController
+    app = BackpropApp(load(preset), factory, **kwargs)
+    app.notices = []
+    original = app.notify
+
+    def notify(message: str, *args: Any, **options: Any) -> None:
+        app.notices.append((str(message), options.get("severity", "information")))
+        original(message, *args, **options)
+
+    app.notify = notify
+    return app
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], Any], what: str) -> None:
+    """Let the app run until `condition()` holds."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def ready(pilot: Pilot, steps: int = 0) -> None:
+    """Until the app shows the current preset at `steps` global steps."""
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: app.snapshot is not None and not app._pending and app.snapshot.global_step == steps,
+        f"step {steps}",
+    )
+
+
+async def settle(pilot: Pilot, state: str) -> None:
+    app = pilot.app
+    await wait_until(pilot, lambda: app.status is not None and app.status.state == state, state)
+
+
+def notices(app: BackpropApp, severity: str | None = None) -> list[str]:
+    return [m for m, s in app.notices if severity is None or s == severity]

@@ -1,0 +1,262 @@
+"""Pilot tests of the dashboard's keys: each one changes what it says it changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from app_pilot import SIZE, make_app, notices, ready, settle, wait_until
+from textual.command import CommandPalette
+
+from core.presets import build_trainer, load
+from tui.app import BackpropApp, build_app
+from tui.control import SetOptions
+from tui.controller import ProcessController
+from tui.screens.help import HelpScreen
+from tui.widgets.status_bar import StatusBar
+
+
+async def test_the_dashboard_opens_paused_at_step_zero_with_the_preset_as_title() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.status.state == "paused"
+        assert app.title == load("seed-toy").name
+        status = str(app.query_one(StatusBar).render())
+        assert "paused" in status
+        assert "epoch 0/" in status
+        assert "— steps/s" in status
+
+
+def endless(app: BackpropApp) -> None:
+    """Raise the epoch target so a fast preset cannot finish during the test."""
+    app.controller.send(SetOptions(replace(app.status.settings, epochs=10**9)))
+
+
+async def test_space_runs_and_pauses_and_the_epoch_advances() -> None:
+    app = make_app("xor", process=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        endless(app)
+        await wait_until(pilot, lambda: app.status.settings.epochs == 10**9, "the target")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.snapshot.epoch >= 3, "three epochs")
+        await pilot.press("space")
+        await settle(pilot, "paused")
+        stopped = app.snapshot.global_step
+        await pilot.press("n")
+        await ready(pilot, stopped + 1)
+
+
+async def test_n_trains_exactly_one_step_with_the_engines_numbers() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await ready(pilot, 1)
+        expected = build_trainer(load("seed-toy"))
+        expected.step()
+        for got, want in zip(app.snapshot.W, expected.network.W, strict=True):
+            np.testing.assert_array_equal(got, want)
+        assert app.snapshot.global_step == 1
+
+
+async def test_e_finishes_the_epoch_then_pauses() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("e")
+        await wait_until(
+            pilot, lambda: app.snapshot.epoch == 1 and app.status.state == "paused", "epoch 1"
+        )
+        assert app.snapshot.step == 0
+
+
+async def test_r_restores_the_initial_weights_exactly() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        initial = app.snapshot
+        for _ in range(3):
+            await pilot.press("n")
+        await ready(pilot, 3)
+        assert not np.array_equal(app.snapshot.W[0], initial.W[0])
+        await pilot.press("r")
+        await ready(pilot, 0)
+        for got, want in zip(app.snapshot.W + app.snapshot.b, initial.W + initial.b, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+async def test_shift_r_draws_new_weights_from_the_next_seed() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        initial, seed = app.snapshot, app.status.seed
+        await pilot.press("R")
+        await wait_until(pilot, lambda: app.status.seed == seed + 1, "the next seed")
+        assert not np.array_equal(app.snapshot.W[0], initial.W[0])
+
+
+async def test_plus_and_minus_double_and_halve_the_learning_rate() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("plus", "plus")
+        await wait_until(pilot, lambda: app.snapshot.lr == 2.0, "η = 2")
+        await pilot.press("minus", "minus", "minus")
+        await wait_until(pilot, lambda: app.snapshot.lr == 0.25, "η = 0.25")
+        assert "η 0.25" in str(app.query_one(StatusBar).render())
+
+
+async def test_l_toggles_the_log_scale_of_the_loss_chart() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chart = app.query_one("#chart")
+        before = chart.log_scale
+        await pilot.press("l")
+        assert chart.log_scale is not before
+        await pilot.press("l")
+        assert chart.log_scale is before
+
+
+async def test_question_mark_lists_every_key_and_escape_closes_it() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        table = app.screen.query_one("#help-table").content
+        text = "".join(str(cell) for column in table.columns for cell in column.cells)
+        for word in ("Run/pause", "Reset", "Re-init", "Settings", "Presets", "Export CSV", "Quit"):
+            assert word in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+
+
+async def test_keys_under_a_dialog_do_not_reach_the_dashboard() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark", "n")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        assert app.snapshot.global_step == 0
+
+
+async def test_the_command_palette_offers_and_runs_the_dashboard_commands() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"one batch")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await ready(pilot, 1)
+
+
+async def test_d_and_g_say_their_views_are_coming() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d", "g")
+        assert sum("coming soon" in note for note in notices(app)) == 2
+
+
+async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        tabs = app.query_one("#panel-tabs")
+        assert tabs.display
+        assert [
+            name
+            for name in ("chart", "network", "map", "tables")
+            if app.query_one(f"#{name}").display
+        ] == ["chart"]
+        await pilot.press("4")
+        await pilot.pause(0.1)
+        assert app.query_one("#tables").display
+        assert not app.query_one("#chart").display
+
+
+async def test_a_roomy_terminal_shows_every_panel_without_tabs() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await ready(pilot)
+        assert not app.query_one("#panel-tabs").display
+        for name in ("chart", "network", "map", "tables"):
+            assert app.query_one(f"#{name}").display
+
+
+EXPLODING = """
+name = "exploding"
+description = "A linear unit with a learning rate far too high."
+[network]
+sizes = [1, 1]
+activations = ["linear"]
+weights = [[[0.5]]]
+biases = [[0.0]]
+[loss]
+kind = "half_sse"
+[optimizer]
+kind = "sgd"
+learning_rate = 10.0
+[training]
+epochs = 100000
+batch_size = 0
+[data]
+inputs = [[1.0], [2.0], [3.0]]
+targets = [[1.0], [2.0], [3.0]]
+"""
+
+
+async def test_divergence_is_shown_and_a_reset_recovers(tmp_path) -> None:
+    path = tmp_path / "exploding.toml"
+    path.write_text(EXPLODING)
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.load_preset(load(path))
+        await wait_until(pilot, lambda: app.snapshot.lr == 10.0, "the exploding preset")
+        await pilot.press("space")
+        await settle(pilot, "diverged")
+        assert "diverged at epoch" in str(app.query_one(StatusBar).render())
+        assert all(np.isfinite(W).all() for W in app.snapshot.W)
+        assert any("diverged" in note for note in notices(app, "warning"))
+        await pilot.press("r")
+        await settle(pilot, "paused")
+        await pilot.press("n")
+        await ready(pilot, 1)
+
+
+async def test_every_array_the_ui_receives_is_read_only() -> None:
+    app = make_app("xor", process=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await ready(pilot, 1)
+        snapshot = app.snapshot
+        arrays = [*snapshot.W, *snapshot.b, *snapshot.dW, *snapshot.db, *snapshot.z]
+        arrays += [*snapshot.a, *snapshot.delta, snapshot.x, snapshot.y, snapshot.next_batch]
+        assert all(not array.flags.writeable for array in arrays)
+
+
+async def test_q_while_training_stops_the_worker_and_leaves() -> None:
+    app = make_app("xor", process=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        endless(app)
+        await pilot.press("space")
+        await settle(pilot, "running")
+        await pilot.press("q")
+    assert app.return_value == 0
+    assert not app.controller._process.is_alive()
+
+
+def test_build_app_loads_a_named_preset_and_uses_the_process_worker() -> None:
+    app = build_app("moons")
+    assert isinstance(app, BackpropApp)
+    assert app.preset.key == "moons"
+    assert app.controller_factory is ProcessController

@@ -1,0 +1,383 @@
+"""The dashboard: a network training in a worker, watched and steered from the terminal.
+
+`build_app` makes the app for the command line and the snapshot tests alike;
+`run_app` is what `backprop-tui [PRESET]` calls. The app never touches the trainer:
+it sends commands through a `TrainingController` and renders the read-only snapshots
+that come back as `SnapshotReady` messages (newest wins).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.widgets import Footer, Header, Tab, Tabs
+
+from core.errors import BackpropError
+from core.network import Network
+from core.optimizers import make_optimizer
+from core.presets import Preset, list_presets, load, save
+from core.trainer import Snapshot
+from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
+from tui.commands import DashboardCommands
+from tui.control import (
+    EditCell,
+    Epoch,
+    Pause,
+    Reinit,
+    Reset,
+    Run,
+    ScaleLearningRate,
+    SetOptions,
+    Settings,
+    Status,
+    Step,
+)
+from tui.controller import ControllerFactory, ProcessController, TrainingController
+from tui.history_csv import write_history_csv
+from tui.messages import (
+    CommandFailed,
+    SnapshotReady,
+    TrainingDiverged,
+    TrainingFinished,
+    WorkerStopped,
+)
+from tui.screens.dialogs import ConfirmDialog, NumberDialog, PathDialog
+from tui.screens.help import HelpScreen
+from tui.screens.preset_picker import PresetPicker
+from tui.screens.settings_form import SettingsForm
+from tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
+from tui.widgets.status_bar import StatusBar
+
+DEFAULT_PRESET = "xor"
+
+PANELS = (
+    ("chart", "Loss"),
+    ("network", "Network"),
+    ("map", "Output map"),
+    ("tables", "Layer tables"),
+)
+"""(id, title) of the four panels, in tab order."""
+
+LOAD_ERRORS = (BackpropError, OSError, ValueError)
+
+
+class BackpropApp(App[int]):
+    """Header, status line, loss chart, network view, output map, layer tables, footer.
+
+    `preset` is loaded on mount; `controller_factory(post_message)` makes the controller
+    (a separate training process by default). `snapshot` and `status` hold the newest
+    ones received; `context` the loaded preset's fixed facts.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+
+    def __init__(
+        self,
+        preset: Preset | None = None,
+        controller_factory: ControllerFactory | None = None,
+        screen: str | None = None,
+        expression: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.preset = preset
+        self.controller_factory = controller_factory or ProcessController
+        self.start_screen = screen
+        self.expression = expression
+        self.controller: TrainingController | None = None
+        self.context: ViewContext | None = None
+        self.snapshot: Snapshot | None = None
+        self.status: Status | None = None
+        self.token = 0
+        self._pending: dict[int, tuple[Preset, ViewContext]] = {}
+
+    # -- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StatusBar("loading…", id="status")
+        yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+        with Container(id="dashboard"):
+            yield LossChart(id="chart", classes="panel -shown")
+            yield NetworkView(id="network", classes="panel")
+            yield OutputMap(id="map", classes="panel")
+            yield LayerTables(id="tables", classes="panel")
+        yield Footer()
+
+    @property
+    def panels(self) -> list[Any]:
+        """The four widgets that take `set_context` and `show`."""
+        return [self.query_one(f"#{name}") for name, _ in PANELS]
+
+    def on_mount(self) -> None:
+        for (_, title), panel in zip(PANELS, self.panels, strict=True):
+            panel.border_title = title
+        self.controller = self.controller_factory(self.post_message)
+        if self.preset is not None:
+            self.load_preset(self.preset)
+        if self.start_screen in ("step", "graph"):
+            self.notify(f"the {self.start_screen} view is coming soon; here is the dashboard")
+
+    @on(Tabs.TabActivated, "#panel-tabs")
+    def _show_tab(self, event: Tabs.TabActivated) -> None:
+        shown = event.tab.id.removeprefix("tab-") if event.tab.id else "chart"
+        for name, _ in PANELS:
+            self.query_one(f"#{name}").set_class(name == shown, "-shown")
+
+    def action_show_panel(self, name: str) -> None:
+        """On a small terminal, show one panel (keys 1–4 or the tabs)."""
+        self.query_one("#panel-tabs", Tabs).active = f"tab-{name}"
+
+    # -- presets ----------------------------------------------------------------------
+
+    def load_preset(self, preset: Preset) -> bool:
+        """Ask the worker to switch to `preset`; the view switches with its first
+        snapshot. A preset whose data cannot be read is reported and changes nothing."""
+        try:
+            context = ViewContext.from_preset(preset)
+        except LOAD_ERRORS as error:
+            self.notify(str(error), title=f"could not load {preset.name}", severity="error")
+            return False
+        assert self.controller is not None
+        token = self.controller.start(preset)
+        self._pending[token] = (preset, context)
+        return True
+
+    def _switch(self, token: int) -> None:
+        preset, context = self._pending.pop(token)
+        self._pending = {t: p for t, p in self._pending.items() if t > token}
+        self.token, self.preset, self.context = token, preset, context
+        self.title = preset.name
+        self.sub_title = " → ".join(map(str, context.sizes))
+        for panel in self.panels:
+            panel.set_context(context)
+
+    # -- messages from the worker -----------------------------------------------------
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        status = message.status
+        if status.token != self.token:
+            if status.token not in self._pending:
+                return  # from a preset that has since been replaced
+            self._switch(status.token)
+        self.snapshot, self.status = message.snapshot, status
+        self.query_one(StatusBar).show(message.snapshot, status)
+        with self.batch_update():
+            for panel in self.panels:
+                panel.show(message.snapshot)
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        if message.token == self.token:
+            self.notify(message.text, title="training finished")
+
+    def on_training_diverged(self, message: TrainingDiverged) -> None:
+        if message.token == self.token:
+            self.notify(message.text, title="training diverged", severity="warning", timeout=8)
+
+    def on_command_failed(self, message: CommandFailed) -> None:
+        self.notify(message.text, title=f"{message.command} failed", severity="error")
+
+    def on_worker_stopped(self, message: WorkerStopped) -> None:
+        self.notify(message.text, title="training stopped", severity="error", timeout=30)
+
+    # -- training actions -------------------------------------------------------------
+
+    def _send(self, command: Any) -> None:
+        if self.controller is not None:
+            self.controller.send(command)
+
+    def action_toggle_run(self) -> None:
+        """Run when paused, finished or diverged; pause when running."""
+        running = self.status is not None and self.status.state == "running"
+        self._send(Pause() if running else Run())
+
+    def action_step(self) -> None:
+        self._send(Step())
+
+    def action_epoch(self) -> None:
+        self._send(Epoch())
+
+    def action_reset(self) -> None:
+        self._send(Reset())
+
+    def action_reinit(self) -> None:
+        self._send(Reinit())
+
+    def action_lr_up(self) -> None:
+        self._send(ScaleLearningRate(2.0))
+
+    def action_lr_down(self) -> None:
+        self._send(ScaleLearningRate(0.5))
+
+    def action_log_scale(self) -> None:
+        self.query_one(LossChart).toggle_log_scale()
+
+    def action_precision(self) -> None:
+        self.query_one(LayerTables).toggle_precision()
+
+    def action_step_through(self) -> None:
+        self.notify("the step-through view is coming soon")
+
+    def action_graph(self) -> None:
+        self.notify("the computation-graph view is coming soon")
+
+    @on(LayerTables.EditRequested)
+    def _edit_cell(self, event: LayerTables.EditRequested) -> None:
+        layer, quantity, index = event.layer_number, event.quantity, tuple(event.index)
+        where = ", ".join(map(str, index))
+
+        def apply(text: str | None) -> None:
+            if text is not None:
+                self._send(EditCell(layer, quantity, index, float(text)))
+
+        title = f"{quantity}({layer})[{where}]"
+        self.push_screen(NumberDialog(title, repr(float(event.current)), "Set"), apply)
+
+    # -- screens ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_settings(self) -> None:
+        if self.status is None:
+            return
+
+        def apply(settings: Settings | None) -> None:
+            if settings is not None:
+                self._send(SetOptions(settings))
+
+        self.push_screen(SettingsForm(self.status.settings), apply)
+
+    def action_presets(self) -> None:
+        try:
+            presets = list_presets()
+        except LOAD_ERRORS as error:
+            self.notify(str(error), title="could not list the presets", severity="error")
+            return
+        current = self.preset.key if self.preset is not None else None
+
+        def chosen(preset: Preset | None) -> None:
+            if preset is not None:
+                self.load_preset(preset)
+
+        self.push_screen(PresetPicker(presets, current), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            try:
+                preset = load(path)
+            except LOAD_ERRORS as error:
+                self.notify(str(error), title="could not open the preset", severity="error")
+                return
+            self.load_preset(preset)
+
+        hint = "a preset TOML file (or a shipped preset's name)"
+        self.push_screen(PathDialog("Open a preset", "", "Open", hint), chosen)
+
+    def action_save(self) -> None:
+        if self.snapshot is None or self.status is None or self.preset is None:
+            return
+        snapshot, preset, settings = self.snapshot, self.preset, self.status.settings
+        W, b = [np.array(W) for W in snapshot.W], [np.array(b) for b in snapshot.b]
+        network = Network(W, b, preset.activations)
+        # The optimizer as it is now (the person may have changed its kind or rate).
+        options = preset.optimizer_options if settings.optimizer == preset.optimizer else {}
+        optimizer = make_optimizer(settings.optimizer, settings.lr, **dict(options))
+
+        def write(path: str) -> None:
+            try:
+                save(path, preset, network, optimizer)
+            except LOAD_ERRORS as error:
+                self.notify(str(error), title="could not save", severity="error")
+                return
+            self.notify(f"saved step {snapshot.global_step} to {path}", title="saved")
+
+        hint = "the network with its current weights, as a preset TOML"
+        default = f"{preset.key or 'network'}-trained.toml"
+        self._ask_path("Save as preset", default, "Save", hint, write)
+
+    def action_export(self) -> None:
+        if self.snapshot is None or self.preset is None:
+            return
+        history = self.snapshot.history
+
+        def write(path: str) -> None:
+            try:
+                written = write_history_csv(path, history)
+            except OSError as error:
+                self.notify(str(error), title="could not export", severity="error")
+                return
+            self.notify(f"{len(history)} epochs written to {written}", title="exported")
+
+        default = f"{self.preset.key or 'network'}-history.csv"
+        self._ask_path("Export the loss history", default, "Export", "a CSV file", write)
+
+    def _ask_path(
+        self, title: str, default: str, ok: str, hint: str, write: Callable[[str], None]
+    ) -> None:
+        """Ask for a path, confirm before overwriting, then `write(path)`."""
+
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            path = os.path.expanduser(path)
+            if Path(path).exists():
+                question = f"{path} exists. Overwrite it?"
+                self.push_screen(ConfirmDialog(question), lambda yes: write(path) if yes else None)
+            else:
+                write(path)
+
+        self.push_screen(PathDialog(title, default, ok, hint), chosen)
+
+    # -- leaving ----------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Stop the worker (within about a second), then leave."""
+        if self.controller is not None:
+            await asyncio.to_thread(self.controller.close)
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        if self.controller is not None:
+            self.controller.close()
+
+
+def build_app(
+    preset: Preset | str | None = None,
+    controller_factory: ControllerFactory | None = None,
+    screen: str | None = None,
+    expression: str | None = None,
+) -> BackpropApp:
+    """The app for `preset` (a Preset, a shipped name or a TOML path; default xor).
+    Raises PresetError when a named preset cannot be loaded."""
+    if preset is None:
+        preset = DEFAULT_PRESET
+    if not isinstance(preset, Preset):
+        preset = load(preset)
+    return BackpropApp(preset, controller_factory, screen=screen, expression=expression)
+
+
+def run_app(
+    preset: Preset | str | None = None,
+    screen: str | None = None,
+    expression: str | None = None,
+    **options: Any,
+) -> int:
+    """Run the dashboard until the person quits; returns the exit code. `screen` "step"
+    or "graph" (and their `options`, such as `sample`) belong to views still to come."""
+    return int(build_app(preset, screen=screen, expression=expression).run() or 0)

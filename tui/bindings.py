@@ -1,0 +1,98 @@
+"""The dashboard's keys, in one place: the app binds them, the help screen lists them
+and the command palette offers them. Every binding has an id and a tooltip."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+DASHBOARD_BINDINGS: list[Binding] = [
+    Binding("space", "toggle_run", "Run/pause", id="run", tooltip="Train at full speed, or pause"),
+    Binding("n", "step", "Step", id="step", tooltip="Train exactly one batch, then pause"),
+    Binding("e", "epoch", "Epoch", id="epoch", tooltip="Finish the current epoch, then pause"),
+    Binding("r", "reset", "Reset", id="reset", tooltip="Back to the same initial weights, step 0"),
+    Binding("R", "reinit", "Re-init", id="reinit", tooltip="New random weights from the next seed"),
+    Binding(
+        "plus,equals_sign",
+        "lr_up",
+        "η×2",
+        key_display="+",
+        id="lr-up",
+        tooltip="Double the learning rate",
+    ),
+    Binding(
+        "minus,underscore",
+        "lr_down",
+        "η÷2",
+        key_display="−",
+        id="lr-down",
+        tooltip="Halve the learning rate",
+    ),
+    Binding(
+        "f,s",
+        "settings",
+        "Settings",
+        key_display="f",
+        id="settings",
+        tooltip="Learning rate, batch size, epochs, optimizer, stop-at loss",
+    ),
+    Binding("p", "presets", "Presets", id="presets", tooltip="Pick a shipped preset"),
+    Binding("o", "open", "Open", id="open", tooltip="Open a preset TOML file by path"),
+    Binding(
+        "ctrl+s",
+        "save",
+        "Save",
+        id="save",
+        tooltip="Save the network with its current weights as a preset TOML",
+    ),
+    Binding("x", "export", "Export CSV", id="export", tooltip="Write the loss history as CSV"),
+    Binding("l", "log_scale", "Log scale", id="log-scale", tooltip="Loss axis: linear ↔ log"),
+    Binding(
+        "full_stop",
+        "precision",
+        "Precision",
+        key_display=".",
+        show=False,
+        id="precision",
+        tooltip="More or fewer digits in the layer tables",
+    ),
+    Binding(
+        "d",
+        "step_through",
+        "Step-through",
+        show=False,
+        id="step-through",
+        tooltip="Walk one backward pass equation by equation (coming soon)",
+    ),
+    Binding(
+        "g",
+        "graph",
+        "Graph",
+        show=False,
+        id="graph",
+        tooltip="The loss as a scalar computation graph (coming soon)",
+    ),
+    Binding(
+        "question_mark", "help", "Help", key_display="?", id="help", tooltip="Every key, explained"
+    ),
+    Binding("q", "quit", "Quit", id="quit", tooltip="Stop training and leave"),
+]
+
+PANEL_BINDINGS: list[Binding] = [
+    Binding(
+        str(n),
+        f"show_panel('{panel}')",
+        title,
+        show=False,
+        id=f"panel-{panel}",
+        tooltip=f"Show the {title.lower()} (small terminals)",
+    )
+    for n, (panel, title) in enumerate(
+        (
+            ("chart", "Loss chart"),
+            ("network", "Network"),
+            ("map", "Output map"),
+            ("tables", "Layer tables"),
+        ),
+        start=1,
+    )
+]
