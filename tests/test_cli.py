@@ -6,7 +6,10 @@ Most tests call `main(argv)` in-process (fast); a few run the real entry point
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import BackpropError
+from core.presets import build_trainer, load, shipped_names
+from core.trainer import Trainer
 from tui import cli
 from tui import cli_format as cf
 from tui.cli import COMMANDS, main
@@ -207,6 +212,426 @@ def test_write_atomic_into_a_missing_folder_names_the_folder(tmp_path):
         cli.write_atomic(tmp_path / "nowhere" / "trace.md", "text")
 
 
+# -- presets and check ------------------------------------------------------------------
+
+SHIPPED = shipped_names()
+
+TOY = """
+name = "Toy"
+description = "One input, one sigmoid output."
+
+[network]
+sizes = [1, 1]
+activations = ["sigmoid"]
+weights = [[[0.5]]]
+biases = [[0.0]]
+
+[loss]
+kind = "half_sse"
+
+[optimizer]
+kind = "sgd"
+learning_rate = 0.5
+
+[training]
+epochs = 20
+batch_size = 1
+
+[data]
+inputs = [[1.0]]
+targets = [[0.0]]
+"""
+
+DIVERGING = """
+name = "Diverging"
+description = "A learning rate a million times too large."
+
+[network]
+sizes = [1, 4, 1]
+activations = ["relu", "linear"]
+init = "he"
+
+[loss]
+kind = "mse"
+
+[optimizer]
+kind = "sgd"
+learning_rate = 1e6
+
+[training]
+epochs = 50
+batch_size = 4
+
+[data]
+inputs = [[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]]
+targets = [[2.0], [4.0], [6.0], [8.0], [10.0], [12.0], [14.0], [16.0]]
+"""
+
+
+def write_preset(tmp_path: Path, text: str, name: str = "net.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_presets_lists_every_shipped_preset_with_its_sizes(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split()[0] for line in out.splitlines()[1:]]
+    assert listed == SHIPPED
+    assert re.search(r"^seed-toy\s+1-2-1\s+The notes' toy example", out, re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_check_accepts_every_shipped_preset(name, capsys):
+    assert main(["check", name]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{name}: ")
+    for label in ("layers", "parameters", "data", "task", "loss", "optimizer", "training"):
+        assert f"  {label} " in out
+    assert out.rstrip().endswith("ok: the preset is valid")
+
+
+def test_check_summarizes_the_seed_toy_network(capsys):
+    assert main(["check", "seed-toy"]) == 0
+    out = capsys.readouterr().out
+    assert "1 → 2 (sigmoid) → 1 (sigmoid)" in out
+    assert "7 (4 weights, 3 biases)" in out
+    assert "train 1 × 1 → 1, test none" in out
+    assert "sgd (lr 0.5)" in out
+    assert "explicit weights" in out
+
+
+def test_check_says_when_biases_are_fixed(capsys):
+    assert main(["check", "two-two-two"]) == 0
+    assert "biases fixed" in capsys.readouterr().out
+
+
+# -- bad input --------------------------------------------------------------------------
+
+
+def assert_one_line_error(capsys, *fragments: str) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("backprop-tui: error: ")
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+    return err
+
+
+@pytest.mark.parametrize("command", ["check", "train", "trace", "run", "step"])
+def test_a_missing_preset_file_is_named(command, tmp_path, capsys):
+    missing = str(tmp_path / "missing.toml")
+    assert main([command, missing]) == 2
+    assert_one_line_error(capsys, "missing.toml")
+
+
+def test_malformed_toml_names_the_file_and_the_line(tmp_path, capsys):
+    path = write_preset(tmp_path, 'name = "x"\n[network\nsizes = [1]\n', "broken.toml")
+    assert main(["check", path]) == 2
+    assert_one_line_error(capsys, "broken.toml", "line 2")
+
+
+def test_an_unknown_preset_name_suggests_the_closest(capsys):
+    assert main(["check", "seed-tyo"]) == 2
+    assert_one_line_error(capsys, "seed-tyo", "did you mean 'seed-toy'")
+
+
+def test_an_unknown_key_is_named_with_its_table(tmp_path, capsys):
+    path = write_preset(tmp_path, TOY.replace("learning_rate", "learning_rat"))
+    assert main(["train", path]) == 2
+    assert_one_line_error(capsys, "net.toml", "[optimizer] learning_rat", "learning_rate")
+
+
+def test_weights_of_the_wrong_shape_are_named(tmp_path, capsys):
+    path = write_preset(tmp_path, TOY.replace("[[[0.5]]]", "[[[0.5, 0.1]]]"))
+    assert main(["check", path]) == 2
+    assert_one_line_error(capsys, "[network] weights")
+
+
+def test_an_unknown_activation_suggests_the_closest(tmp_path, capsys):
+    path = write_preset(tmp_path, TOY.replace('["sigmoid"]', '["sigmod"]'))
+    assert main(["check", path]) == 2
+    assert_one_line_error(capsys, "sigmod", "sigmoid")
+
+
+def test_a_bare_unknown_preset_is_an_error_before_any_tui(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_find_run_app", lambda: pytest.fail("the TUI was opened"))
+    assert main(["no-such-preset"]) == 2
+    assert_one_line_error(capsys, "no-such-preset")
+
+
+# -- train ------------------------------------------------------------------------------
+
+
+def train_json(capsys, *args: str) -> tuple[int, dict]:
+    code = main(["train", *args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_train_json_has_the_contract_keys_and_one_record_per_epoch(capsys):
+    code, doc = train_json(capsys, "seed-toy", "--epochs", "3")
+    assert code == 0
+    for key in ("preset", "epochs", "seed", "stopped", "history", "weights", "biases"):
+        assert key in doc
+    assert doc["preset"] == "seed-toy"
+    assert (doc["epochs"], doc["stopped"]) == (3, "epochs")
+    assert [r["epoch"] for r in doc["history"]] == [1, 2, 3]
+    assert doc["history"][0]["train_loss"] == pytest.approx(0.2869737, abs=1e-7)
+    assert [len(W) for W in doc["weights"]] == [2, 1]
+    assert [len(W[0]) for W in doc["weights"]] == [1, 2]
+    assert [len(b) for b in doc["biases"]] == [2, 1]
+
+
+def test_train_json_weights_are_what_the_trainer_reaches(capsys):
+    _, doc = train_json(capsys, "seed-toy", "--epochs", "3")
+    trainer = build_trainer(load("seed-toy"))
+    trainer.train(3)
+    assert doc["weights"] == [W.tolist() for W in trainer.network.W]
+    assert doc["biases"] == [b.tolist() for b in trainer.network.b]
+
+
+def test_train_json_weights_load_back_into_a_preset(tmp_path, capsys):
+    _, doc = train_json(capsys, write_preset(tmp_path, TOY), "--epochs", "2")
+    text = TOY.replace("[[[0.5]]]", json.dumps(doc["weights"]))
+    text = text.replace("[[0.0]]\n\n[loss]", json.dumps(doc["biases"]) + "\n\n[loss]")
+    reloaded = load(write_preset(tmp_path, text, "again.toml"))
+    assert reloaded.weights[0].tolist() == doc["weights"][0]
+    assert reloaded.biases[0].tolist() == doc["biases"][0]
+
+
+def test_train_prints_a_line_per_epoch_and_a_summary(capsys):
+    assert main(["train", "seed-toy", "--epochs", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines[:3]] == ["1/3", "2/3", "3/3"]
+    assert lines[0].startswith("epoch 1/3  train loss 0.286974")
+    assert lines[3] == "seed-toy: 3 epochs, 3 steps (seed 0)"
+    assert lines[4].startswith("final: train loss ")
+
+
+def test_a_long_run_prints_about_fifty_lines_and_the_last_epoch(capsys):
+    assert main(["train", "seed-toy", "--epochs", "321"]) == 0
+    epoch_lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
+    assert 45 <= len(epoch_lines) <= 52
+    assert epoch_lines[-1].startswith("epoch 321/321")
+
+
+def test_quiet_prints_only_the_summary(capsys):
+    assert main(["train", "seed-toy", "--epochs", "3", "--quiet"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "seed-toy: 3 epochs, 3 steps (seed 0)"
+
+
+def test_the_seed_option_draws_other_initial_weights_reproducibly(tmp_path, capsys):
+    drawn = TOY.replace("weights = [[[0.5]]]\nbiases = [[0.0]]", 'init = "normal"')
+    path = write_preset(tmp_path, drawn)
+    runs = [train_json(capsys, path, "--epochs", "0", "--seed", s)[1] for s in ("1", "2", "1")]
+    assert [run["seed"] for run in runs] == [1, 2, 1]
+    assert runs[0]["weights"] != runs[1]["weights"]
+    assert runs[0]["weights"] == runs[2]["weights"]
+    assert runs[0]["history"] == []
+
+
+def test_the_stop_loss_ends_training_early(tmp_path, capsys):
+    path = write_preset(tmp_path, TOY.replace("batch_size = 1", "batch_size = 1\nstop_loss = 0.1"))
+    code, doc = train_json(capsys, path)
+    assert code == 0
+    assert doc["stopped"] == "stop_loss"
+    assert doc["history"][-1]["train_loss"] <= 0.1
+    assert doc["history"][-2]["train_loss"] > 0.1
+    assert doc["epochs"] < 20
+
+
+def test_divergence_exits_3_naming_the_epoch_and_step(tmp_path, capsys):
+    assert main(["train", write_preset(tmp_path, DIVERGING)]) == 3
+    captured = capsys.readouterr()
+    assert re.search(r"training diverged at epoch \d+, step \d+", captured.err)
+    assert "last finite weights" in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out.splitlines()[-1].startswith("final: train loss ")
+
+
+def test_divergence_with_json_still_prints_the_document(tmp_path, capsys):
+    code, doc = train_json(capsys, write_preset(tmp_path, DIVERGING))
+    assert code == 3
+    assert doc["stopped"] == "diverged"
+    assert doc["diverged"]["epoch"] == doc["epochs"] + 1
+    assert doc["diverged"]["step"] >= 1
+    assert all(math.isfinite(v) for W in doc["weights"] for row in W for v in row)
+
+
+def test_ctrl_c_during_training_keeps_what_was_done_and_exits_130(monkeypatch, capsys):
+    real_run_epoch = Trainer.run_epoch
+
+    def run_epoch(self):
+        if self.epoch == 2:
+            raise KeyboardInterrupt
+        return real_run_epoch(self)
+
+    monkeypatch.setattr(Trainer, "run_epoch", run_epoch)
+    code = main(["train", "seed-toy", "--epochs", "10", "--json"])
+    captured = capsys.readouterr()
+    assert code == 130
+    doc = json.loads(captured.out)
+    assert (doc["stopped"], len(doc["history"])) == ("interrupted", 2)
+    assert "interrupted after 2 epochs" in captured.err
+
+
+# -- trace ------------------------------------------------------------------------------
+
+
+def test_trace_json_of_seed_toy_has_the_notes_numbers(capsys):
+    assert main(["trace", "seed-toy", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for key in ("input", "target", "output", "loss", "layers"):
+        assert key in doc
+    assert doc["output"] == [[pytest.approx(0.7575932, abs=1e-7)]]
+    assert doc["loss"] == pytest.approx(0.2869737, abs=1e-7)
+    first, second = doc["layers"]
+    for key in ("W", "b", "z", "a", "delta", "dW", "db", "W_new", "b_new"):
+        assert key in first
+    assert second["z"] == [[pytest.approx(1.1395, abs=1e-4)]]
+    assert second["delta"] == [[pytest.approx(0.1391, abs=1e-4)]]
+    assert first["delta"][0] == [pytest.approx(0.0131, abs=1e-4), pytest.approx(0.0143, abs=1e-4)]
+    assert second["W_new"] == [[pytest.approx(0.3567, abs=1e-4), pytest.approx(0.4051, abs=1e-4)]]
+
+
+def test_trace_markdown_reads_like_the_worked_example(capsys):
+    assert main(["trace", "seed-toy", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("#")
+    assert "0.1391" in out
+    assert "0.7576" in out
+
+
+def test_trace_text_is_the_default_format(capsys):
+    assert main(["trace", "seed-toy"]) == 0
+    out = capsys.readouterr().out
+    assert "0.1391" in out
+    assert not out.startswith(("{", "#"))
+
+
+def test_trace_output_writes_the_same_text_to_a_file(tmp_path, capsys):
+    assert main(["trace", "seed-toy", "--format", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    target = tmp_path / "toy.md"
+    assert main(["trace", "seed-toy", "--format", "markdown", "--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == printed
+    assert "toy.md" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["toy.md"]
+
+
+def test_trace_of_one_sample_out_of_range_is_an_error(capsys):
+    assert main(["trace", "seed-toy", "--sample", "5"]) == 2
+    assert_one_line_error(capsys, "sample 5")
+
+
+# -- grad -------------------------------------------------------------------------------
+
+SEED_SCALAR = ["0.5 * (w * x - t) ** 2", "--var", "w=1.5", "--var", "x=2", "--var", "t=5"]
+
+
+def test_grad_prints_the_value_and_every_gradient(capsys):
+    assert main(["grad", *SEED_SCALAR]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^dL/dw\s+= -4$", out, re.MULTILINE)
+    assert re.search(r"^dL/dx\s+= -3$", out, re.MULTILINE)
+    assert re.search(r"^dL/dt\s+= 2$", out, re.MULTILINE)
+    assert re.search(r"^L\s+= 2$", out, re.MULTILINE)
+    assert re.search(r"^z1\s+w \* x\s+3\s+-2$", out, re.MULTILINE)
+
+
+def test_grad_json_has_value_gradients_and_nodes(capsys):
+    assert main(["grad", *SEED_SCALAR, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["value"] == 2.0
+    assert doc["gradients"] == {"w": -4.0, "x": -3.0, "t": 2.0}
+    assert [n["name"] for n in doc["nodes"] if n["op"] == "var"] == ["w", "x", "t"]
+    assert doc["nodes"][-1]["name"] == "L"
+
+
+def test_grad_accepts_several_variables_in_one_vars(capsys):
+    assert main(["grad", "0.5 * (w * x - t) ** 2", "--vars", "w=1.5, x=2", "--var", "t=5"]) == 0
+    assert re.search(r"^dL/dw\s+= -4$", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_grad_of_an_unused_variable_is_zero(capsys):
+    assert main(["grad", "2 * w", "--var", "w=1", "--var", "q=3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["gradients"] == {"w": 2.0, "q": 0.0}
+
+
+def test_a_rejected_expression_is_quoted_in_the_error(capsys):
+    assert main(["grad", "__import__('os')"]) == 2
+    assert_one_line_error(capsys, "expression \"__import__('os')\"", "__import__")
+
+
+def test_a_syntax_error_in_the_expression_is_an_error(capsys):
+    assert main(["grad", "w *", "--var", "w=1"]) == 2
+    assert_one_line_error(capsys, "expression 'w *'")
+
+
+def test_an_unknown_variable_is_named(capsys):
+    assert main(["grad", "w * x", "--var", "w=1"]) == 2
+    assert_one_line_error(capsys, "'x'")
+
+
+def test_bad_vars_syntax_is_named(capsys):
+    assert main(["grad", "w", "--vars", "w"]) == 2
+    assert_one_line_error(capsys, "--vars 'w'", "NAME=VALUE")
+
+
+def test_a_variable_given_twice_is_an_error(capsys):
+    assert main(["grad", "w", "--vars", "w=1", "--var", "w=2"]) == 2
+    assert_one_line_error(capsys, "'w' is given twice")
+
+
+# -- step and graph open the TUI --------------------------------------------------------
+
+
+@pytest.fixture
+def app_calls(monkeypatch) -> list:
+    calls: list = []
+
+    def run_app(preset, screen=None, expression=None, variables=None, sample=None):
+        calls.append({"preset": preset, "screen": screen, "expression": expression,
+                      "variables": variables, "sample": sample})  # fmt: skip
+        return 0
+
+    monkeypatch.setattr(cli, "_find_run_app", lambda: run_app)
+    return calls
+
+
+def test_a_bare_preset_opens_the_dashboard_with_it_loaded(app_calls):
+    assert main(["seed-toy"]) == 0
+    assert app_calls[0]["preset"].key == "seed-toy"
+    assert app_calls[0]["screen"] is None
+
+
+def test_step_opens_the_step_screen_on_the_chosen_sample(app_calls):
+    assert main(["step", "seed-toy", "--sample", "0"]) == 0
+    call = app_calls[0]
+    assert (call["preset"].key, call["screen"], call["sample"]) == ("seed-toy", "step", 0)
+
+
+def test_graph_of_a_preset_opens_the_graph_screen(app_calls):
+    assert main(["graph", "seed-scalar"]) == 0
+    assert (app_calls[0]["preset"].key, app_calls[0]["screen"]) == ("seed-scalar", "graph")
+
+
+def test_graph_of_an_expression_passes_the_expression_and_variables(app_calls):
+    assert main(["graph", "w * x", "--vars", "w=1.5, x=2"]) == 0
+    call = app_calls[0]
+    assert (call["preset"], call["screen"], call["expression"]) == (None, "graph", "w * x")
+    assert call["variables"] == {"w": 1.5, "x": 2.0}
+
+
+def test_graph_of_a_bad_expression_is_an_error_before_any_tui(app_calls, capsys):
+    assert main(["graph", "w * (x", "--var", "w=1", "--var", "x=2"]) == 2
+    assert app_calls == []
+    assert_one_line_error(capsys, "expression 'w * (x'")
+
+
 # -- the real entry point ---------------------------------------------------------------
 
 
@@ -220,6 +645,31 @@ def test_python_m_tui_runs_the_command_line():
     result = run_cli("--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: backprop-tui")
+
+
+def test_a_bad_preset_through_the_entry_point_is_one_line_and_exit_2(tmp_path):
+    path = write_preset(tmp_path, TOY.replace("[loss]", "[loss\n"), "broken.toml")
+    result = run_cli("train", path, "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("backprop-tui: error: ")
+    assert "broken.toml" in result.stderr
+    assert "line " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_divergence_through_the_entry_point_exits_3_with_the_json(tmp_path):
+    result = run_cli("train", write_preset(tmp_path, DIVERGING), "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["stopped"] == "diverged"
+    assert "diverged at epoch" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_grad_through_the_entry_point_prints_dl_dw(tmp_path):
+    result = run_cli("grad", *SEED_SCALAR)
+    assert result.returncode == 0
+    assert re.search(r"^dL/dw\s+= -4$", result.stdout, re.MULTILINE)
 
 
 def test_a_closed_pipe_does_not_print_a_traceback():
