@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import os
 import re
+import secrets
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -302,24 +304,30 @@ def to_toml(
         if path is None:
             data["csv"] = str(csv_path)
         else:
-            folder = Path(path).resolve().parent
-            try:
-                data["csv"] = Path(os.path.relpath(csv_path, folder)).as_posix()
-            except ValueError:  # another drive on Windows
-                data["csv"] = str(csv_path)
+            data["csv"] = _csv_reference(csv_path, Path(path).resolve().parent)
     return _dumps(doc)
 
 
+def _csv_reference(csv_path: Path, folder: Path) -> str:
+    """`csv_path` relative to `folder` when it lies inside it, absolute otherwise."""
+    try:
+        return csv_path.relative_to(folder).as_posix()
+    except ValueError:
+        return str(csv_path)
+
+
 def _dumps(doc: dict[str, Any]) -> str:
-    """tomli_w's TOML, with numeric arrays laid out one matrix row per line (tomli_w
-    puts every number on its own line) and floats in repr form (exact round trip)."""
+    """tomli_w's TOML, but arrays of plain values laid out compactly: on one line when
+    short, else one matrix row per line (tomli_w puts every element on its own line).
+    Floats are written in repr form, which reads back to the same bits."""
     arrays: dict[str, str] = {}
+    marker = secrets.token_hex(8)
 
     def stash(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: stash(v) for k, v in value.items()}
-        if isinstance(value, list) and value and _numeric_tree(value):
-            token = f"@@array-{len(arrays)}@@"
+        if isinstance(value, list) and value and _plain_tree(value):
+            token = f"{marker}-{len(arrays)}"
             arrays[f'"{token}"'] = _format_array(value, 0)
             return token
         return value
@@ -330,18 +338,35 @@ def _dumps(doc: dict[str, Any]) -> str:
     return text
 
 
-def _numeric_tree(value: Any) -> bool:
+def _plain_tree(value: Any) -> bool:
+    """Nested lists of numbers, strings and booleans only (no tables)."""
     if isinstance(value, list):
-        return all(_numeric_tree(v) for v in value)
-    return isinstance(value, int | float) and not isinstance(value, bool)
+        return all(_plain_tree(v) for v in value)
+    return isinstance(value, int | float | str)
+
+
+def _format_scalar(value: int | float | str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # JSON's escapes (\", \\, \n, \uXXXX) are valid in a TOML basic string.
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
 
 
 def _format_array(value: list, depth: int) -> str:
-    if all(not isinstance(v, list) for v in value):
-        return "[" + ", ".join(repr(v) for v in value) + "]"
+    flat = _one_line(value)
+    if len(flat) + 4 * depth <= 88 or all(not isinstance(v, list) for v in value):
+        return flat
     pad = "    " * (depth + 1)
     inner = ",\n".join(pad + _format_array(v, depth + 1) for v in value)
     return "[\n" + inner + ",\n" + "    " * depth + "]"
+
+
+def _one_line(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_one_line(v) for v in value) + "]"
+    return _format_scalar(value)
 
 
 def save(
