@@ -316,9 +316,9 @@ class _Validator:
         dtype = self.name("[network] dtype", t.get("dtype", "float64"), dtype_lookup)
         weights = biases = None
         if "weights" in t:
-            weights = self.layer_arrays("weights", t["weights"], sizes)
+            weights = self.layer_arrays("weights", t["weights"], sizes, dtype)
         if "biases" in t:
-            biases = self.layer_arrays("biases", t["biases"], sizes)
+            biases = self.layer_arrays("biases", t["biases"], sizes, dtype)
         return dict(
             sizes=tuple(sizes),
             activations=tuple(acts),
@@ -330,7 +330,9 @@ class _Validator:
             dtype=dtype,
         )
 
-    def layer_arrays(self, which: str, value: Any, sizes: list[int]) -> tuple[Array, ...]:
+    def layer_arrays(
+        self, which: str, value: Any, sizes: list[int], dtype: str
+    ) -> tuple[Array, ...]:
         """W(l) (sizes[l] × sizes[l−1]) or b(l) (sizes[l],) for every layer, read-only."""
         key = f"[network] {which}"
         n_layers = len(sizes) - 1
@@ -351,6 +353,11 @@ class _Validator:
             if arr.shape != expected:
                 shape = " × ".join(map(str, arr.shape))
                 raise self.fail(key, f"layer {l} has shape ({shape}); expected {what}")
+            largest = float(np.abs(arr).max()) if arr.size else 0.0
+            if largest > float(np.finfo(dtype).max):
+                raise self.fail(
+                    f"{key}[{l - 1}]", f"{largest:g} does not fit in {dtype} (it would become inf)"
+                )
             arr.flags.writeable = False
             out.append(arr)
         return tuple(out)
@@ -599,7 +606,7 @@ def _csv_dataset(t: dict[str, Any], path: Path | None, checker: _Validator) -> D
         key = "[data] csv"
         if "no target column" in message:
             key = "[data] target"
-        elif "no feature column" in message or "feature column" in message:
+        elif "feature" in message:
             key = "[data] features"
         raise fail(key, message) from None
 

@@ -356,6 +356,37 @@ def test_out_of_range_or_misplaced_values_name_their_key(tmp_path, old, new, key
     assert error_for(tmp_path, VALID.replace(old, new)).key == key
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "key", "hint"),
+    [
+        ("[network]", '[network]\ninit = "xavir"', "[network] init", "'xavier'"),
+        ("[network]", '[network]\ndtype = "float16"', "[network] dtype", "float32"),
+        ("inputs = [[0.0, 0.0],", 'generator = "moon"\n#', "[data] generator", "'moons'"),
+    ],
+)
+def test_unknown_names_suggest_a_known_one(tmp_path, old, new, key, hint):
+    text = VALID.replace(old, new).replace("targets = [[0.0], [1.0], [1.0], [0.0]]", "")
+    error = error_for(tmp_path, text)
+    assert error.key == key
+    assert hint in str(error)
+
+
+def test_a_refused_generator_option_is_named(tmp_path):
+    text = VALID.split("[data]")[0] + '[data]\ngenerator = "spiral"\nclasses = 1\n'
+    error = error_for(tmp_path, text)
+    assert error.key == "[data] classes"
+    assert "≥ 2" in str(error)
+
+
+def test_float32_weights_that_would_overflow_are_refused(tmp_path):
+    text = VALID.replace(
+        "[network]",
+        '[network]\ndtype = "float32"\nweights = [[[1e39, 0], [0, 0], [0, 0]], [[0, 0, 0]]]',
+    )
+    error = error_for(tmp_path, text)
+    assert error.key == "[network] weights[0]" and "float32" in str(error)
+
+
 def test_a_path_that_does_not_exist_is_reported(tmp_path):
     with pytest.raises(PresetError, match="no such file") as info:
         load(tmp_path / "missing.toml")
