@@ -6,6 +6,7 @@ Most tests call `main(argv)` in-process (fast); a few run the real entry point
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import BackpropError
@@ -302,6 +304,11 @@ def test_check_summarizes_the_seed_toy_network(capsys):
     assert "explicit weights" in out
 
 
+def test_check_counts_a_single_weight_in_the_singular(capsys):
+    assert main(["check", "seed-scalar"]) == 0
+    assert "2 (1 weight, 1 bias; biases fixed)" in capsys.readouterr().out
+
+
 def test_check_says_when_biases_are_fixed(capsys):
     assert main(["check", "two-two-two"]) == 0
     assert "biases fixed" in capsys.readouterr().out
@@ -478,7 +485,24 @@ def test_ctrl_c_during_training_keeps_what_was_done_and_exits_130(monkeypatch, c
     assert "interrupted after 2 epochs" in captured.err
 
 
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_preset_trains_one_epoch(name, capsys):
+    code, doc = train_json(capsys, name, "--epochs", "1")
+    assert code == 0
+    assert [r["epoch"] for r in doc["history"]] == [1]
+    assert [np.shape(W) for W in doc["weights"]] == [
+        (n_out, n_in) for n_in, n_out in itertools.pairwise(load(name).sizes)
+    ]
+
+
 # -- trace ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_preset_traces_one_step(name, capsys):
+    assert main(["trace", name, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["layers"]) == len(load(name).sizes) - 1
 
 
 def test_trace_json_of_seed_toy_has_the_notes_numbers(capsys):

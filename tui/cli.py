@@ -311,7 +311,7 @@ def summary_pairs(preset: Preset, trainer: Trainer) -> list[tuple[str, str]]:
     sizes = network.sizes
     activations = [act.name for act in network.activations]
     n_W, n_b = cf.parameter_count(sizes)
-    params = f"{n_W + n_b} ({n_W} weights, {n_b} biases"
+    params = f"{n_W + n_b} ({cf.plural(n_W, 'weight')}, {cf.plural(n_b, 'bias', 'biases')}"
     params += ")" if trainer.train_biases else "; biases fixed)"
     test = trainer.test_data
     data = f"train {_shape(trainer.train_data)}, test " + (_shape(test) if test else "none")
@@ -325,8 +325,8 @@ def summary_pairs(preset: Preset, trainer: Trainer) -> list[tuple[str, str]]:
     steps = trainer.steps_per_epoch
     batch_text = "whole set" if batch <= 0 else str(batch)
     training = (
-        f"{preset.epochs} epochs, batch size {batch_text} "
-        f"({steps} step{'s' if steps != 1 else ''} per epoch)"
+        f"{cf.plural(preset.epochs, 'epoch')}, batch size {batch_text} "
+        f"({cf.plural(steps, 'step')} per epoch)"
     )
     if preset.stop_loss is not None:
         training += f", stop at loss {cf.fmt(preset.stop_loss)}"
@@ -528,8 +528,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(_dump_json(training_document(preset, trainer, seed, total, stopped, diverged)))
     else:
         print(
-            f"{key}: {trainer.epoch} epoch{'s' if trainer.epoch != 1 else ''}, "
-            f"{trainer.global_step} steps (seed {seed})"
+            f"{key}: {cf.plural(trainer.epoch, 'epoch')}, "
+            f"{cf.plural(trainer.global_step, 'step')} (seed {seed})"
         )
         print(_final_line(trainer))
         if stopped == "stop_loss":
@@ -538,7 +538,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{PROG}: {diverged}", file=sys.stderr)
         return EXIT_DIVERGED
     if stopped == "interrupted":
-        print(f"{PROG}: interrupted after {trainer.epoch} epochs", file=sys.stderr)
+        print(f"{PROG}: interrupted after {cf.plural(trainer.epoch, 'epoch')}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
 

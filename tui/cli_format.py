@@ -41,6 +41,11 @@ def fmt_setting(value: Any) -> str:
     return str(value)
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 epoch`, `3 epochs`, `1 bias`, `2 biases`."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def layers_summary(sizes: Sequence[int], activations: Sequence[str]) -> str:
     """`[1, 2, 1]` with `["sigmoid", "sigmoid"]` → `1 → 2 (sigmoid) → 1 (sigmoid)`."""
     parts = [str(sizes[0])]
