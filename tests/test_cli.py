@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -468,21 +469,46 @@ def test_divergence_with_json_still_prints_the_document(tmp_path, capsys):
     assert all(math.isfinite(v) for W in doc["weights"] for row in W for v in row)
 
 
-def test_ctrl_c_during_training_keeps_what_was_done_and_exits_130(monkeypatch, capsys):
-    real_run_epoch = Trainer.run_epoch
+def interrupt_at_step(monkeypatch, at: int, interrupt) -> None:
+    """Make `Trainer.step` call `interrupt()` just before training step number `at`."""
+    real_step = Trainer.step
 
-    def run_epoch(self):
-        if self.epoch == 2:
-            raise KeyboardInterrupt
-        return real_run_epoch(self)
+    def step(self):
+        if self.global_step == at:
+            interrupt()
+        return real_step(self)
 
-    monkeypatch.setattr(Trainer, "run_epoch", run_epoch)
+    monkeypatch.setattr(Trainer, "step", step)
+
+
+def test_ctrl_c_stops_after_the_current_step_and_exits_130(monkeypatch, capsys):
+    three_steps = build_trainer(load("seed-toy"))
+    three_steps.train(3)
+    interrupt_at_step(monkeypatch, 2, lambda: os.kill(os.getpid(), signal.SIGINT))
     code = main(["train", "seed-toy", "--epochs", "10", "--json"])
     captured = capsys.readouterr()
     assert code == 130
     doc = json.loads(captured.out)
-    assert (doc["stopped"], len(doc["history"])) == ("interrupted", 2)
+    assert (doc["stopped"], doc["steps"], len(doc["history"])) == ("interrupted", 3, 3)
+    assert "interrupted after 3 epochs" in captured.err
+    assert doc["weights"] == [W.tolist() for W in three_steps.network.W]
+
+
+def test_a_keyboard_interrupt_inside_a_step_still_prints_what_was_done(monkeypatch, capsys):
+    def interrupt():
+        raise KeyboardInterrupt
+
+    interrupt_at_step(monkeypatch, 2, interrupt)
+    assert main(["train", "seed-toy", "--epochs", "10"]) == 130
+    captured = capsys.readouterr()
+    assert "seed-toy: 2 epochs, 2 steps (seed 0)" in captured.out
     assert "interrupted after 2 epochs" in captured.err
+
+
+def test_training_restores_the_ctrl_c_handler(capsys):
+    before = signal.getsignal(signal.SIGINT)
+    assert main(["train", "seed-toy", "--epochs", "2", "--quiet"]) == 0
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 @pytest.mark.parametrize("name", SHIPPED)

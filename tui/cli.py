@@ -20,8 +20,10 @@ import inspect
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -440,21 +442,52 @@ class _ProgressReporter(_Reporter):
         self.progress.stop()
 
 
+class _DeferredInterrupt(contextlib.AbstractContextManager):
+    """Turn the first ctrl-c into a request to stop after the current step, so the
+    weights are never left half-updated; a second ctrl-c interrupts at once. Only the
+    main thread can install signal handlers; elsewhere ctrl-c behaves as usual."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _DeferredInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _train_loop(
     trainer: Trainer, total: int, stop_loss: float | None, on_epoch: Callable[[Any], None]
 ) -> tuple[str, DivergedError | None]:
     """Train until `total` epochs, the stop loss, a divergence or ctrl-c; returns why it
-    stopped ("epochs", "stop_loss", "diverged", "interrupted") and the divergence."""
-    try:
-        while trainer.epoch < total:
-            record = trainer.run_epoch()
-            on_epoch(record)
-            if stop_loss is not None and record.train_loss <= stop_loss:
-                return "stop_loss", None
-    except DivergedError as err:
-        return "diverged", err
-    except KeyboardInterrupt:
-        return "interrupted", None
+    stopped ("epochs", "stop_loss", "diverged", "interrupted") and the divergence.
+    Steps one batch at a time so that ctrl-c takes effect between two steps."""
+    with _DeferredInterrupt() as interrupt:
+        try:
+            while trainer.epoch < total:
+                finished = len(trainer.history)
+                trainer.step()
+                if len(trainer.history) > finished:
+                    record = trainer.history[-1]
+                    on_epoch(record)
+                    if stop_loss is not None and record.train_loss <= stop_loss:
+                        return "stop_loss", None
+                if interrupt.requested:
+                    return "interrupted", None
+        except DivergedError as err:
+            return "diverged", err
+        except KeyboardInterrupt:
+            return "interrupted", None
     return "epochs", None
 
 
