@@ -1,0 +1,586 @@
+"""The computation-graph view: the chain rule node by node, the notes' second half.
+
+`GraphScreen` draws a scalar graph left to right (`GraphDiagram`) and walks its backward
+pass one node at a time: at each node the gradient ∂L/∂node, and for each parent the
+local derivative and the chain-rule product (`core.autodiff.BackwardStep.lines`), the
+current node and its parents highlighted. Two sources:
+
+- an expression typed in the field, with its variables ("0.5 * (w * x - t) ** 2",
+  "w=1.5, x=2, t=5"); a rejected one shows its `ExpressionError` message in place and the
+  previous graph stays. The notes' expression is drawn as the notes' graph
+  (z1 = w·x, z2 = z1 − t, L = ½·z2²), ending with ∂L/∂w = −4;
+- a small network (seed-toy, two-two-two): the loss of one training row, or of one
+  output's term, built unit by unit by `core.autodiff_mlp.mlp_output_graph`, so its
+  gradients are the step-through's ∂W and ∂b for that row.
+
+Entry points: `GraphScreen(expression, variables)`, `GraphScreen.for_preset(preset,
+context=None, snapshot=None)`, `open_graph_view(app, …)`, `StandaloneGraphApp` for
+`backprop-tui graph PRESET|EXPR`. The screen dismisses with None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Select, Static
+
+from core.autodiff import (
+    BackwardStep,
+    ExpressionError,
+    backward_steps,
+    gradients,
+    parse_assignments,
+    parse_expression,
+    seed_scalar_graph,
+)
+from core.autodiff_mlp import GRAPH_ACTIVATIONS, GRAPH_LOSSES, MLPGraph, mlp_output_graph
+from core.autodiff_node import Node, fmt
+from core.errors import BackpropError
+from core.format import fmt_array
+from core.network import Network
+from tui.widgets.graph_diagram import GraphDiagram, formula
+
+if TYPE_CHECKING:
+    from core.dataset import Dataset
+    from core.presets import Preset
+    from core.trainer import Snapshot
+    from tui.widgets.context import ViewContext
+
+__all__ = [
+    "NOTES_EXPRESSION",
+    "NOTES_VARIABLES",
+    "GraphScreen",
+    "StandaloneGraphApp",
+    "build_expression_graph",
+    "open_graph_view",
+]
+
+NOTES_EXPRESSION = "0.5 * (w * x - t) ** 2"
+NOTES_VARIABLES = {"w": 1.5, "x": 2.0, "t": 5.0}
+
+_NOTES_FORMS = {"0.5*(w*x-t)**2", "(w*x-t)**2/2", "(w*x-t)**2*0.5", "0.5*(x*w-t)**2"}
+
+MAX_NETWORK_PARAMETERS = 60
+"""Networks with more weights and biases than this are not drawn unit by unit."""
+
+WIDE = 130
+"""From this many columns the step panel sits beside the drawing, not below it."""
+
+
+def build_expression_graph(expression: str, variables: Mapping[str, float]) -> Node:
+    """The graph of `expression` (not yet walked). The notes' expression with exactly the
+    variables w, x, t becomes the notes' graph, where ½·z2² is one node; anything else
+    is parsed by `core.autodiff.parse_expression`. Raises `ExpressionError`."""
+    compact = re.sub(r"\s+", "", expression)
+    if compact in _NOTES_FORMS and set(variables) == {"w", "x", "t"}:
+        return seed_scalar_graph(
+            x=float(variables["x"]), w=float(variables["w"]), t=float(variables["t"])
+        )
+    return parse_expression(expression, variables)
+
+
+def format_assignments(variables: Mapping[str, float]) -> str:
+    """'w=1.5, x=2, t=5'."""
+    return ", ".join(f"{k}={fmt(float(v), 6)}" for k, v in variables.items())
+
+
+def network_supported(network: Network, loss: str) -> str | None:
+    """Why `network` cannot be drawn unit by unit, or None when it can."""
+    if loss not in GRAPH_LOSSES:
+        return f"the scalar graph covers the losses {', '.join(GRAPH_LOSSES)}, not {loss}"
+    for act in network.activations:
+        if act.name not in GRAPH_ACTIVATIONS:
+            return f"the scalar graph does not cover the {act.name} activation"
+    n = sum(w.size + b.size for w, b in zip(network.W, network.b, strict=True))
+    if n > MAX_NETWORK_PARAMETERS:
+        return (
+            f"the network has {n} weights and biases; the graph is drawn unit by unit "
+            f"for up to {MAX_NETWORK_PARAMETERS}"
+        )
+    return None
+
+
+class GraphScreen(Screen[None]):
+    """A scalar computation graph and its backward pass, node by node."""
+
+    AUTO_FOCUS = ""
+    """Nothing has focus at first, so the letter keys step through the graph."""
+
+    DEFAULT_CSS = """
+    GraphScreen #graph-inputs {
+        height: 1;
+        padding: 0 1;
+    }
+    GraphScreen #graph-inputs > Label {
+        width: auto;
+        padding: 0 1;
+    }
+    GraphScreen #expression {
+        width: 2fr;
+    }
+    GraphScreen #variables {
+        width: 1fr;
+    }
+    GraphScreen #graph-error {
+        height: auto;
+        padding: 0 1;
+        color: $text-error;
+        background: $error 15%;
+        text-style: bold;
+        display: none;
+    }
+    GraphScreen.-error #graph-error {
+        display: block;
+    }
+    GraphScreen #graph-network {
+        height: 1;
+        padding: 0 1;
+        display: none;
+    }
+    GraphScreen.-has-network #graph-network {
+        display: block;
+    }
+    GraphScreen #graph-network > Label {
+        width: auto;
+        padding: 0 1;
+    }
+    GraphScreen #graph-sample {
+        width: 40;
+    }
+    GraphScreen #graph-output {
+        width: 24;
+    }
+    GraphScreen #graph-main {
+        height: 1fr;
+    }
+    GraphScreen #graph-scroll {
+        height: 1fr;
+        width: 1fr;
+        scrollbar-size: 1 1;
+    }
+    GraphScreen #graph-step {
+        height: auto;
+        max-height: 10;
+        border-top: hkey $primary-darken-2;
+        padding: 0 1;
+    }
+    GraphScreen.-wide #graph-main {
+        layout: horizontal;
+    }
+    GraphScreen.-wide #graph-step {
+        width: 52;
+        height: 1fr;
+        max-height: 100%;
+        border-top: none;
+        border-left: vkey $primary-darken-2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "right,n",
+            "next_node",
+            "Next node",
+            key_display="→/n",
+            tooltip="Go one node back through the graph (the next chain-rule step)",
+        ),
+        Binding(
+            "left,b",
+            "previous_node",
+            "Previous",
+            key_display="←/b",
+            tooltip="Undo the last chain-rule step",
+        ),
+        Binding("home", "first_node", "First", show=False, tooltip="Start of the backward pass"),
+        Binding("end", "last_node", "Last", show=False, tooltip="End of the backward pass"),
+        Binding("e", "edit", "Expression", tooltip="Type an expression and its variables"),
+        Binding(
+            "m", "network_graph", "Network", tooltip="The network's graph for one training row"
+        ),
+        Binding("escape", "close", "Close", tooltip="Leave the graph view"),
+    ]
+
+    def __init__(
+        self,
+        expression: str | None = None,
+        variables: str | Mapping[str, float] | None = None,
+        *,
+        network: Network | None = None,
+        data: Dataset | None = None,
+        loss: str | None = None,
+        sample: int = 0,
+        output: int | None = None,
+        prefer_network: bool = False,
+        title: str = "",
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        if isinstance(variables, str):
+            variables_text = variables
+        else:
+            variables_text = format_assignments(variables or {})
+        if expression is None:
+            expression = NOTES_EXPRESSION
+            variables_text = variables_text or format_assignments(NOTES_VARIABLES)
+        self.expression = expression
+        self.variables_text = variables_text
+        self.network = network
+        self.data = data
+        self.loss = loss
+        self.sample = sample
+        self.output = output
+        self.network_problem = (
+            None if network is None or loss is None else network_supported(network, loss)
+        )
+        if network is not None and (data is None or loss is None):
+            self.network_problem = "no training data to draw the network's graph from"
+        self.prefer_network = prefer_network and self.network_problem is None
+        self.root: Node | None = None
+        self.steps: list[BackwardStep] = []
+        self.k = 0
+        """The current step of the backward walk (from 0)."""
+        self.mlp_graph: MLPGraph | None = None
+        """The network's graph, when that is what is drawn."""
+        self.error = ""
+        """The message in the error line ('' when the last input was accepted)."""
+        self._step_plain = ""
+        self.title = "Computation graph"
+        self.sub_title = title
+
+    # -- construction ----------------------------------------------------------------
+
+    @classmethod
+    def for_preset(
+        cls,
+        preset: Preset,
+        *,
+        context: ViewContext | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> GraphScreen:
+        """The preset's [graph] expression when it has one (seed-scalar), else its
+        network's graph for training row 0 (with the snapshot's weights when given)."""
+        from core.presets import build_network, load_data
+
+        if snapshot is not None:
+            network = Network(
+                [np.array(w, copy=True) for w in snapshot.W],
+                [np.array(v, copy=True) for v in snapshot.b],
+                list(preset.activations),
+            )
+        else:
+            network = build_network(preset)
+        data = context.train if context is not None else load_data(preset)[0]
+        graph = preset.graph
+        return cls(
+            graph["expression"] if graph else None,
+            graph["variables"] if graph else None,
+            network=network,
+            data=data,
+            loss=preset.loss,
+            prefer_network=graph is None,
+            title=preset.name,
+        )
+
+    # -- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="graph-inputs"):
+            yield Label("L =")
+            yield Input(
+                self.expression, placeholder="0.5 * (w * x - t) ** 2", id="expression", compact=True
+            )
+            yield Label("with")
+            yield Input(
+                self.variables_text, placeholder="w=1.5, x=2, t=5", id="variables", compact=True
+            )
+        yield Static("", id="graph-error")
+        with Horizontal(id="graph-network"):
+            yield Label("network graph for")
+            yield Select(
+                self._sample_options(),
+                value=self.sample,
+                allow_blank=False,
+                type_to_search=False,
+                compact=True,
+                id="graph-sample",
+            )
+            yield Select(
+                self._output_options(),
+                value=-1 if self.output is None else self.output,
+                allow_blank=False,
+                type_to_search=False,
+                compact=True,
+                id="graph-output",
+            )
+        with Vertical(id="graph-main"):
+            with ScrollableContainer(id="graph-scroll", can_focus=False):
+                yield GraphDiagram(id="diagram")
+            with VerticalScroll(id="graph-step", can_focus=False):
+                yield Static("", id="step-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(self.network is not None and self.network_problem is None, "-has-network")
+        if self.prefer_network:
+            self.show_network(self.sample, self.output)
+        else:
+            self.submit(self.expression, self.variables_text)
+            if self.network is not None and self.network_problem is not None:
+                self.notify(f"Network graph unavailable: {self.network_problem}", timeout=6)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    def _sample_options(self) -> list[tuple[str, int]]:
+        if self.data is None:
+            return [("row 0", 0)]
+        return [
+            (f"row {i}: x = {fmt_array(self.data.X[i], 3)}", i)
+            for i in range(min(len(self.data), 200))
+        ]
+
+    def _output_options(self) -> list[tuple[str, int]]:
+        n_out = self.network.sizes[-1] if self.network is not None else 1
+        if n_out == 1:
+            return [("the output ŷ", -1)]
+        return [("all outputs: L", -1)] + [(f"output {k + 1}: L_{k + 1}", k) for k in range(n_out)]
+
+    # -- graphs ----------------------------------------------------------------------
+
+    def submit(self, expression: str, variables_text: str) -> bool:
+        """Parse and draw `expression` with `variables_text`; on a rejected input show the
+        message in place, keep the previous graph and return False."""
+        try:
+            variables = parse_assignments(variables_text)
+            root = build_expression_graph(expression, variables)
+        except ExpressionError as err:
+            self._set_error(f"✗ {err}")
+            return False
+        self.expression, self.variables_text = expression, variables_text
+        self.mlp_graph = None
+        self._set_error("")
+        self._set_graph(root)
+        return True
+
+    def show_network(self, sample: int = 0, output: int | None = None) -> bool:
+        """Draw the network's graph for training row `sample` and output `output`
+        (None: the whole loss); False with a message when it cannot."""
+        if self.network is None or self.data is None or self.loss is None:
+            self._set_error("✗ no network here: open the graph view from a preset")
+            return False
+        if self.network_problem is not None:
+            self._set_error(f"✗ {self.network_problem}")
+            return False
+        try:
+            graph = mlp_output_graph(
+                self.network, self.data.X[sample], self.data.Y[sample], self.loss, output
+            )
+        except BackpropError as err:
+            self._set_error(f"✗ {err}")
+            return False
+        self.sample, self.output, self.mlp_graph = sample, output, graph
+        self._set_error("")
+        self._set_graph(graph.root)
+        return True
+
+    def _set_error(self, message: str) -> None:
+        self.error = message
+        self.query_one("#graph-error", Static).update(message)
+        self.set_class(bool(message), "-error")
+
+    def _set_graph(self, root: Node) -> None:
+        self.root = root
+        self.steps = backward_steps(root)
+        self.query_one(GraphDiagram).set_graph(root)
+        self.k = 0
+        self._show()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    @property
+    def step_text(self) -> str:
+        """The step panel's text (tests read it)."""
+        return self._step_plain
+
+    @property
+    def diagram_text(self) -> str:
+        """The drawing's text (tests read it)."""
+        return self.query_one(GraphDiagram).plain
+
+    def _show(self) -> None:
+        diagram = self.query_one(GraphDiagram)
+        diagram.show_step(self.steps, self.k)
+        text = self._step_panel()
+        self._step_plain = text.plain
+        self.query_one("#step-text", Static).update(text)
+        step = self.steps[self.k]
+        region = diagram.current_region([step.node, *(t.parent for t in step.terms)])
+        if region is not None:
+            # The drawing is the scroll area's only child; its left padding is 1.
+            scroll = self.query_one("#graph-scroll", ScrollableContainer)
+            self.call_after_refresh(
+                scroll.scroll_to_region, region.translate((1, 0)).grow((1, 2, 1, 2)), animate=False
+            )
+
+    def _step_panel(self) -> Text:
+        step = self.steps[self.k]
+        node = step.node
+        text = Text()
+        text.append(f"Step {self.k + 1} of {len(self.steps)}: ", style="dim")
+        text.append(f"node {step.name}", style="bold bright_yellow")
+        what = "an input" if node.op == "var" else f"{step.name} = {formula(node)}"
+        text.append(f"\n{what}, value {fmt(node.value)}\n", style="dim")
+        received = self._received(node)
+        if received:
+            text.append(f"what {step.name} received:\n", style="dim")
+            for line in received:
+                text.append(f"  {line}\n")
+        for i, line in enumerate(step.lines()):
+            if i == 0 and received and len(received) == 1:
+                continue
+            text.append(line + "\n", style="bold" if i == 0 else "")
+        if not step.terms and node.op == "var":
+            text.append(f"{step.name} is an input: its gradient is final.\n", style="dim")
+        if self.k == len(self.steps) - 1:
+            text.append("\nBackward pass done. ", style="bold green")
+            grads = gradients(self.root) if self.root is not None else {}
+            shown = list(grads.items())[:12]
+            text.append(", ".join(f"∂L/∂{k} = {fmt(v)}" for k, v in shown))
+            if len(grads) > len(shown):
+                text.append(f", … ({len(grads)} inputs)")
+        return text
+
+    def _received(self, node: Node) -> list[str]:
+        """The chain-rule lines of earlier steps that added to ∂L/∂node."""
+        found = []
+        for step in self.steps[: self.k]:
+            terms = [t for t in step.terms if t.parent.op != "const"]
+            for term, line in zip(terms, step.lines()[1:], strict=True):
+                if term.parent is node:
+                    found.append(line)
+        return found
+
+    # -- actions ---------------------------------------------------------------------
+
+    def go_to(self, k: int) -> None:
+        """Show step `k` (clamped) of the backward walk."""
+        k = max(0, min(k, len(self.steps) - 1))
+        if k != self.k:
+            self.k = k
+            self._show()
+
+    def action_next_node(self) -> None:
+        """One chain-rule step further back through the graph."""
+        self.go_to(self.k + 1)
+
+    def action_previous_node(self) -> None:
+        """One chain-rule step undone."""
+        self.go_to(self.k - 1)
+
+    def action_first_node(self) -> None:
+        """The start of the backward pass (∂L/∂L = 1)."""
+        self.go_to(0)
+
+    def action_last_node(self) -> None:
+        """The end of the backward pass."""
+        self.go_to(len(self.steps) - 1)
+
+    def action_edit(self) -> None:
+        """Put the cursor in the expression field."""
+        self.query_one("#expression", Input).focus()
+
+    def action_network_graph(self) -> None:
+        """Draw the network's graph for the chosen row and output."""
+        if self.show_network(self.sample, self.output):
+            self.set_focus(None)
+
+    def action_close(self) -> None:
+        """Leave the field being edited, or the graph view."""
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            return
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        expression = self.query_one("#expression", Input).value
+        variables = self.query_one("#variables", Input).value
+        if self.submit(expression, variables):
+            self.set_focus(None)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id not in ("graph-sample", "graph-output") or not self.is_mounted:
+            return
+        event.stop()
+        sample = self.query_one("#graph-sample", Select).value
+        output = self.query_one("#graph-output", Select).value
+        if sample is Select.BLANK or output is Select.BLANK:
+            return
+        chosen = (int(sample), None if int(output) < 0 else int(output))  # type: ignore[arg-type]
+        if self.mlp_graph is not None and chosen == (self.sample, self.output):
+            return
+        if self.network_problem is None and (self.mlp_graph is not None or self.prefer_network):
+            self.show_network(*chosen)
+        else:
+            self.sample, self.output = chosen
+
+
+def open_graph_view(
+    app: App[Any],
+    preset: Preset | None = None,
+    *,
+    context: ViewContext | None = None,
+    snapshot: Snapshot | None = None,
+    expression: str | None = None,
+    variables: str | Mapping[str, float] | None = None,
+) -> GraphScreen:
+    """Push the graph view: of `expression` when given, else of `preset` (its [graph]
+    expression or its network, with the snapshot's weights), else the notes' example."""
+    if expression is None and preset is not None:
+        screen = GraphScreen.for_preset(preset, context=context, snapshot=snapshot)
+    else:
+        screen = GraphScreen(expression, variables)
+    app.push_screen(screen)
+    return screen
+
+
+class StandaloneGraphApp(App[None]):
+    """`backprop-tui graph PRESET|EXPR` without the dashboard; escape quits."""
+
+    TITLE = "backprop-tui"
+
+    def __init__(
+        self,
+        expression: str | None = None,
+        variables: str | Mapping[str, float] | None = None,
+        preset: Preset | str | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(preset, str):
+            from core.presets import load
+
+            preset = load(preset)
+        self.preset = preset
+        self.expression = expression
+        self.variables = variables
+
+    def compose(self) -> ComposeResult:
+        yield Static("")
+
+    def on_mount(self) -> None:
+        if self.expression is None and self.preset is not None:
+            screen = GraphScreen.for_preset(self.preset)
+        else:
+            screen = GraphScreen(self.expression, self.variables)
+        self.push_screen(screen, lambda _: self.exit())

@@ -1,0 +1,277 @@
+"""The current phase of a step-through: its equation, the same with the numbers, the result.
+
+Small layers come from the trace element by element ("δ(1)₁ = (0.4 · 0.1391) · 0.2350 =
+0.0131"), exactly as `core.trace` writes them. When a phase involves a batch or a layer
+too big for that (its text holds matrices), the numbers are drawn as matrices instead,
+one bracketed block per quantity with its shape (rows are samples for z, a, δ), at most
+`MAX_ROWS` × `MAX_COLS` entries each. Labels sit in a narrow left column, so long lines
+wrap with a hanging indent at any width.
+
+`GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate and
+the relative error (core.gradcheck), for the step-through's toggle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rich.columns import Columns
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from core.format import fmt_number, sub
+from tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
+
+if TYPE_CHECKING:
+    from core.gradcheck import GradCheck
+    from core.trace import Phase, StepTrace
+
+MAX_ROWS = 6
+MAX_COLS = 6
+
+LABEL_WIDTH = 8
+
+_BATCH_PREFIXES = ("x", "y", "ŷ", "z(", "a(", "δ(", "ℓ", "∂ℓ/∂ŷ", "σ'", "W(")
+
+
+def _rgb(color: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*color)
+
+
+POSITIVE_STYLE = Style(color=_rgb(POSITIVE))
+NEGATIVE_STYLE = Style(color=_rgb(NEGATIVE))
+WRITE_STYLE = Style(bgcolor=_rgb(WRITE_BG), bold=True)
+
+
+def _number_style(value: float) -> Style | str:
+    if value > 0:
+        return POSITIVE_STYLE
+    if value < 0:
+        return NEGATIVE_STYLE
+    return "dim"
+
+
+def rows_are_samples(name: str, array: np.ndarray, batch: int) -> bool:
+    """Whether `array` (named as in `Phase.values`) has one row per sample of the batch."""
+    if batch <= 1 or array.ndim != 2 or array.shape[0] != batch:
+        return False
+    if name.startswith("W(") and "δ" not in name:
+        return False
+    return name.startswith(_BATCH_PREFIXES) or name.startswith("tanh'")
+
+
+def matrix_block(name: str, array: Any, precision: int, samples: bool = False) -> Text:
+    """`name` with its shape over the array in brackets, e.g.
+
+        W(1)  8 × 4
+        ⎡ 0.1937 −0.3256 … ⎤
+        ⎣ 0.4430  0.5837 … ⎦
+
+    At most MAX_ROWS rows and MAX_COLS columns are written; ⋮ and … stand for the rest.
+    A vector is one bracketed row; a scalar is 'name = value'.
+    """
+    arr = np.asarray(array, dtype=float)
+    text = Text(no_wrap=True)
+    if arr.ndim == 0 or arr.size == 1:
+        text.append(f"{name} = ", style="bold")
+        value = float(arr.reshape(-1)[0]) if arr.size else float("nan")
+        text.append(fmt_number(value, precision), style=_number_style(value))
+        return text
+    matrix = arr.reshape(1, -1) if arr.ndim == 1 else arr.reshape(arr.shape[0], -1)
+    shape = f"({arr.shape[0]},)" if arr.ndim == 1 else " × ".join(map(str, arr.shape))
+    text.append(name, style="bold")
+    text.append(f"  {shape}" + ("  rows are samples" if samples else ""), style="dim")
+    n_rows, n_cols = matrix.shape
+    rows = list(range(n_rows)) if n_rows <= MAX_ROWS else list(range(MAX_ROWS - 1))
+    cols = list(range(n_cols)) if n_cols <= MAX_COLS else list(range(MAX_COLS - 1))
+    cells = [[fmt_number(matrix[r, c], precision) for c in cols] for r in rows]
+    width = max((len(s) for row in cells for s in row), default=1)
+    more_cols = n_cols > len(cols)
+    lines: list[list[tuple[str, Any]]] = []
+    for r, row in zip(rows, cells, strict=True):
+        line: list[tuple[str, Any]] = [
+            (s.rjust(width), _number_style(float(matrix[r, c])))
+            for c, s in zip(cols, row, strict=True)
+        ]
+        if more_cols:
+            line.append(("…".center(width), "dim"))
+        lines.append(line)
+    if n_rows > len(rows):
+        lines.append([("⋮".center(width), "dim") for _ in range(len(cols) + more_cols)])
+    for k, line in enumerate(lines):
+        if len(lines) == 1:
+            left, right = "[", "]"
+        elif k == 0:
+            left, right = "⎡", "⎤"
+        elif k == len(lines) - 1:
+            left, right = "⎣", "⎦"
+        else:
+            left, right = "⎢", "⎥"
+        text.append("\n" + left + " ")
+        for j, (s, style) in enumerate(line):
+            if j:
+                text.append(" ")
+            text.append(s, style=style)
+        text.append(" " + right)
+    return text
+
+
+def has_matrices(phase: Phase) -> bool:
+    """Whether the phase's text writes matrices (a batch, or a layer beyond element by
+    element): then the numbers read better as bracketed blocks."""
+    return "[[" in phase.substituted or "…" in phase.substituted
+
+
+def phase_parts(trace: StepTrace, index: int) -> tuple[list[tuple[str, RenderableType]], str]:
+    """The rows of the panel, (label, renderable), and the same as plain text."""
+    phase = trace.phases[index]
+    precision = trace.precision
+    rows: list[tuple[str, RenderableType]] = []
+    plain: list[str] = []
+
+    equation = Text(phase.equation, style="bold cyan")
+    rows.append(("equation", equation))
+    plain.append(phase.equation)
+
+    if has_matrices(phase):
+        lines = [line for line in phase.substituted.splitlines() if "[" not in line]
+        blocks = [
+            matrix_block(
+                name, value, precision, rows_are_samples(name, np.asarray(value), trace.batch_size)
+            )
+            for name, value in phase.values.items()
+            if np.asarray(value).size > 1
+        ]
+        numbers: list[RenderableType] = [Text(line) for line in lines]
+        if blocks:
+            numbers.append(Columns(blocks, padding=(1, 3), expand=False))
+        plain += lines + [b.plain for b in blocks]
+        rows.append(("numbers", Group(*numbers)))
+    else:
+        lines = phase.substituted.splitlines()
+        rows.append(("numbers", Text("\n".join(lines))))
+        plain += lines
+
+    arrow = "←" if phase.kind.startswith("update") else "="
+    shown = phase.result
+    if has_matrices(phase) and "[[" in phase.result:
+        # The matrix is drawn above; a one-line copy of it would only wrap.
+        key = next((k for k in (f"{phase.symbol} after", phase.symbol) if k in phase.values), None)
+        if key is not None:
+            shape = " × ".join(map(str, np.shape(phase.values[key])))
+            shown = f"the {shape} matrix {key} above"
+    result = Text()
+    result.append(phase.symbol, style=WRITE_STYLE)
+    result.append(f" {arrow} ")
+    result.append(shown, style="bold")
+    rows.append(("result", result))
+    plain.append(f"{phase.symbol} {arrow} {shown}")
+    return rows, "\n".join(plain)
+
+
+class EquationPanel(VerticalScroll):
+    """Shows one phase of a trace; `plain` holds what it shows as plain text."""
+
+    DEFAULT_CSS = """
+    EquationPanel {
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    EquationPanel > #phase-heading {
+        text-style: bold;
+        width: 1fr;
+    }
+    EquationPanel > #phase-body {
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.heading = Static("", id="phase-heading")
+        self.body = Static("", id="phase-body")
+        self.plain = ""
+        """The heading and every line of the current phase, as plain text."""
+
+    def compose(self) -> ComposeResult:
+        yield self.heading
+        yield self.body
+
+    def show_phase(self, trace: StepTrace, index: int) -> None:
+        """Show phase `index` (from 0) of `trace`."""
+        phase = trace.phases[index]
+        heading = Text()
+        heading.append(f"{index + 1}/{len(trace.phases)} ", style="dim")
+        heading.append(f"{phase.section}: ", style="dim")
+        heading.append(phase.title, style="bold")
+        rows, plain = phase_parts(trace, index)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=LABEL_WIDTH, style="dim italic", no_wrap=True)
+        grid.add_column(ratio=1)
+        for label, renderable in rows:
+            grid.add_row(label, renderable)
+        self.heading.update(heading)
+        self.body.update(grid)
+        self.plain = heading.plain + "\n" + plain
+        self.scroll_home(animate=False)
+
+
+def entry_name(quantity: str, layer: int, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """'∂L/∂W(2)₁₂', '∂L/∂b(1)₂' or '∂L/∂b(2)' (a single bias) with 1-based indices."""
+    base = f"∂L/∂{quantity}({layer})"
+    if quantity == "b" and shape == (1,):
+        return base
+    return base + sub(*(i + 1 for i in index))
+
+
+class GradCheckTable(DataTable):
+    """Every ∂W and ∂b entry: backprop's value, the finite-difference estimate and their
+    relative error |a − n| / (|a| + |n|)."""
+
+    DEFAULT_CSS = """
+    GradCheckTable {
+        height: auto;
+        max-height: 12;
+        scrollbar-size: 1 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.errors: dict[str, float] = {}
+        """Relative error by entry name, as shown."""
+
+    def on_mount(self) -> None:
+        self.add_column("entry", key="entry")
+        self.add_column(Text("backprop", justify="right"), key="backprop")
+        self.add_column(Text("finite diff.", justify="right"), key="numeric")
+        self.add_column(Text("rel. error", justify="right"), key="error")
+
+    def set_check(self, check: GradCheck, precision: int) -> None:
+        """Fill the rows from `check`: every layer, its W entries then its b entries."""
+        self.clear()
+        self.errors = {}
+        for lc in check.layers:
+            for quantity, analytic, numeric, error in (
+                ("W", lc.dW, lc.dW_numeric, lc.dW_error),
+                ("b", lc.db, lc.db_numeric, lc.db_error),
+            ):
+                for idx in np.ndindex(analytic.shape):
+                    name = entry_name(quantity, lc.layer, idx, analytic.shape)
+                    rel = float(error[idx])
+                    self.errors[name] = rel
+                    style = "green" if rel < 1e-6 else "bold red"
+                    self.add_row(
+                        name,
+                        Text(fmt_number(analytic[idx], precision), justify="right"),
+                        Text(fmt_number(numeric[idx], precision), justify="right"),
+                        Text(f"{rel:.1e}", style=style, justify="right"),
+                        key=name,
+                    )
