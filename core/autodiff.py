@@ -363,8 +363,14 @@ def parse_expression(expr: str, variables: Mapping[str, float]) -> Node:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        column = (exc.offset or 1) + shift
-        raise ExpressionError(f"invalid syntax: {exc.msg}", column=column, line=1) from None
+        column, reason = (exc.offset or 1) + shift, exc.msg
+        if text[-1] in "+-*/(,":
+            # Python points at the start for a dangling operator; the end is what is missing.
+            column = shift + len(text)
+            reason = f"expected a number, a variable or '(' after {text[-1]!r}"
+        elif reason == "invalid syntax":
+            reason = "this is not a valid arithmetic expression here"
+        raise ExpressionError(f"invalid syntax: {reason}", column=column, line=1) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is too long or too deeply nested") from None
     try:

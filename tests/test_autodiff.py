@@ -293,3 +293,10 @@ def test_empty_expression_and_non_finite_variables_are_rejected():
         parse_expression("  ", VARS)
     with pytest.raises(ExpressionError, match="column 5: w is not a finite number"):
         parse_expression("x + w", {"x": 1.0, "w": float("nan")})
+
+
+def test_a_dangling_operator_is_reported_at_the_end_of_the_expression():
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression("w +", {"w": 1.0})
+    assert caught.value.column == 3
+    assert "after '+'" in str(caught.value)
