@@ -373,12 +373,6 @@ async def test_network_view_summarises_a_network_with_big_layers() -> None:
 # -- layer tables ----------------------------------------------------------------------
 
 
-async def mounted_tables(trainer: Trainer, *snapshots: Snapshot):
-    tables = LayerTables(max_rate=0)
-    app = Host(tables)
-    return app, tables
-
-
 async def test_layer_tables_show_W_with_four_decimals_by_default() -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
@@ -481,13 +475,54 @@ async def test_highlight_switches_to_the_tab_of_the_written_layer() -> None:
 
 
 def test_trace_cells_are_located_in_the_tables_that_show_them() -> None:
-    assert locate(TableCell("W", 2, (0, 1)), 2) == (2, "W", (0, 1))
-    assert locate(TableCell("db", 1, (1,)), 2) == (1, "db", (1, 0))
-    assert locate(TableCell("a", 0, (0, 0)), 2) == (1, "x", (0, 0))
-    assert locate(TableCell("δ", 1, (1,)), 2) == (1, "delta", (None, 1))
-    assert locate(TableCell("y_hat", 2, None), 2) == (2, "a", (None, None))
-    assert locate(TableCell("W", 3, (0, 0)), 2) is None
-    assert locate(TableCell("loss", 2, None), 2) is None
+    assert locate(TableCell("W", 2, (0, 1)), 2) == [(2, "W", (0, 1))]
+    assert locate(TableCell("db", 1, (1,)), 2) == [(1, "db", (1, 0))]
+    assert locate(TableCell("a", 0, (0, 0)), 2) == [(1, "a_prev", (0, 0))]
+    assert locate(SimpleNamespace(quantity="x", layer=None, index=None), 2) == [
+        (1, "a_prev", (None, None))
+    ]
+    assert locate(TableCell("a", 1, None), 2) == [
+        (1, "a", (None, None)),
+        (2, "a_prev", (None, None)),
+    ]
+    assert locate(TableCell("δ", 1, (1,)), 2) == [(1, "delta", (None, 1))]
+    assert locate(SimpleNamespace(quantity="y_hat", layer=None, index=None), 2) == [
+        (2, "a", (None, None))
+    ]
+    assert locate(TableCell("W", 3, (0, 0)), 2) == []
+    assert locate(SimpleNamespace(quantity="loss", layer=None, index=None), 2) == []
+
+
+async def test_every_phase_of_a_real_trace_lights_its_tables() -> None:
+    from core.trace import trace_trainer
+
+    trainer = seed_toy_trainer()
+    trace = trace_trainer(trainer)
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        lit = {}
+        for phase in trace.phases:
+            tables.highlight(phase.reads, phase.writes)
+            await pilot.pause()
+            lit[(phase.kind, phase.layer)] = tables.active_layer
+
+            def background(layer: int, quantity: str):
+                bg = tables.tables[(layer, quantity)].cell_text(0, 0).style.bgcolor
+                return None if bg is None else tuple(bg.get_truecolor())
+
+            if phase.kind == "delta_output":
+                assert background(2, "delta") == WRITE_BG
+                assert background(2, "z") == READ_BG and background(2, "a") == READ_BG
+                assert background(2, "y") == READ_BG
+                assert background(2, "W") is None
+            if phase.kind == "grad_W" and phase.layer == 2:
+                assert background(2, "dW") == WRITE_BG
+                assert background(2, "a_prev") == READ_BG
+        assert lit[("forward_z", 1)] == 1 and lit[("delta_output", 2)] == 2
+        assert lit[("update_W", 1)] == 1
 
 
 async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight() -> None:
@@ -536,7 +571,24 @@ async def test_batch_tables_show_at_most_the_row_cap() -> None:
         feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
         await pilot.pause()
         assert tables.tables[(1, "z")].row_count == MAX_BATCH_ROWS
-        assert tables.tables[(1, "x")].row_count == MAX_BATCH_ROWS
+        assert tables.tables[(1, "a_prev")].row_count == MAX_BATCH_ROWS
+
+
+async def test_hidden_tables_do_no_work_until_they_are_shown() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        tables.set_context(ViewContext.from_trainer(trainer))
+        await pilot.pause()
+        tables.display = False
+        await pilot.pause()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        assert tables.tables[(1, "W")].values is None
+        tables.display = True
+        await pilot.pause()
+        await pilot.pause()
+        assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.1500"
 
 
 async def test_gradient_tables_wait_for_the_first_step() -> None:

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
 from core.trainer import Snapshot
 from tui.widgets.context import ViewContext
@@ -42,14 +43,14 @@ from tui.widgets.throttle import Throttle
 MAX_BATCH_ROWS = 32
 
 PARAMETERS = ("W", "b", "dW", "db")
-BATCH = ("x", "z", "a", "delta", "y")
+BATCH = ("a_prev", "z", "a", "delta", "y")
 
 TITLES = {
     "W": "W({l})",
     "b": "b({l})",
     "dW": "∂L/∂W({l})",
     "db": "∂L/∂b({l})",
-    "x": "x = a(0)",
+    "a_prev": "a({p})",
     "z": "z({l})",
     "a": "a({l})",
     "delta": "δ({l})",
@@ -65,12 +66,22 @@ ALIASES = {
     "grad_b": "db",
     "target": "y",
     "input": "x",
+    "a0": "x",
 }
+
+
+def title_of(quantity: str, layer: int) -> str:
+    """A table's title: "W(2)", "δ(1)", "x = a(0)", …"""
+    if quantity == "a_prev" and layer == 1:
+        return "x = a(0)"
+    return TITLES[quantity].format(l=layer, p=layer - 1)
+
 
 HighlightSpec = tuple[int | None, int | None]
 """(row, column) of a highlighted cell; None stands for every row (or column)."""
 
 MARKS = {1: "▲", -1: "▼", 0: " "}
+BLANK: tuple[str, int, Style | None] = ("", 0, None)
 
 
 @dataclass(frozen=True)
@@ -83,27 +94,33 @@ class TableCell:
     index: tuple[int, ...] | None = None
 
 
-def locate(cell: Any, n_layers: int) -> tuple[int, str, HighlightSpec] | None:
-    """Where a trace cell (anything with quantity, layer, index) appears: (tab layer,
-    table quantity, (row, column)), or None when no table shows it.
+def locate(cell: Any, n_layers: int) -> list[tuple[int, str, HighlightSpec]]:
+    """Where a trace cell (anything with quantity, layer, index) appears: a list of
+    (tab layer, table quantity, (row, column)), empty when no table shows it.
 
     Parameters: W index (i, j) or (i,) for a row; b, db index (i,). Batch quantities:
     (sample, unit), or (unit,) for that unit in every sample. index None or () is the
-    whole table. a(0) is the input x (layer 1's tab); a(L) is also called y_hat.
+    whole table. a(l) appears twice: as a(l) in tab l and as the input a(l) of tab l + 1
+    (`a_prev`); x is a(0), the input of tab 1; y_hat is a(L). Layers count from 1.
     """
     quantity = ALIASES.get(str(cell.quantity), str(cell.quantity))
     layer = getattr(cell, "layer", None)
-    layer = n_layers if layer is None and quantity in ("y", "y_hat") else layer
-    if quantity == "y_hat":
+    if quantity in ("x", "a_prev") and layer is None:
+        quantity, layer = "a", 0
+    elif quantity == "y_hat":
         quantity, layer = "a", n_layers
-    if quantity == "a" and layer == 0:
-        quantity = "x"
-    if quantity == "x":
-        layer = 1
-    if quantity == "y":
+    elif quantity == "y":
         layer = n_layers
-    if quantity not in TITLES or not isinstance(layer, int) or not 1 <= layer <= n_layers:
-        return None
+    if quantity not in TITLES or not isinstance(layer, int):
+        return []
+    places: list[tuple[int, str]] = []
+    if quantity == "a":
+        if 1 <= layer <= n_layers:
+            places.append((layer, "a"))
+        if 0 <= layer < n_layers:
+            places.append((layer + 1, "a_prev"))
+    elif 1 <= layer <= n_layers:
+        places.append((layer, quantity))
     raw = getattr(cell, "index", None)
     index = () if raw is None else tuple(int(i) for i in np.atleast_1d(raw))
     if not index:
@@ -116,7 +133,7 @@ def locate(cell: Any, n_layers: int) -> tuple[int, str, HighlightSpec] | None:
         spec = (index[0], None)
     else:
         spec = (None, index[0])
-    return layer, quantity, spec
+    return [(tab, table, spec) for tab, table in places]
 
 
 class MatrixTable(DataTable):
@@ -138,12 +155,21 @@ class MatrixTable(DataTable):
     """
 
     def __init__(self, layer: int, quantity: str, **kwargs: Any) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=False, **kwargs)
+        # The cell's own colours (sign, highlight) stay visible under the cursor.
+        super().__init__(
+            cursor_type="cell",
+            zebra_stripes=False,
+            cursor_foreground_priority="renderable",
+            **kwargs,
+        )
         self.layer_number = layer
         self.quantity = quantity
         self.values: np.ndarray | None = None
-        self._keys: list[list[tuple[str, int, Style]]] = []
+        self._keys: list[list[tuple[str, int, Style | None]]] = []
         self._moved = np.zeros((0, 0), dtype=int)
+        self._widths: list[int] = []
+        self._row_keys: list[RowKey] = []
+        self._column_keys: list[ColumnKey] = []
         self._pending: tuple | None = None
 
     def on_mount(self) -> None:
@@ -169,13 +195,17 @@ class MatrixTable(DataTable):
         self, values: np.ndarray, precision: int, highlights: dict[HighlightSpec, str]
     ) -> None:
         previous = self.values
-        rebuild = previous is None or previous.shape != values.shape
-        if rebuild:
+        rows, cols = values.shape
+        rebuild = previous is None or previous.shape[1] != cols or not self._keys
+        if rebuild or previous is None:
             self._moved = np.zeros(values.shape, dtype=int)
-        elif not np.array_equal(values, previous, equal_nan=True):
+        elif previous.shape != values.shape or not np.array_equal(values, previous, equal_nan=True):
+            # A short last batch changes the row count: compare the rows both have.
+            common = min(rows, previous.shape[0])
             with np.errstate(invalid="ignore", over="ignore"):
-                step = values - previous
-            self._moved = np.where(np.isfinite(step), np.sign(step), 0).astype(int)
+                step = values[:common] - previous[:common]
+            self._moved = np.zeros(values.shape, dtype=int)
+            self._moved[:common] = np.where(np.isfinite(step), np.sign(step), 0)
         self.values = values
         scale = scale_of(values)
         moved = self._moved.tolist()
@@ -188,12 +218,42 @@ class MatrixTable(DataTable):
         ]
         if rebuild:
             self._rebuild(keys)
-        else:
-            for r, (old_row, new_row) in enumerate(zip(self._keys, keys, strict=True)):
-                for c, (old, new) in enumerate(zip(old_row, new_row, strict=True)):
-                    if old != new:
-                        self.update_cell_at(Coordinate(r, c), self._cell(new), update_width=True)
+            self._keys = keys
+            return
+        # Rows are never removed (a short last batch would remove and re-add them every
+        # epoch); rows past the current batch are blanked instead.
+        keys.extend([BLANK] * cols for _ in range(len(self._keys) - rows))
+        self._update(keys)
+
+    def _update(self, keys: list[list[tuple[str, int, Style | None]]]) -> None:
+        """Write the cells whose key changed straight into the table, then repaint once.
+
+        `DataTable.update_cell` repaints the whole table for every cell it writes; a
+        batch table changes hundreds of cells a frame, so this does what it does (set the
+        data, ask for a width check only when a text got wider) for all of them first.
+        """
+        widths = self._widths
+        data = self._data
+        changed = False
+        for r, (old_row, new_row) in enumerate(zip(self._keys, keys, strict=False)):
+            row_key = self._row_keys[r]
+            for c, (old, new) in enumerate(zip(old_row, new_row, strict=True)):
+                if old != new:
+                    column_key = self._column_keys[c]
+                    data[row_key][column_key] = self._cell(new)
+                    changed = True
+                    if len(new[0]) > widths[c]:
+                        widths[c] = len(new[0])
+                        self._updated_cells.add(CellKey(row_key, column_key))
+                        self._require_update_dimensions = True
+        for r in range(len(self._keys), len(keys)):
+            for c, key in enumerate(keys[r]):
+                widths[c] = max(widths[c], len(key[0]))
+            self._add_row(r, keys[r])
         self._keys = keys
+        if changed:
+            self._update_count += 1
+            self.refresh()
 
     @staticmethod
     def _key(
@@ -216,32 +276,42 @@ class MatrixTable(DataTable):
         return (format_number(value, precision), moved, style)
 
     @staticmethod
-    def _cell(key: tuple[str, int, Style]) -> Text:
+    def _cell(key: tuple[str, int, Style | None]) -> Text:
         text, moved, style = key
-        return Text(text + MARKS[moved], style=style, justify="right")
+        return Text(text + MARKS[moved] if text else "", style=style or "", justify="right")
 
-    def _rebuild(self, keys: list[list[tuple[str, int, Style]]]) -> None:
+    def _rebuild(self, keys: list[list[tuple[str, int, Style | None]]]) -> None:
         cursor = self.cursor_coordinate
         self.clear(columns=True)
         cols = len(keys[0]) if keys else 0
+        self._widths = [max((len(row[c][0]) for row in keys), default=0) for c in range(cols)]
         if self.quantity in ("b", "db"):
             labels = ["b" if self.quantity == "b" else "∂b"]
         elif self.quantity in ("W", "dW"):
             labels = [f"j={c + 1}" for c in range(cols)]
         else:
-            prefix = self.quantity if self.quantity in ("x", "y") else "u"
-            labels = [f"{prefix}{c + 1}" for c in range(cols)]
-        for c, label in enumerate(labels):
-            self.add_column(Text(label, justify="right"), key=str(c))
-        prefix = "i=" if self.quantity in PARAMETERS else "#"
-        for r, row in enumerate(keys):
-            self.add_row(
-                *(self._cell(key) for key in row),
-                key=str(r),
-                label=Text(f"{prefix}{r + 1}", style="dim"),
+            prefix = {"a_prev": "x" if self.layer_number == 1 else "u", "y": "y"}.get(
+                self.quantity, "u"
             )
+            labels = [f"{prefix}{c + 1}" for c in range(cols)]
+        self._row_keys = []
+        self._column_keys = [
+            self.add_column(Text(label, justify="right"), key=str(c))
+            for c, label in enumerate(labels)
+        ]
+        for r, row in enumerate(keys):
+            self._add_row(r, row)
         if self.is_valid_coordinate(cursor):
             self.cursor_coordinate = cursor
+
+    def _add_row(self, r: int, row: list[tuple[str, int, Style | None]]) -> None:
+        prefix = "i=" if self.quantity in PARAMETERS else "#"
+        row_key = self.add_row(
+            *(self._cell(key) for key in row),
+            key=str(r),
+            label=Text(f"{prefix}{r + 1}", style="dim"),
+        )
+        self._row_keys.append(row_key)
 
     def cell_text(self, row: int, column: int) -> Text:
         """The Text shown at (row, column) (tests and the step-through read it)."""
@@ -265,12 +335,19 @@ class MatrixPanel(Vertical):
 
     def __init__(self, layer: int, quantity: str) -> None:
         super().__init__(classes=f"-{quantity.lower()}")
-        self.caption = Static(TITLES[quantity].format(l=layer))
+        self._caption = title_of(quantity, layer)
+        self.caption = Static(self._caption)
         self.table = MatrixTable(layer, quantity)
 
     def compose(self) -> ComposeResult:
         yield self.caption
         yield self.table
+
+    def set_caption(self, text: str) -> None:
+        """Change the title (only when it differs: an update re-lays out the screen)."""
+        if text != self._caption:
+            self._caption = text
+            self.caption.update(text)
 
 
 class LayerTables(Widget):
@@ -388,12 +465,9 @@ class LayerTables(Widget):
         first: dict[str, int] = {}
         for kind, cells in (("read", reads), ("write", writes)):
             for cell in cells:
-                where = locate(cell, self.context.n_layers)
-                if where is None:
-                    continue
-                layer, quantity, spec = where
-                found.setdefault((layer, quantity), {})[spec] = kind
-                first.setdefault(kind, layer)
+                for layer, quantity, spec in locate(cell, self.context.n_layers):
+                    found.setdefault((layer, quantity), {})[spec] = kind
+                    first.setdefault(kind, layer)
         self._highlights = found
         self._shown = {}
         target = first.get("write", first.get("read"))
@@ -427,7 +501,7 @@ class LayerTables(Widget):
         self.tables, self._panels = {}, {}
         panes = []
         for l in range(1, n_layers + 1):
-            batch = [q for q in BATCH if (q != "x" or l == 1) and (q != "y" or l == n_layers)]
+            batch = [q for q in BATCH if q != "y" or l == n_layers]
             rows = []
             for group in (PARAMETERS, batch):
                 panels = []
@@ -451,6 +525,9 @@ class LayerTables(Widget):
             self._tabs.compose_add_child(pane)
         return self._tabs
 
+    def on_show(self) -> None:
+        self.refresh_tables()
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
         self.refresh_tables()
@@ -460,6 +537,9 @@ class LayerTables(Widget):
     def refresh_tables(self) -> None:
         """Bring the visible tab's tables up to the newest snapshot (by diff)."""
         if self.context is None or self.snapshot is None or not self.tables:
+            return
+        if not self.is_on_screen:
+            # Hidden (another tab, a collapsed panel): `on_show` catches up later.
             return
         layer = self.active_layer
         snapshot = self.snapshot
@@ -472,7 +552,7 @@ class LayerTables(Widget):
                     continue
                 values, total = self._values(snapshot, layer, quantity)
                 specs = self._highlights.get((layer, quantity), {})
-                title = TITLES[quantity].format(l=layer)
+                title = title_of(quantity, layer)
                 if values.size == 0:
                     title += "  (after the first step)"
                 elif total > values.shape[0]:
@@ -481,7 +561,7 @@ class LayerTables(Widget):
                     title += f"  {total} sample{'s' if total != 1 else ''}"
                 else:
                     title += f"  {values.shape[0]}×{values.shape[1]}"
-                self._panels[(layer, quantity)].caption.update(title)
+                self._panels[(layer, quantity)].set_caption(title)
                 table.set_matrix(values, self.precision, specs)
         self._shown[layer] = self._generation
 
@@ -489,8 +569,12 @@ class LayerTables(Widget):
         """The matrix a table shows (2-D, rows capped) and the uncapped row count."""
         l = layer - 1
         source: Any
-        if quantity in ("x", "y"):
-            source = getattr(snapshot, quantity)
+        if quantity == "y":
+            source = snapshot.y
+        elif quantity == "a_prev":
+            source = (
+                snapshot.x if l == 0 else (snapshot.a[l - 1] if l - 1 < len(snapshot.a) else None)
+            )
         else:
             arrays = getattr(snapshot, quantity)
             source = arrays[l] if l < len(arrays) else None

@@ -44,6 +44,15 @@ MIDDLE: RGB = (52, 52, 60)
 DATA_GREY: RGB = (200, 200, 200)
 
 
+# Background versions of the class colours (never as bright as the data points), each
+# in SHADES + 1 steps from the undecided middle grey: index k · (SHADES + 1) + shade.
+PALETTE: tuple[RGB, ...] = tuple(
+    blend(MIDDLE, blend(BACKGROUND, color, 0.62), shade / SHADES)
+    for color in CLASS_COLORS
+    for shade in range(SHADES + 1)
+)
+
+
 @dataclass(frozen=True)
 class OutputGrid:
     """The network's output on a grid: `xs` (cols,) left to right, `ys` (rows,) top to
@@ -188,16 +197,17 @@ class OutputMap(Widget):
         low, high = float(Y.min()), float(Y.max())
         return (low, high) if high > low else (low - 1.0, high + 1.0)
 
-    def _pixel_colors(self, y_hat: np.ndarray) -> list[list[RGB]]:
-        """One background colour per grid pixel (rows × cols), in a few shades."""
+    def _pixel_colors(self, y_hat: np.ndarray) -> np.ndarray:
+        """A palette index per grid pixel (rows × cols): class k at shade s is
+        k · (SHADES + 1) + s, shade 0 being the undecided middle grey."""
         assert self.context is not None
-        rows, cols, outputs = y_hat.shape
+        outputs = y_hat.shape[-1]
         if self.context.is_classification and outputs > 1:
-            with np.errstate(invalid="ignore"):
-                top = np.nanmax(y_hat, axis=-1) if np.isfinite(y_hat).any() else y_hat[..., 0]
+            finite = np.nan_to_num(y_hat, nan=-np.inf)
+            top = finite.max(axis=-1)
             floor = 1.0 / outputs
             strength = (top - floor) / (1.0 - floor)
-            kind = np.argmax(np.nan_to_num(y_hat, nan=-np.inf), axis=-1)
+            kind = np.argmax(finite, axis=-1)
         else:
             value = y_hat[..., 0]
             if self.context.is_classification:
@@ -207,16 +217,9 @@ class OutputMap(Widget):
                 signed = (value - (low + high) / 2.0) / ((high - low) / 2.0)
             strength = np.abs(signed)
             kind = (signed > 0).astype(int)
-        shade = np.rint(np.clip(np.nan_to_num(strength, nan=0.0), 0.0, 1.0) * SHADES)
-        shade = shade.astype(int).tolist()
-        kind = kind.tolist()
-        return [[self._shade(kind[r][c], shade[r][c]) for c in range(cols)] for r in range(rows)]
-
-    @staticmethod
-    def _shade(kind: int, shade: int) -> RGB:
-        # Background versions of the class colours: never as bright as the data points.
-        full = blend(BACKGROUND, CLASS_COLORS[kind % len(CLASS_COLORS)], 0.62)
-        return blend(MIDDLE, full, shade / SHADES)
+        strength = np.clip(np.nan_to_num(strength, nan=0.0, neginf=0.0), 0.0, 1.0)
+        shade = np.rint(strength * SHADES).astype(int)
+        return (kind % len(CLASS_COLORS)) * (SHADES + 1) + shade
 
     def _point_color(self, y: np.ndarray) -> RGB:
         assert self.context is not None
@@ -293,9 +296,9 @@ class OutputMap(Widget):
         grid_cols, grid_rows = min(width, MAX_GRID_COLS), min(2 * rows, MAX_GRID_ROWS)
         grid = self.compute(grid_cols, grid_rows)
         assert grid is not None
-        colors = self._pixel_colors(grid.y_hat)
-        col_of = [c * grid_cols // width for c in range(width)]
-        row_of = [p * grid_rows // (2 * rows) for p in range(2 * rows)]
+        col_of = np.arange(width) * grid_cols // width
+        row_of = np.arange(2 * rows) * grid_rows // (2 * rows)
+        colors = self._pixel_colors(grid.y_hat)[row_of][:, col_of].tolist()
         (x_lo, y_lo), (x_hi, y_hi) = self._bounds
 
         def to_pixel(data) -> tuple[np.ndarray, np.ndarray]:
@@ -306,10 +309,10 @@ class OutputMap(Widget):
         marks = self._marks(width, 2 * rows, to_pixel)
         strips = []
         for r in range(rows):
-            top, bottom = colors[row_of[2 * r]], colors[row_of[2 * r + 1]]
+            top, bottom = colors[2 * r], colors[2 * r + 1]
             segments = []
             for c in range(width):
-                upper, lower = top[col_of[c]], bottom[col_of[c]]
+                upper, lower = PALETTE[top[c]], PALETTE[bottom[c]]
                 mark = marks.get((r, c))
                 if mark is not None:
                     segments.append(Segment(mark[0], rgb_style(mark[1], upper, True)))
