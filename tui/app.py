@@ -236,7 +236,7 @@ class BackpropApp(App[int]):
 
     @on(LayerTables.EditRequested)
     def _edit_cell(self, event: LayerTables.EditRequested) -> None:
-        layer, quantity, index = event.layer_number, event.quantity, tuple(event.index)
+        layer, quantity, index = event.layer, event.quantity, tuple(event.index)
         where = ", ".join(map(str, index))
 
         def apply(text: str | None) -> None:
