@@ -36,7 +36,7 @@ from tui.widgets.format import (
     signed_rgb,
     signed_style,
 )
-from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate
+from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
 from tui.widgets.loss_chart import downsample
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK
 
@@ -475,22 +475,24 @@ async def test_highlight_switches_to_the_tab_of_the_written_layer() -> None:
 
 
 def test_trace_cells_are_located_in_the_tables_that_show_them() -> None:
-    assert locate(TableCell("W", 2, (0, 1)), 2) == [(2, "W", (0, 1))]
-    assert locate(TableCell("db", 1, (1,)), 2) == [(1, "db", (1, 0))]
-    assert locate(TableCell("a", 0, (0, 0)), 2) == [(1, "a_prev", (0, 0))]
-    assert locate(SimpleNamespace(quantity="x", layer=None, index=None), 2) == [
-        (1, "a_prev", (None, None))
-    ]
-    assert locate(TableCell("a", 1, None), 2) == [
-        (1, "a", (None, None)),
-        (2, "a_prev", (None, None)),
-    ]
-    assert locate(TableCell("δ", 1, (1,)), 2) == [(1, "delta", (None, 1))]
-    assert locate(SimpleNamespace(quantity="y_hat", layer=None, index=None), 2) == [
-        (2, "a", (None, None))
-    ]
-    assert locate(TableCell("W", 3, (0, 0)), 2) == []
-    assert locate(SimpleNamespace(quantity="loss", layer=None, index=None), 2) == []
+    whole = (None, None)
+    assert locate_all(TableCell("W", 2, (0, 1)), 2) == [(2, "W", (0, 1))]
+    assert locate_all(TableCell("db", 1, (1,)), 2) == [(1, "db", (1, 0))]
+    assert locate_all(TableCell("a", 0, (0, 0)), 2) == [(1, "a_prev", (0, 0))]
+    x = SimpleNamespace(quantity="x", layer=None, index=None)
+    assert locate_all(x, 2) == [(1, "a_prev", whole)]
+    assert locate_all(TableCell("a", 1, None), 2) == [(1, "a", whole), (2, "a_prev", whole)]
+    assert locate_all(TableCell("δ", 1, (1,)), 2) == [(1, "delta", (None, 1))]
+    y_hat = SimpleNamespace(quantity="y_hat", layer=None, index=None)
+    assert locate_all(y_hat, 2) == [(2, "a", whole)]
+    assert locate_all(TableCell("W", 3, (0, 0)), 2) == []
+    assert locate_all(SimpleNamespace(quantity="loss", layer=None, index=None), 2) == []
+
+
+def test_locate_gives_the_main_place_of_a_cell_or_none() -> None:
+    assert locate(TableCell("a", 1, None), 2) == (1, "a", (None, None))
+    assert locate(TableCell("W", 2, (1, 0)), 2) == (2, "W", (1, 0))
+    assert locate(SimpleNamespace(quantity="loss", layer=None, index=None), 2) is None
 
 
 async def test_every_phase_of_a_real_trace_lights_its_tables() -> None:

@@ -94,8 +94,15 @@ class TableCell:
     index: tuple[int, ...] | None = None
 
 
-def locate(cell: Any, n_layers: int) -> list[tuple[int, str, HighlightSpec]]:
-    """Where a trace cell (anything with quantity, layer, index) appears: a list of
+def locate(cell: Any, n_layers: int) -> tuple[int, str, HighlightSpec] | None:
+    """The main place a trace cell appears, (tab layer, table quantity, (row, column)),
+    or None when no table shows it; see `locate_all` (a(l) also appears in tab l + 1)."""
+    places = locate_all(cell, n_layers)
+    return places[0] if places else None
+
+
+def locate_all(cell: Any, n_layers: int) -> list[tuple[int, str, HighlightSpec]]:
+    """Every place a trace cell (anything with quantity, layer, index) appears: a list of
     (tab layer, table quantity, (row, column)), empty when no table shows it.
 
     Parameters: W index (i, j) or (i,) for a row; b, db index (i,). Batch quantities:
@@ -455,7 +462,7 @@ class LayerTables(Widget):
         """Light the cells a step-through phase reads (one colour) and writes (another).
 
         Cells are any objects with `quantity`, `layer` (from 1) and `index` (see
-        `locate`); cells no table shows are ignored. A cell both read and written is
+        `locate_all`); cells no table shows are ignored. A cell both read and written is
         shown as written. With `reveal`, the tab of the first written (else read) cell
         becomes the active one.
         """
@@ -465,7 +472,7 @@ class LayerTables(Widget):
         first: dict[str, int] = {}
         for kind, cells in (("read", reads), ("write", writes)):
             for cell in cells:
-                for layer, quantity, spec in locate(cell, self.context.n_layers):
+                for layer, quantity, spec in locate_all(cell, self.context.n_layers):
                     found.setdefault((layer, quantity), {})[spec] = kind
                     first.setdefault(kind, layer)
         self._highlights = found
