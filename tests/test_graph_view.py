@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from textual.app import App, ComposeResult
 from textual.widgets import Input, Select, Static
 
 from core.autodiff import backward_steps, parse_expression, seed_scalar_graph
@@ -15,6 +16,7 @@ from tui.screens.graph_view import (
     StandaloneGraphApp,
     build_expression_graph,
     network_supported,
+    open_graph_view,
 )
 from tui.screens.step_session import StepSession
 from tui.widgets.graph_diagram import WalkState, formula, layout_graph, render_graph
@@ -223,3 +225,27 @@ def test_network_support_is_explained() -> None:
 def test_every_binding_says_what_it_does() -> None:
     for binding in GraphScreen.BINDINGS:
         assert binding.description and binding.tooltip, binding
+
+
+async def test_open_graph_view_draws_the_dashboard_weights() -> None:
+    preset = load("seed-toy")
+    trainer = build_trainer(preset)
+    for _ in range(5):
+        trainer.step()
+    snapshot = trainer.snapshot()
+
+    class Dashboard(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("dashboard")
+
+    app = Dashboard()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = open_graph_view(app, preset, snapshot=snapshot)
+        await pilot.pause()
+        assert app.screen is screen
+        graph = screen.mlp_graph
+        assert graph is not None
+        assert graph.W[1][0][0].value == snapshot.W[1][0, 0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not screen

@@ -17,7 +17,7 @@ from core.presets import build_trainer, load
 from core.trace import trace_trainer
 from tui.control import Step, TrainOn
 from tui.screens.step_session import StepResult, StepSession
-from tui.screens.step_through import StandaloneStepApp, StepThroughScreen
+from tui.screens.step_through import StandaloneStepApp, StepThroughScreen, open_step_through
 from tui.screens.trace_export import ExportPathDialog
 from tui.widgets.context import ViewContext
 from tui.widgets.equation_panel import EquationPanel, GradCheckTable
@@ -383,3 +383,43 @@ def test_every_binding_says_what_it_does() -> None:
     actions = {b.action for b in StepThroughScreen.BINDINGS}
     for needed in ("next_phase", "previous_phase", "apply", "close", "toggle_check", "export"):
         assert needed in actions
+
+
+async def test_enter_in_the_row_selector_picks_a_row_instead_of_applying() -> None:
+    trainer = build_trainer(load("xor"))
+    app = Host(StepThroughScreen.from_trainer(trainer, title="xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.step_screen
+        select = screen.query_one("#sample", Select)
+        select.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert select.expanded
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert not select.expanded
+        assert screen.sample == 1
+        assert app.results == []
+        assert app.screen is screen
+
+
+async def test_open_step_through_pushes_the_screen_from_a_dashboard_snapshot() -> None:
+    preset = load("two-two-two")
+    trainer = build_trainer(preset)
+    context = ViewContext.from_preset(preset)
+    results: list[StepResult | None] = []
+
+    class Dashboard(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("dashboard")
+
+    app = Dashboard()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = open_step_through(app, context, trainer.snapshot(), results.append, sample=0)
+        await pilot.pause()
+        assert app.screen is screen and screen.sample == 0
+        assert screen.context is context
+        await pilot.press("enter")
+        await pilot.pause()
+    assert results[0] is not None and results[0].command() == TrainOn((0,))

@@ -460,9 +460,17 @@ class StepThroughScreen(Screen[StepResult | None]):
 
     def action_apply(self) -> None:
         """Apply this update to the training network and return (enter)."""
+        # enter is a priority key here, so the row selector gets it passed on: it
+        # opens the selector, and picks the highlighted row in its open list.
         focused = self.focused
-        if isinstance(focused, Select) and not focused.expanded:
-            focused.action_show_overlay()
+        if isinstance(focused, Select):
+            if not focused.expanded:
+                focused.action_show_overlay()
+            return
+        if focused is not None and any(isinstance(a, Select) for a in focused.ancestors):
+            select_row = getattr(focused, "action_select", None)
+            if select_row is not None:
+                select_row()
             return
         self.dismiss(self.session.result(self.trace, self.sample))
 
