@@ -12,7 +12,9 @@ from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
 from tui.control import SetOptions
 from tui.controller import ProcessController
+from tui.screens.graph_view import GraphScreen
 from tui.screens.help import HelpScreen
+from tui.screens.step_through import StepThroughScreen
 from tui.widgets.status_bar import StatusBar
 
 
@@ -156,12 +158,70 @@ async def test_the_command_palette_offers_and_runs_the_dashboard_commands() -> N
         await ready(pilot, 1)
 
 
-async def test_d_and_g_say_their_views_are_coming() -> None:
+async def test_d_opens_the_step_through_and_enter_applies_exactly_that_update() -> None:
     app = make_app("seed-toy")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("d", "g")
-        assert sum("coming soon" in note for note in notices(app)) == 2
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], "the dashboard")
+        await ready(pilot, 1)
+        expected = build_trainer(load("seed-toy"))
+        expected.step()
+        for got, want in zip(app.snapshot.W, expected.network.W, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+async def test_d_while_running_pauses_before_tracing() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        endless(app)
+        await pilot.press("space")
+        await settle(pilot, "running")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
+        assert app.status.state == "paused"
+
+
+async def test_dashboard_keys_rest_while_the_step_through_is_open() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
+        await pilot.press("space", "r", "x")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, StepThroughScreen)
+        assert app.status.state == "paused"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], "the dashboard")
+        assert app.snapshot.global_step == 0
+
+
+async def test_g_opens_the_graph_view_and_escape_comes_back() -> None:
+    app = make_app("seed-scalar")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GraphScreen), "the graph")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], "the dashboard")
+
+
+async def test_the_app_can_open_on_the_step_through_of_a_chosen_sample() -> None:
+    app = make_app("xor", screen="step", sample=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
+        assert app.screen.sample == 2
+
+
+async def test_the_app_can_open_on_the_graph_of_an_expression() -> None:
+    app = make_app("seed-toy", screen="graph", expression="w * x", variables={"w": 2, "x": 3})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, GraphScreen), "the graph")
+        assert app.screen.expression == "w * x"
 
 
 async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,9 +52,12 @@ from tui.messages import (
     WorkerStopped,
 )
 from tui.screens.dialogs import ConfirmDialog, NumberDialog, PathDialog
+from tui.screens.graph_view import open_graph_view
 from tui.screens.help import HelpScreen
 from tui.screens.preset_picker import PresetPicker
 from tui.screens.settings_form import SettingsForm
+from tui.screens.step_session import StepResult
+from tui.screens.step_through import open_step_through
 from tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
 from tui.widgets.status_bar import StatusBar
 
@@ -68,6 +72,11 @@ PANELS = (
 """(id, title) of the four panels, in tab order."""
 
 LOAD_ERRORS = (BackpropError, OSError, ValueError)
+
+SCREEN_ACTIONS = {
+    binding.action.split("(")[0] for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS)
+} - {"quit"}
+"""Actions that only make sense with the dashboard on top."""
 
 
 class BackpropApp(App[int]):
@@ -91,6 +100,7 @@ class BackpropApp(App[int]):
         controller_factory: ControllerFactory | None = None,
         screen: str | None = None,
         expression: str | None = None,
+        **options: Any,
     ) -> None:
         super().__init__()
         self.preset = preset
@@ -102,7 +112,9 @@ class BackpropApp(App[int]):
         self.snapshot: Snapshot | None = None
         self.status: Status | None = None
         self.token = 0
+        self.start_options = options
         self._pending: dict[int, tuple[Preset, ViewContext]] = {}
+        self._when_paused: Callable[[], object] | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -128,8 +140,11 @@ class BackpropApp(App[int]):
         self.controller = self.controller_factory(self.post_message)
         if self.preset is not None:
             self.load_preset(self.preset)
-        if self.start_screen in ("step", "graph"):
-            self.notify(f"the {self.start_screen} view is coming soon; here is the dashboard")
+        if self.start_screen == "step":
+            sample = self.start_options.get("sample")
+            self._when_paused = partial(self._open_step_through, sample)
+        elif self.start_screen == "graph":
+            self._when_paused = self._open_start_graph
 
     @on(Tabs.TabActivated, "#panel-tabs")
     def _show_tab(self, event: Tabs.TabActivated) -> None:
@@ -178,6 +193,9 @@ class BackpropApp(App[int]):
         with self.batch_update():
             for panel in self.panels:
                 panel.show(message.snapshot)
+        if self._when_paused is not None and status.state != "running":
+            then, self._when_paused = self._when_paused, None
+            self.call_after_refresh(then)
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         if message.token == self.token:
@@ -229,10 +247,45 @@ class BackpropApp(App[int]):
         self.query_one(LayerTables).toggle_precision()
 
     def action_step_through(self) -> None:
-        self.notify("the step-through view is coming soon")
+        """Pause, then walk the next update equation by equation (enter applies it)."""
+        if self.status is None:
+            return
+        if self.status.state == "running":
+            self._when_paused = self._open_step_through
+            self._send(Pause())
+        else:
+            self._open_step_through()
+
+    def _open_step_through(self, sample: int | None = None) -> None:
+        if self.context is None or self.snapshot is None or self.status is None:
+            return
+
+        def apply(result: StepResult | None) -> None:
+            if result is not None:
+                self._send(result.command())
+
+        optimizer = self.status.settings.optimizer
+        open_step_through(
+            self, self.context, self.snapshot, apply, sample=sample, optimizer=optimizer
+        )
 
     def action_graph(self) -> None:
-        self.notify("the computation-graph view is coming soon")
+        """The loss as a scalar computation graph, with the current weights."""
+        if self.preset is not None and self.snapshot is not None:
+            open_graph_view(self, self.preset, context=self.context, snapshot=self.snapshot)
+
+    def _open_start_graph(self) -> None:
+        expression = self.expression
+        if expression is None:
+            self.action_graph()
+            return
+        variables = self.start_options.get("variables")
+        open_graph_view(self, None, expression=expression, variables=variables)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The dashboard's keys act only on the dashboard: not under the step-through or
+        graph screens, whose own keys overlap them."""
+        return action not in SCREEN_ACTIONS or self.screen is self.screen_stack[0]
 
     @on(LayerTables.EditRequested)
     def _edit_cell(self, event: LayerTables.EditRequested) -> None:
@@ -362,14 +415,16 @@ def build_app(
     controller_factory: ControllerFactory | None = None,
     screen: str | None = None,
     expression: str | None = None,
+    **options: Any,
 ) -> BackpropApp:
-    """The app for `preset` (a Preset, a shipped name or a TOML path; default xor).
-    Raises PresetError when a named preset cannot be loaded."""
+    """The app for `preset` (a Preset, a shipped name or a TOML path; default xor);
+    `screen`, `expression` and `options` as for `run_app`. Raises PresetError when a
+    named preset cannot be loaded."""
     if preset is None:
         preset = DEFAULT_PRESET
     if not isinstance(preset, Preset):
         preset = load(preset)
-    return BackpropApp(preset, controller_factory, screen=screen, expression=expression)
+    return BackpropApp(preset, controller_factory, screen=screen, expression=expression, **options)
 
 
 def run_app(
@@ -379,5 +434,7 @@ def run_app(
     **options: Any,
 ) -> int:
     """Run the dashboard until the person quits; returns the exit code. `screen` "step"
-    or "graph" (and their `options`, such as `sample`) belong to views still to come."""
-    return int(build_app(preset, screen=screen, expression=expression).run() or 0)
+    opens the step-through on top (option `sample`: a training row), "graph" the graph
+    view (of `expression` with option `variables` when given, else of the preset)."""
+    app = build_app(preset, screen=screen, expression=expression, **options)
+    return int(app.run() or 0)

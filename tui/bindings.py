@@ -59,9 +59,8 @@ DASHBOARD_BINDINGS: list[Binding] = [
         "d",
         "step_through",
         "Step-through",
-        show=False,
         id="step-through",
-        tooltip="Walk one backward pass equation by equation (coming soon)",
+        tooltip="Pause and walk the next update equation by equation; enter applies it",
     ),
     Binding(
         "g",
@@ -69,7 +68,7 @@ DASHBOARD_BINDINGS: list[Binding] = [
         "Graph",
         show=False,
         id="graph",
-        tooltip="The loss as a scalar computation graph (coming soon)",
+        tooltip="The loss as a scalar computation graph, node by node",
     ),
     Binding(
         "question_mark", "help", "Help", key_display="?", id="help", tooltip="Every key, explained"
