@@ -38,7 +38,7 @@ from tui.widgets.format import (
 )
 from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
 from tui.widgets.loss_chart import downsample
-from tui.widgets.output_map import TEST_MARK, TRAIN_MARK
+from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
 
 # -- fixtures --------------------------------------------------------------------------
 
@@ -677,7 +677,17 @@ async def test_output_map_plots_the_prediction_over_one_input_regression_data() 
         assert omap.mode == "curve"
         text = "\n".join(strips_text(omap))
         assert TRAIN_MARK in text
-        assert any(block in text for block in "▀▄█")
+        assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)
+
+
+def test_a_single_value_gets_a_readable_range() -> None:
+    bounds = data_bounds([np.array([[1.0, 5.0], [1.0, 7.0]])])
+    assert bounds[0][0] < 0.0 and bounds[1][0] > 2.0
+    assert bounds[0][1] < 5.0 < 7.0 < bounds[1][1]
+    low, high = value_range(np.array([0.0]), np.array([0.007, 0.008]), "sigmoid")
+    assert low < 0.0 and high > 1.0
+    low, high = value_range(np.array([10.0]), np.array([10.001]), "linear")
+    assert high - low >= 1.0 and low < 10.0 < high
 
 
 async def test_output_map_skips_work_when_the_weights_did_not_move() -> None:

@@ -184,12 +184,17 @@ class LossChart(PlotextPlot):
         test = np.asarray(self._test, dtype=float)[keep]
         if np.isfinite(test).any():
             series.append(("test", test, NEGATIVE))
+        accuracy = np.asarray(self._accuracy, dtype=float)[keep]
+        classification = self.context is None or self.context.is_classification
+        show_accuracy = classification and bool(np.isfinite(accuracy).any())
+        drawn = []
         for label, y, color in series:
             y = np.where(np.isfinite(y), y, np.nan)
             if log:
                 # plotext's own log axis re-applies log10 on every build (each repaint),
                 # so the chart plots log10(loss) on a linear axis with decade labels.
                 y = np.log10(np.maximum(y, LOG_FLOOR))
+            drawn.append(y)
             ok = np.isfinite(y)
             plt.plot(
                 [v for v, good in zip(x, ok, strict=True) if good],
@@ -198,13 +203,17 @@ class LossChart(PlotextPlot):
                 color=color,
                 marker="braille",
             )
-        if log:
-            ticks, labels = log_ticks(np.concatenate([y for _, y, _ in series]))
-            if ticks:
-                plt.yticks(ticks, labels)
-        accuracy = np.asarray(self._accuracy, dtype=float)[keep]
-        classification = self.context is None or self.context.is_classification
-        if classification and np.isfinite(accuracy).any():
+        values = np.concatenate(drawn)
+        values = values[np.isfinite(values)]
+        if len(values):
+            low, high = float(values.min()), float(values.max())
+            legend_rows = len(series) + show_accuracy
+            plt.ylim(low, self._headroom(low, high, legend_rows))
+            if log:
+                ticks, labels = log_ticks(values)
+                if ticks:
+                    plt.yticks(ticks, labels)
+        if show_accuracy:
             ok = np.isfinite(accuracy)
             plt.plot(
                 [v for v, good in zip(x, ok, strict=True) if good],
@@ -222,3 +231,12 @@ class LossChart(PlotextPlot):
             ticks = np.unique(np.rint(np.linspace(x[0], x[-1], 5)).astype(int)).tolist()
             plt.xticks(ticks, [str(t) for t in ticks])
         self.refresh()
+
+    def _headroom(self, low: float, high: float, legend_rows: int) -> float:
+        """The top of the loss axis: above the highest loss by as many rows as the legend
+        (drawn in the top-left corner, where the first epochs' losses are) needs."""
+        if high <= low:
+            return high + 1.0
+        plot_rows = max((self.size.height or 20) - 5, 4)
+        share = min((legend_rows + 0.5) / plot_rows, 0.5)
+        return high + (high - low) * share / (1.0 - share)

@@ -41,6 +41,8 @@ SHADES = 12
 TRAIN_MARK = "●"
 TEST_MARK = "○"
 MIDDLE: RGB = (52, 52, 60)
+# Braille dot bits by (column, row) inside one cell of 2 × 4 dots.
+BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 DATA_GREY: RGB = (200, 200, 200)
 
 
@@ -66,11 +68,28 @@ class OutputGrid:
 
 
 def data_bounds(points: Sequence[np.ndarray], pad: float = 0.08) -> np.ndarray:
-    """(2 × features) lower and upper bounds of every point, widened by `pad` per side."""
+    """(2 × features) lower and upper bounds of every point, widened by `pad` per side;
+    a feature with a single value gets ±1 around it."""
     stacked = np.concatenate([p for p in points if p is not None and len(p)], axis=0)
     low, high = stacked.min(axis=0), stacked.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
+    flat = high <= low
+    low, high = np.where(flat, low - 1.0, low), np.where(flat, high + 1.0, high)
+    span = high - low
     return np.stack([low - pad * span, high + pad * span])
+
+
+def value_range(targets: np.ndarray, y_hat: np.ndarray, activation: str) -> tuple[float, float]:
+    """The vertical range of the prediction plot: the targets and the predictions, at
+    least 0…1 for a sigmoid or softmax output and at least 1 wide, padded by 8 %."""
+    values = np.concatenate([targets[np.isfinite(targets)], y_hat[np.isfinite(y_hat)]])
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    if activation in ("sigmoid", "softmax"):
+        low, high = min(low, 0.0), max(high, 1.0)
+    if high - low < 1.0:
+        middle = (high + low) / 2.0
+        low, high = middle - 0.5, middle + 0.5
+    pad = 0.08 * (high - low)
+    return low - pad, high + pad
 
 
 def predict(W: Sequence[np.ndarray], b: Sequence[np.ndarray], activations, X) -> np.ndarray:
@@ -111,6 +130,8 @@ class OutputMap(Widget):
         self.W: tuple[np.ndarray, ...] = ()
         self.b: tuple[np.ndarray, ...] = ()
         self.grid: OutputGrid | None = None
+        self.value_range: tuple[float, float] = (0.0, 1.0)
+        """The vertical range of the prediction plot (one input, regression)."""
         self._bounds: np.ndarray | None = None
         self._lines: list[Strip] | None = None
         self._throttle = Throttle(self, max_rate, self._invalidate)
@@ -236,8 +257,12 @@ class OutputMap(Widget):
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
-            self._lines = self._build()
-        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+            # Unstyled cells would show the terminal's own background, not the app's.
+            base = self.rich_style
+            self._lines = [strip.apply_style(base) for strip in self._build()]
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
 
     def _build(self) -> list[Strip]:
         width, height = self.size.width, self.size.height
@@ -268,6 +293,8 @@ class OutputMap(Widget):
         if not curve:
             text.append(f"{names[1]} {lo[1]:.2g}…{hi[1]:.2g} ↑ ", "dim")
         else:
+            low, high = self.value_range
+            text.append(f"y {low:.2g}…{high:.2g} ↑ ", "dim")
             text.append("━ ŷ ", rgb_style(POSITIVE, None))
         text.append(f"{TRAIN_MARK} train", "bold")
         if self.context.test is not None and len(self.context.test):
@@ -323,59 +350,52 @@ class OutputMap(Widget):
         return strips
 
     def _build_curve(self, width: int, height: int) -> list[Strip]:
+        """ŷ(x) as a braille line (2 × 4 dots a cell) over the data points."""
         assert self.context is not None and self._bounds is not None
         rows = height - 1
-        pixel_rows = 2 * rows
+        dot_rows, dot_cols = 4 * rows, 2 * width
         x_lo, x_hi = float(self._bounds[0][0]), float(self._bounds[1][0])
-        xs = x_lo + (np.arange(width) + 0.5) * (x_hi - x_lo) / width
+        xs = x_lo + (np.arange(dot_cols) + 0.5) * (x_hi - x_lo) / dot_cols
         y_hat = predict(self.W, self.b, self.context.activations, xs[:, None])[:, 0]
         targets = [self.context.train.Y[:, 0]]
         if self.context.test is not None:
             targets.append(self.context.test.Y[:, 0])
-        finite = y_hat[np.isfinite(y_hat)]
-        values = np.concatenate([*targets, finite])
-        low, high = float(values.min()), float(values.max())
-        pad = (high - low) * 0.08 or 1.0
-        low, high = low - pad, high + pad
+        low, high = value_range(np.concatenate(targets), y_hat, self.context.activations[-1])
+        self.value_range = (low, high)
 
-        def pixel_row(v: np.ndarray) -> np.ndarray:
-            return np.floor((high - v) / (high - low) * pixel_rows).astype(int)
+        def row_of(v: np.ndarray, per_cell: int) -> np.ndarray:
+            return np.floor((high - v) / (high - low) * rows * per_cell).astype(int)
 
-        on = np.zeros((pixel_rows, width), dtype=bool)
-        line = pixel_row(np.clip(np.nan_to_num(y_hat, nan=low), low, high))
         finite_at = np.isfinite(y_hat).tolist()
-        line = line.tolist()
-        for c in range(width):
+        line = row_of(np.clip(np.nan_to_num(y_hat, nan=low), low, high), 4).tolist()
+        bits = np.zeros((rows, width), dtype=int)
+        for c in range(dot_cols):
             if not finite_at[c]:
                 continue
             top = bottom = line[c]
             # Reach halfway to each neighbour so a steep curve stays one connected line.
             for n in (c - 1, c + 1):
-                if 0 <= n < width and finite_at[n]:
+                if 0 <= n < dot_cols and finite_at[n]:
                     middle = (line[c] + line[n]) // 2
                     top, bottom = min(top, middle), max(bottom, middle)
-            on[max(top, 0) : min(bottom, pixel_rows - 1) + 1, c] = True
+            for y in range(max(top, 0), min(bottom, dot_rows - 1) + 1):
+                bits[y // 4, c // 2] |= BRAILLE_BITS[c % 2][y % 4]
 
         def to_pixel(data) -> tuple[np.ndarray, np.ndarray]:
             cols = np.floor((data.X[:, 0] - x_lo) / (x_hi - x_lo) * width).astype(int)
-            return cols, pixel_row(data.Y[:, 0])
+            return cols, row_of(data.Y[:, 0], 2)
 
-        marks = self._marks(width, pixel_rows, to_pixel)
-        curve = rgb_style(POSITIVE, None)
-        both = rgb_style(POSITIVE, POSITIVE)
+        marks = self._marks(width, 2 * rows, to_pixel)
+        curve = rgb_style(POSITIVE, None, True)
         blank = rgb_style(NEUTRAL, None)
+        cells = bits.tolist()
         strips = []
         for r in range(rows):
             segments = []
             for c in range(width):
                 mark = marks.get((r, c))
-                upper, lower = on[2 * r, c], on[2 * r + 1, c]
-                if upper and lower:
-                    segments.append(Segment("█", both))
-                elif upper:
-                    segments.append(Segment("▀", curve))
-                elif lower:
-                    segments.append(Segment("▄", curve))
+                if cells[r][c]:
+                    segments.append(Segment(chr(0x2800 + cells[r][c]), curve))
                 elif mark is not None:
                     segments.append(Segment(mark[0], rgb_style(mark[1], None)))
                 else:
