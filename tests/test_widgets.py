@@ -417,6 +417,26 @@ async def test_a_training_step_marks_the_weights_that_went_down() -> None:
         assert tables.tables[(1, "delta")].row_count == 1
 
 
+async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        W1 = tables.tables[(1, "W")]
+        column = W1.columns[W1._column_keys[0]]
+        # Wider, then narrower before the table measured it (it measures the narrow
+        # one and shrinks the column), then as wide as the first one again.
+        for value, settle in ((-123.4567, False), (0.5, True), (-234.5678, True)):
+            trainer.set_parameter(1, "W", (0, 0), value)
+            tables.show(trainer.snapshot())
+            if settle:
+                await pilot.pause()
+        shown = W1.cell_text(0, 0).plain
+        assert shown == "-234.5678▼"
+        assert column.content_width >= len(shown)
+
+
 async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)

@@ -174,7 +174,6 @@ class MatrixTable(DataTable):
         self.values: np.ndarray | None = None
         self._keys: list[list[tuple[str, int, Style | None]]] = []
         self._moved = np.zeros((0, 0), dtype=int)
-        self._widths: list[int] = []
         self._row_keys: list[RowKey] = []
         self._column_keys: list[ColumnKey] = []
         self._pending: tuple | None = None
@@ -239,7 +238,8 @@ class MatrixTable(DataTable):
         batch table changes hundreds of cells a frame, so this does what it does (set the
         data, ask for a width check only when a text got wider) for all of them first.
         """
-        widths = self._widths
+        # The widths the columns have now (DataTable re-measures, and may shrink, them).
+        widths = [self.columns[key].content_width for key in self._column_keys]
         data = self._data
         changed = False
         for r, (old_row, new_row) in enumerate(zip(self._keys, keys, strict=False)):
@@ -249,13 +249,12 @@ class MatrixTable(DataTable):
                     column_key = self._column_keys[c]
                     data[row_key][column_key] = self._cell(new)
                     changed = True
-                    if len(new[0]) > widths[c]:
-                        widths[c] = len(new[0])
+                    width = len(new[0]) + 1
+                    if width > widths[c]:
+                        widths[c] = width
                         self._updated_cells.add(CellKey(row_key, column_key))
                         self._require_update_dimensions = True
         for r in range(len(self._keys), len(keys)):
-            for c, key in enumerate(keys[r]):
-                widths[c] = max(widths[c], len(key[0]))
             self._add_row(r, keys[r])
         self._keys = keys
         if changed:
@@ -291,7 +290,6 @@ class MatrixTable(DataTable):
         cursor = self.cursor_coordinate
         self.clear(columns=True)
         cols = len(keys[0]) if keys else 0
-        self._widths = [max((len(row[c][0]) for row in keys), default=0) for c in range(cols)]
         if self.quantity in ("b", "db"):
             labels = ["b" if self.quantity == "b" else "∂b"]
         elif self.quantity in ("W", "dW"):
