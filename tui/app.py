@@ -83,11 +83,13 @@ class BackpropApp(App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
     `preset` is loaded on mount; `controller_factory(post_message)` makes the controller
-    (a separate training process by default). `snapshot` and `status` hold the newest
-    ones received; `context` the loaded preset's fixed facts.
+    (a separate training process by default). `redraw_rate` caps every panel's redraws
+    per second (None: each panel's own default; 0: draw every snapshot at once, for
+    deterministic screenshots). `snapshot` and `status` hold the newest ones received;
+    `context` the loaded preset's fixed facts.
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS]
@@ -100,10 +102,12 @@ class BackpropApp(App[int]):
         controller_factory: ControllerFactory | None = None,
         screen: str | None = None,
         expression: str | None = None,
+        redraw_rate: float | None = None,
         **options: Any,
     ) -> None:
         super().__init__()
         self.preset = preset
+        self.redraw_rate = redraw_rate
         self.controller_factory = controller_factory or ProcessController
         self.start_screen = screen
         self.expression = expression
@@ -115,6 +119,7 @@ class BackpropApp(App[int]):
         self.start_options = options
         self._pending: dict[int, tuple[Preset, ViewContext]] = {}
         self._when_paused: Callable[[], object] | None = None
+        self._panels_due = False
 
     # -- layout -----------------------------------------------------------------------
 
@@ -122,19 +127,18 @@ class BackpropApp(App[int]):
         yield Header()
         yield StatusBar("loading…", id="status")
         yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+        rate = {} if self.redraw_rate is None else {"max_rate": self.redraw_rate}
         with Container(id="dashboard"):
-            yield LossChart(id="chart", classes="panel -shown")
-            yield NetworkView(id="network", classes="panel")
-            yield OutputMap(id="map", classes="panel")
-            yield LayerTables(id="tables", classes="panel")
+            yield LossChart(id="chart", classes="panel -shown", **rate)
+            yield NetworkView(id="network", classes="panel", **rate)
+            yield OutputMap(id="map", classes="panel", **rate)
+            yield LayerTables(id="tables", classes="panel", **rate)
         yield Footer()
 
-    @property
-    def panels(self) -> list[Any]:
-        """The four widgets that take `set_context` and `show`."""
-        return [self.query_one(f"#{name}") for name, _ in PANELS]
-
     def on_mount(self) -> None:
+        # Kept, not queried per snapshot: cheaper, and safe while the app shuts down.
+        self.panels: list[Any] = [self.query_one(f"#{name}") for name, _ in PANELS]
+        self.status_bar = self.query_one(StatusBar)
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title
         self.controller = self.controller_factory(self.post_message)
@@ -189,13 +193,23 @@ class BackpropApp(App[int]):
                 return  # from a preset that has since been replaced
             self._switch(status.token)
         self.snapshot, self.status = message.snapshot, status
-        self.query_one(StatusBar).show(message.snapshot, status)
-        with self.batch_update():
-            for panel in self.panels:
-                panel.show(message.snapshot)
+        self.status_bar.show(message.snapshot, status)
+        # The status line gets a frame of its own: the panels can take a while to
+        # redraw, and a key press should show its effect at once.
+        if not self._panels_due:
+            self._panels_due = True
+            self.call_after_refresh(self._show_panels)
         if self._when_paused is not None and status.state != "running":
             then, self._when_paused = self._when_paused, None
             self.call_after_refresh(then)
+
+    def _show_panels(self) -> None:
+        """Hand the newest snapshot to every panel (each redraws at its own rate)."""
+        self._panels_due = False
+        if self.snapshot is not None:
+            with self.batch_update():
+                for panel in self.panels:
+                    panel.show(self.snapshot)
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         if message.token == self.token:

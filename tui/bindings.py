@@ -6,11 +6,13 @@ from __future__ import annotations
 from textual.binding import Binding
 
 DASHBOARD_BINDINGS: list[Binding] = [
+    Binding(
+        "question_mark", "help", "Help", key_display="?", id="help", tooltip="Every key, explained"
+    ),
     Binding("space", "toggle_run", "Run/pause", id="run", tooltip="Train at full speed, or pause"),
     Binding("n", "step", "Step", id="step", tooltip="Train exactly one batch, then pause"),
     Binding("e", "epoch", "Epoch", id="epoch", tooltip="Finish the current epoch, then pause"),
     Binding("r", "reset", "Reset", id="reset", tooltip="Back to the same initial weights, step 0"),
-    Binding("R", "reinit", "Re-init", id="reinit", tooltip="New random weights from the next seed"),
     Binding(
         "plus,equals_sign",
         "lr_up",
@@ -36,6 +38,14 @@ DASHBOARD_BINDINGS: list[Binding] = [
         tooltip="Learning rate, batch size, epochs, optimizer, stop-at loss",
     ),
     Binding("p", "presets", "Presets", id="presets", tooltip="Pick a shipped preset"),
+    Binding(
+        "d",
+        "step_through",
+        "Step-through",
+        id="step-through",
+        tooltip="Pause and walk the next update equation by equation; enter applies it",
+    ),
+    Binding("R", "reinit", "Re-init", id="reinit", tooltip="New random weights from the next seed"),
     Binding("o", "open", "Open", id="open", tooltip="Open a preset TOML file by path"),
     Binding(
         "ctrl+s",
@@ -47,22 +57,6 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("x", "export", "Export CSV", id="export", tooltip="Write the loss history as CSV"),
     Binding("l", "log_scale", "Log scale", id="log-scale", tooltip="Loss axis: linear ↔ log"),
     Binding(
-        "full_stop",
-        "precision",
-        "Precision",
-        key_display=".",
-        show=False,
-        id="precision",
-        tooltip="More or fewer digits in the layer tables",
-    ),
-    Binding(
-        "d",
-        "step_through",
-        "Step-through",
-        id="step-through",
-        tooltip="Pause and walk the next update equation by equation; enter applies it",
-    ),
-    Binding(
         "g",
         "graph",
         "Graph",
@@ -71,7 +65,13 @@ DASHBOARD_BINDINGS: list[Binding] = [
         tooltip="The loss as a scalar computation graph, node by node",
     ),
     Binding(
-        "question_mark", "help", "Help", key_display="?", id="help", tooltip="Every key, explained"
+        "full_stop",
+        "precision",
+        "Precision",
+        key_display=".",
+        show=False,
+        id="precision",
+        tooltip="More or fewer digits in the layer tables",
     ),
     Binding("q", "quit", "Quit", id="quit", tooltip="Stop training and leave"),
 ]

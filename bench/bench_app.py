@@ -1,0 +1,217 @@
+"""Training speed inside the dashboard against the headless loop, and key latency.
+
+For each preset (seed-toy and xor by default):
+- headless: `Trainer.step()` in a bare loop, what `backprop-tui train` runs;
+- app: the dashboard (headless Textual driver at 200×50, every panel on screen) with
+  the worker in a process (and, with --thread, in a thread), training at full speed;
+  steps/s from the worker's counter, and how often the UI took a snapshot and the
+  chart and tables redrew (goal: ≥ 10 a second while training keeps ≥ 80 %).
+With --tmux, the real app runs in a tmux pane and key presses are timed from
+send-keys until the screen shows their effect (p50 / p95 over many presses).
+
+Run: python bench/bench_app.py [--seconds 5] [--presets seed-toy xor] [--sizes 200x50 80x24]
+     [--thread] [--tmux]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import on
+
+from core.presets import build_trainer, load
+from tui.app import BackpropApp
+from tui.control import Pause, Run, SetOptions
+from tui.controller import ProcessController, ThreadController
+from tui.messages import SnapshotReady
+
+
+def headless_rate(preset: str, seconds: float) -> float:
+    """Steps per second of a bare `trainer.step()` loop."""
+    trainer = build_trainer(load(preset))
+    for _ in range(200):  # warm up caches and the allocator
+        trainer.step()
+    start, steps = time.perf_counter(), trainer.global_step
+    while True:
+        for _ in range(256):
+            trainer.step()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return (trainer.global_step - steps) / elapsed
+
+
+class CountingApp(BackpropApp):
+    """The dashboard, counting the snapshots it renders and the panels' redraws."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames = 0
+
+    @on(SnapshotReady)
+    def _count(self) -> None:
+        self.frames += 1
+
+
+@dataclass
+class AppFigures:
+    steps_per_second: float
+    frames_per_second: float
+    chart_per_second: float
+    tables_per_second: float
+
+
+async def _wait(pilot: object, condition: object, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def app_rate(
+    preset: str, factory: type, seconds: float, size: tuple[int, int] = (200, 50)
+) -> AppFigures:
+    """Train at full speed inside the app for `seconds` after a one-second warm-up."""
+    app = CountingApp(load(preset), factory)
+    async with app.run_test(size=size) as pilot:
+        await _wait(pilot, lambda: app.status is not None and not app._pending)
+        app.controller.send(SetOptions(replace(app.status.settings, epochs=10**9)))
+        app.controller.send(Run())
+        await _wait(pilot, lambda: app.status.state == "running")
+        chart, tables = app.query_one("#chart"), app.query_one("#tables")
+        refreshes = [0]
+        original = tables.refresh_tables
+
+        def counted() -> None:
+            refreshes[0] += 1
+            original()
+
+        tables.refresh_tables = counted
+        tables._throttle.callback = counted
+        await asyncio.sleep(1.0)
+        start = time.perf_counter()
+        marks = (app.snapshot.global_step, app.frames, chart.replots, refreshes[0])
+        await asyncio.sleep(seconds)
+        elapsed = time.perf_counter() - start
+        ends = (app.snapshot.global_step, app.frames, chart.replots, refreshes[0])
+        app.controller.send(Pause())
+        rates = [(end - mark) / elapsed for end, mark in zip(ends, marks, strict=True)]
+    return AppFigures(*rates)
+
+
+# -- key latency in a real terminal ---------------------------------------------------
+
+
+def _capture(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+    ).stdout
+
+
+def _until(session: str, condition: object, timeout: float = 10.0) -> float:
+    """Poll the pane until `condition(text)`; returns the time it became true."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition(_capture(session)):  # type: ignore[operator]
+            return time.perf_counter()
+        time.sleep(0.001)
+    raise TimeoutError("the screen did not change")
+
+
+def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
+    """Milliseconds from `tmux send-keys` to the change on screen: `n` while paused
+    (the step counter) and `+` / `-` while training (η in the status line)."""
+    session = f"bench-app-{int(time.time())}"
+    code = f"from tui.app import run_app; run_app({preset!r})"
+    command = f"{sys.executable} -c {code!r}"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "45", command],
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    out: dict[str, list[float]] = {"n (paused)": [], "+/- (running)": []}
+    try:
+        _until(session, lambda text: "paused" in text and "step 0/" in text, timeout=30)
+        for i in range(1, presses + 1):
+            time.sleep(0.25)  # a person's pace: the previous press's redraws are done
+            start = time.perf_counter()
+            subprocess.run(["tmux", "send-keys", "-t", session, "n"], check=True)
+            seen = _until(session, lambda text, i=i: f"epoch {i}/" in text)
+            out["n (paused)"].append((seen - start) * 1000)
+        subprocess.run(["tmux", "send-keys", "-t", session, "space"], check=True)
+        _until(session, lambda text: "running" in text)
+        for i in range(presses):
+            time.sleep(0.25)
+            key, shown = ("+", "η 1 ") if i % 2 == 0 else ("-", "η 0.5 ")
+            start = time.perf_counter()
+            subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
+            seen = _until(session, lambda text, shown=shown: shown in text)
+            out["+/- (running)"].append((seen - start) * 1000)
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        time.sleep(1.5)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--presets", nargs="+", default=["seed-toy", "xor"])
+    parser.add_argument("--thread", action="store_true", help="also time the thread worker")
+    parser.add_argument(
+        "--sizes", nargs="+", default=["200x50"], help="terminal sizes, e.g. 200x50 120x40"
+    )
+    parser.add_argument("--tmux", action="store_true", help="also time key presses in tmux")
+    args = parser.parse_args()
+
+    kinds = [("process", ProcessController)]
+    if args.thread:
+        kinds.append(("thread", ThreadController))
+    sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes]
+    header = (
+        f"{'preset':<10} {'worker':<8} {'size':>7} {'headless/s':>11} {'app/s':>10} {'ratio':>6} "
+        f"{'frames/s':>9} {'chart/s':>8} {'tables/s':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for preset in args.presets:
+        bare = headless_rate(preset, args.seconds)
+        for (name, factory), size in ((kind, size) for kind in kinds for size in sizes):
+            figures = asyncio.run(app_rate(preset, factory, args.seconds, size))
+            shown = f"{size[0]}x{size[1]}"
+            print(
+                f"{preset:<10} {name:<8} {shown:>7} {bare:>11,.0f} "
+                f"{figures.steps_per_second:>10,.0f} "
+                f"{figures.steps_per_second / bare:>6.0%} {figures.frames_per_second:>9.1f} "
+                f"{figures.chart_per_second:>8.1f} {figures.tables_per_second:>9.1f}"
+            )
+    if args.tmux:
+        if shutil.which("tmux") is None:
+            print("tmux not found: no key latency")
+            return
+        print("\nkey press → screen change in tmux (ms)")
+        for what, values in key_latency("xor").items():
+            print(
+                f"  {what:<15} n={len(values)}  p50 {statistics.median(values):6.1f}  "
+                f"p95 {_percentile(values, 0.95):6.1f}  max {max(values):6.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
