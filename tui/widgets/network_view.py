@@ -9,11 +9,13 @@ coloured by their bias. Bigger networks get one summary row per layer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 from core.trainer import Snapshot
@@ -23,8 +25,10 @@ from tui.widgets.format import (
     NEUTRAL,
     POSITIVE,
     format_number,
+    level_of,
     rgb_style,
     scale_of,
+    signed_rgb,
     signed_style,
 )
 from tui.widgets.throttle import Throttle
@@ -142,6 +146,8 @@ class NetworkView(Widget):
         self.W: tuple[np.ndarray, ...] = ()
         self.b: tuple[np.ndarray, ...] = ()
         self._geometry: Geometry | None = None
+        self._lines: list[Strip] | None = None
+        self._lines_size = Size(0, 0)
         self._throttle = Throttle(self, max_rate, self.refresh)
 
     # -- the widget contract ---------------------------------------------------------
@@ -173,8 +179,28 @@ class NetworkView(Widget):
 
     # -- rendering -------------------------------------------------------------------
 
-    def render(self) -> Text:
-        return self.build(self.size)
+    def render_line(self, y: int) -> Strip:
+        # Prebuilt strips: converting the Text on every repaint costs more than building it.
+        if self._lines is None or self._lines_size != self.size:
+            self._lines = self._strips(self.size)
+            self._lines_size = self.size
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _strips(self, size: Size) -> list[Strip]:
+        console = self.app.console
+        base = self.rich_style
+        strips = []
+        for line in self.build(size).split("\n", allow_blank=True)[: size.height]:
+            line.truncate(size.width)
+            strip = Strip(line.render(console), line.cell_len)
+            strips.append(strip.extend_cell_length(size.width).apply_style(base))
+        return strips
+
+    def refresh(self, *args, **kwargs) -> Self:
+        self._lines = None
+        return super().refresh(*args, **kwargs)
 
     def build(self, size: Size) -> Text:
         """The view's text for a content area of `size` (what `render` shows)."""
@@ -184,7 +210,13 @@ class NetworkView(Widget):
             diagram = self._diagram(size.width, size.height)
             if diagram is not None:
                 return diagram
-        return self._summary()
+        summary = self._summary()
+        room = size.height - len(summary.plain.split("\n")) - 1
+        maps = self._weight_maps(size.width, room)
+        if maps is not None:
+            summary.append("\n\n")
+            summary.append_text(maps)
+        return summary
 
     def _header(self, geometry: Geometry, width: int) -> Text:
         assert self.context is not None
@@ -288,3 +320,47 @@ class NetworkView(Widget):
         if not self.W:
             text.append("\n(weights arrive with the first snapshot)", rgb_style(NEUTRAL, None))
         return text
+
+    def _weight_maps(self, width: int, height: int) -> Text | None:
+        """Each W(l) as a small heatmap (one column per input unit, two output units per
+        line with ▀), side by side, when they fit in width × height; else None."""
+        if not self.W or height < 2:
+            return None
+        blocks = []
+        used = 0
+        for l, W in enumerate(self.W):
+            title = f"W({l + 1})"
+            block_width = max(W.shape[1], len(title))
+            lines = -(-W.shape[0] // 2)
+            if lines + 1 > height or used + block_width > width:
+                break
+            blocks.append((title, W, block_width))
+            used += block_width + 2
+        if not blocks:
+            return None
+        text = Text()
+        for n, (title, _, block_width) in enumerate(blocks):
+            text.append(("  " if n else "") + title.ljust(block_width), "bold")
+        depth = max(-(-W.shape[0] // 2) for _, W, _ in blocks)
+        for line in range(depth):
+            text.append("\n")
+            for n, (_, W, block_width) in enumerate(blocks):
+                if n:
+                    text.append("  ")
+                scale = scale_of(W)
+                top, bottom = 2 * line, 2 * line + 1
+                for j in range(W.shape[1]):
+                    if top >= W.shape[0]:
+                        text.append(" ")
+                        continue
+                    upper = _heat(float(W[top, j]), scale)
+                    lower = _heat(float(W[bottom, j]), scale) if bottom < W.shape[0] else None
+                    text.append("▀", rgb_style(upper, lower))
+                text.append(" " * (block_width - W.shape[1]))
+        return text
+
+
+def _heat(value: float, scale: float) -> tuple[int, int, int]:
+    """A weight's colour in the heatmaps: its sign's colour, brighter when larger."""
+    sign = 0 if value == 0 or not np.isfinite(value) else (1 if value > 0 else -1)
+    return signed_rgb(sign, level_of(value, scale))

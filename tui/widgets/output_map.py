@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from core.dataset import Dataset
 from core.network import Network
 from core.trainer import Snapshot
 from tui.widgets.context import ViewContext
@@ -134,6 +135,7 @@ class OutputMap(Widget):
         """The vertical range of the prediction plot (one input, regression)."""
         self._bounds: np.ndarray | None = None
         self._lines: list[Strip] | None = None
+        self._colors: dict[int, list[RGB]] = {}
         self._throttle = Throttle(self, max_rate, self._invalidate)
 
     # -- the widget contract ---------------------------------------------------------
@@ -144,6 +146,7 @@ class OutputMap(Widget):
         self.W, self.b = (), ()
         self.grid = None
         self._bounds = None
+        self._colors = {}
         if self.mode != "explain":
             test = context.test.X if context.test is not None else None
             self._bounds = data_bounds([context.train.X, test])
@@ -257,9 +260,7 @@ class OutputMap(Widget):
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
-            # Unstyled cells would show the terminal's own background, not the app's.
-            base = self.rich_style
-            self._lines = [strip.apply_style(base) for strip in self._build()]
+            self._lines = self._build()
         if y < len(self._lines):
             return self._lines[y]
         return Strip.blank(self.size.width, self.rich_style)
@@ -280,8 +281,11 @@ class OutputMap(Widget):
     def _text_lines(self, text: Text, width: int) -> list[Strip]:
         console = self.app.console
         lines = text.wrap(console, width)
+        # Unstyled cells would show the terminal's own background, not the app's.
+        base = self.rich_style
         return [
-            Strip(line.render(console), line.cell_len).extend_cell_length(width) for line in lines
+            Strip(line.render(console), line.cell_len).extend_cell_length(width).apply_style(base)
+            for line in lines
         ]
 
     def _legend(self, width: int, curve: bool = False) -> Strip:
@@ -300,7 +304,8 @@ class OutputMap(Widget):
         if self.context.test is not None and len(self.context.test):
             text.append(f"  {TEST_MARK} test", "bold")
         text.truncate(width)
-        return Strip(text.render(self.app.console), text.cell_len).extend_cell_length(width)
+        strip = Strip(text.render(self.app.console), text.cell_len).extend_cell_length(width)
+        return strip.apply_style(self.rich_style)
 
     def _marks(
         self, width: int, pixel_rows: int, to_pixel
@@ -312,10 +317,18 @@ class OutputMap(Widget):
             if data is None:
                 continue
             cols, prow = to_pixel(data)
-            for c, pr, target in zip(cols.tolist(), prow.tolist(), data.Y, strict=True):
+            colors = self._point_colors(data)
+            for c, pr, color in zip(cols.tolist(), prow.tolist(), colors, strict=True):
                 if 0 <= c < width and 0 <= pr < pixel_rows:
-                    marks[(pr // 2, c)] = (glyph, self._point_color(target))
+                    marks[(pr // 2, c)] = (glyph, color)
         return marks
+
+    def _point_colors(self, data: Dataset) -> list[RGB]:
+        """Each row's colour (by its target), computed once per data set."""
+        key = id(data)
+        if key not in self._colors:
+            self._colors[key] = [self._point_color(target) for target in data.Y]
+        return self._colors[key]
 
     def _build_plane(self, width: int, height: int) -> list[Strip]:
         assert self._bounds is not None
@@ -338,14 +351,29 @@ class OutputMap(Widget):
         for r in range(rows):
             top, bottom = colors[2 * r], colors[2 * r + 1]
             segments = []
-            for c in range(width):
-                upper, lower = PALETTE[top[c]], PALETTE[bottom[c]]
-                mark = marks.get((r, c))
+            run_start = 0
+            # Runs of cells with the same pair of colours become one segment.
+            for c in range(width + 1):
+                mark = marks.get((r, c)) if c < width else None
+                if (
+                    c == width
+                    or mark is not None
+                    or (top[c], bottom[c])
+                    != (
+                        top[run_start],
+                        bottom[run_start],
+                    )
+                ):
+                    if c > run_start:
+                        style = rgb_style(PALETTE[top[run_start]], PALETTE[bottom[run_start]])
+                        segments.append(Segment("▀" * (c - run_start), style))
+                    run_start = c
                 if mark is not None:
-                    segments.append(Segment(mark[0], rgb_style(mark[1], upper, True)))
-                else:
-                    segments.append(Segment("▀", rgb_style(upper, lower)))
-            strips.append(Strip(segments, width).simplify())
+                    style = rgb_style(mark[1], PALETTE[top[c]], True)
+                    segments.append(Segment(mark[0], style))
+                    run_start = c + 1
+            # Every cell sets both colours, so no base style is needed here.
+            strips.append(Strip(segments, width))
         strips.append(self._legend(width))
         return strips
 
@@ -400,6 +428,6 @@ class OutputMap(Widget):
                     segments.append(Segment(mark[0], rgb_style(mark[1], None)))
                 else:
                     segments.append(Segment(" ", blank))
-            strips.append(Strip(segments, width).simplify())
+            strips.append(Strip(segments, width).simplify().apply_style(self.rich_style))
         strips.append(self._legend(width, curve=True))
         return strips
