@@ -20,6 +20,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Tab, Tabs
 
 from core.errors import BackpropError
@@ -298,8 +299,10 @@ class BackpropApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The dashboard's keys act only on the dashboard: not under the step-through or
-        graph screens, whose own keys overlap them."""
-        return action not in SCREEN_ACTIONS or self.screen is self.screen_stack[0]
+        graph screens, whose own keys overlap them. (Dialogs are modal: they block the
+        dashboard's keys by themselves, and the dimmed footer under them stays as it was.)"""
+        covered = any(not isinstance(screen, ModalScreen) for screen in self.screen_stack[1:])
+        return action not in SCREEN_ACTIONS or not covered
 
     @on(LayerTables.EditRequested)
     def _edit_cell(self, event: LayerTables.EditRequested) -> None:
