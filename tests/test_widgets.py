@@ -12,7 +12,7 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from core.dataset import from_arrays
@@ -562,6 +562,24 @@ async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight() -> None:
         message = app.messages[0]
         assert (message.layer, message.quantity, message.index) == (1, "W", (1, 0))
         assert message.current == pytest.approx(0.25)
+
+
+async def test_clicking_a_weight_twice_requests_an_edit_of_that_weight() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    app = Host(tables)
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        W1 = tables.tables[(1, "W")]
+        lines = [strip.text for strip in W1.render_lines(Region(0, 0, *W1.size))]
+        y = next(n for n, line in enumerate(lines) if "0.2500" in line)
+        x = lines[y].index("0.2500") + 2
+        await pilot.click(W1, offset=(x, y))
+        await pilot.click(W1, offset=(x, y))
+        await pilot.pause()
+        assert W1.cursor_coordinate == (1, 0)
+        assert [(m.layer, m.quantity, m.index) for m in app.messages] == [(1, "W", (1, 0))]
 
 
 async def test_enter_on_a_bias_cell_requests_an_edit_and_a_gradient_cell_does_not() -> None:

@@ -270,7 +270,8 @@ class NetworkView(Widget):
                     grid_styles[row][col] = signed_style(
                         float(self.b[k - 1][i]), bias_scale, bold=True
                     )
-        text = self._header(geometry, width)
+        text = Text()
+        text.append_text(self._header(geometry, width))
         for chars, styles in zip(grid_chars, grid_styles, strict=True):
             text.append("\n")
             run_start = 0
