@@ -272,6 +272,30 @@ targets = [[1.0], [2.0], [3.0]]
 """
 
 
+async def test_without_two_inputs_the_output_map_gives_its_room_to_the_chart() -> None:
+    app = make_app("iris")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.1)
+        chart = app.query_one("#chart")
+        assert not app.query_one("#map").display
+        assert chart.region.height > app.query_one("#network").region.height
+
+
+async def test_on_a_small_terminal_the_output_maps_tab_goes_when_it_has_nothing() -> None:
+    app = make_app("iris")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        assert any("output map needs" in note for note in notices(app))
+        assert app.query_one("#chart").display
+        app.load_preset(load("moons"))
+        await wait_until(pilot, lambda: app.preset.key == "moons" and not app._pending, "moons")
+        await pilot.press("3")
+        await pilot.pause(0.1)
+        assert app.query_one("#map").display
+
+
 async def test_divergence_is_shown_and_a_reset_recovers(tmp_path) -> None:
     path = tmp_path / "exploding.toml"
     path.write_text(EXPLODING)

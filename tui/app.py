@@ -159,6 +159,9 @@ class BackpropApp(App[int]):
 
     def action_show_panel(self, name: str) -> None:
         """On a small terminal, show one panel (keys 1–4 or the tabs)."""
+        if name == "map" and self.query_one("#dashboard").has_class("-no-map"):
+            self.notify("the output map needs one or two inputs")
+            return
         self.query_one("#panel-tabs", Tabs).active = f"tab-{name}"
 
     # -- presets ----------------------------------------------------------------------
@@ -184,6 +187,19 @@ class BackpropApp(App[int]):
         self.sub_title = " → ".join(map(str, context.sizes))
         for panel in self.panels:
             panel.set_context(context)
+        self._fit_output_map(context.n_inputs <= 2)
+
+    def _fit_output_map(self, useful: bool) -> None:
+        """The output map draws one or two inputs; otherwise its room goes to the chart
+        (and its tab disappears on small terminals)."""
+        self.query_one("#dashboard").set_class(not useful, "-no-map")
+        tabs = self.query_one("#panel-tabs", Tabs)
+        if useful:
+            tabs.show("tab-map")
+            return
+        if tabs.active == "tab-map":
+            tabs.active = "tab-chart"
+        tabs.hide("tab-map")
 
     # -- messages from the worker -----------------------------------------------------
 

@@ -169,16 +169,17 @@ class TrainingLoop:
             self._stop("finished", f"reached the stop-at loss: {last:.6g} ≤ {settings.stop_loss:g}")
             return True
         if trainer.epoch >= settings.epochs:
-            self._stop("finished", f"finished {settings.epochs} epochs")
+            # The status line already says "finished" and "epoch N/N": only a notice.
+            self._stop("finished", notice=f"finished {settings.epochs} epochs")
             return True
         return False
 
-    def _stop(self, state: RunState, message: str = "") -> None:
+    def _stop(self, state: RunState, message: str = "", notice: str = "") -> None:
         self.state, self.message, self.until_epoch = state, message, None
         self.steps_per_second = None
         self.publish()
         if state == "finished":
-            self.emit(Notice("finished", message, self.token))
+            self.emit(Notice("finished", notice or message, self.token))
 
     def _diverged(self, error: DivergedError) -> None:
         text = (

@@ -9,6 +9,7 @@ from core.trainer import Snapshot
 from tui.control import Status
 
 STATE_MARKS = {"running": "▶", "paused": "⏸", "finished": "■", "diverged": "✖"}
+GAP = "  "
 
 
 def number(value: float | None, digits: int = 4) -> str:
@@ -17,7 +18,7 @@ def number(value: float | None, digits: int = 4) -> str:
 
 
 def rate(steps_per_second: float | None) -> str:
-    """Steps per second, short (12.3k/s); an em dash while not running."""
+    """Steps per second, short (12.3k steps/s); an em dash while not running."""
     if steps_per_second is None:
         return "— steps/s"
     for unit, scale in (("M", 1e6), ("k", 1e3)):
@@ -26,33 +27,56 @@ def rate(steps_per_second: float | None) -> str:
     return f"{steps_per_second:.0f} steps/s"
 
 
+def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
+    """(priority, text) of every figure in display order; 0 is kept longest."""
+    settings = status.settings
+    last = snapshot.history[-1] if snapshot.history else None
+    train = last.train_loss if last is not None else snapshot.batch_loss
+    parts = [(0, f"epoch {snapshot.epoch}/{settings.epochs}")]
+    if snapshot.steps_per_epoch > 1:
+        parts.append((5, f"step {snapshot.step}/{snapshot.steps_per_epoch}"))
+    parts.append((0, f"loss {number(train)}"))
+    if last is not None and last.test_loss is not None:
+        parts.append((4, f"test {number(last.test_loss)}"))
+    if last is not None and last.accuracy is not None:
+        parts.append((1, f"acc {last.accuracy:.1%}"))
+    parts += [(2, f"η {number(snapshot.lr)}"), (3, rate(status.steps_per_second))]
+    return parts
+
+
+def status_line(snapshot: Snapshot, status: Status, width: int = 1000) -> Text:
+    """The state and as many figures as fit in `width` cells (the least important go
+    first), then the worker's message on a line of its own."""
+    head = f"{STATE_MARKS[status.state]} {status.state}"
+    parts = figures(snapshot, status)
+    while len(head) + sum(len(GAP) + len(text) for _, text in parts) > width and len(parts) > 2:
+        parts.remove(max(parts, key=lambda part: part[0]))
+    text = Text(head, style="bold")
+    text.append("".join(GAP + part for _, part in parts))
+    if status.message:
+        text.append("\n" + status.message, style="italic")
+    return text
+
+
 class StatusBar(Static):
-    """One line of figures and, when there is one, the worker's message on a second
-    line; the state is also a class (-running, -paused, -finished, -diverged) for CSS."""
+    """One line of figures (fitted to the width) and, when there is one, the worker's
+    message on a second line; the state is also a class (-running, -paused, -finished,
+    -diverged) for CSS."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple[Snapshot, Status] | None = None
 
     def show(self, snapshot: Snapshot, status: Status) -> None:
         """Render the newest snapshot and status."""
         self.set_classes(f"-{status.state}")
-        self.update(self.describe(snapshot, status))
+        self._shown = (snapshot, status)
+        self.update(status_line(snapshot, status, self._width()))
 
-    @staticmethod
-    def describe(snapshot: Snapshot, status: Status) -> Text:
-        settings = status.settings
-        last = snapshot.history[-1] if snapshot.history else None
-        train = last.train_loss if last is not None else snapshot.batch_loss
-        text = Text()
-        text.append(f"{STATE_MARKS[status.state]} {status.state}", style="bold")
-        parts = [
-            f"epoch {snapshot.epoch}/{settings.epochs}",
-            f"step {snapshot.step}/{snapshot.steps_per_epoch}",
-            f"loss {number(train)}",
-        ]
-        if last is not None and last.test_loss is not None:
-            parts.append(f"test {number(last.test_loss)}")
-        if last is not None and last.accuracy is not None:
-            parts.append(f"acc {last.accuracy:.1%}")
-        parts += [f"η {number(snapshot.lr)}", rate(status.steps_per_second)]
-        text.append("  " + "  ".join(parts))
-        if status.message:
-            text.append("\n" + status.message, style="italic")
-        return text
+    def _width(self) -> int:
+        width = self.content_region.width
+        return width if width > 0 else 1000
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.update(status_line(*self._shown, self._width()))
