@@ -370,6 +370,33 @@ async def test_network_view_summarises_a_network_with_big_layers() -> None:
         assert f"max |W| {format_number(np.abs(W[0]).max(), 3)}" in plain
 
 
+async def test_network_summary_draws_each_weight_matrix_as_a_heatmap_when_there_is_room() -> None:
+    view = NetworkView(max_rate=0)
+    W = [np.full((16, 2), 0.5), np.full((1, 16), -0.5)]
+    W[0][0, 0] = -1.0
+    ctx = ViewContext(
+        None, (2, 16, 1), ("relu", "sigmoid"), "bce", "classification", plane_trainer().train_data
+    )
+    async with Host(view).run_test() as pilot:
+        feed(view, ctx, hand_snapshot(W, [np.zeros(16), np.zeros(1)]))
+        await pilot.pause()
+        text = view.build(Size(60, 20))
+        lines = text.plain.split("\n")
+        title = next(n for n, line in enumerate(lines) if line.startswith("W(1)"))
+        assert "W(2)" in lines[title]
+        # W(2) is 1 × 16: one line of sixteen top halves beside W(1)'s first line.
+        assert lines[title + 1].count("▀") == 2 * (2 + 16)
+        # W(1) is 16 × 2: eight lines of two half blocks, the first cell's top half
+        # (W[0, 0] < 0) orange and its bottom half (W[1, 0] > 0) blue.
+        assert lines[title + 1].startswith("▀▀▀▀")
+        first = next(style for line, chunk, style in span_styles(text) if line == title + 1)
+        assert first.color.get_truecolor().red > first.color.get_truecolor().blue
+        assert first.bgcolor.get_truecolor().blue > first.bgcolor.get_truecolor().red
+        # Less room: W(1)ᵀ (2 × 16) fits on one line where W(1) would need eight.
+        assert "W(1)ᵀ" in view.build(Size(60, 8)).plain
+        assert "W(1)" not in view.build(Size(60, 6)).plain
+
+
 # -- layer tables ----------------------------------------------------------------------
 
 

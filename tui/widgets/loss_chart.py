@@ -82,7 +82,7 @@ class LossChart(PlotextPlot):
         self,
         *,
         max_points: int = 300,
-        max_rate: float = 8.0,
+        max_rate: float = 10.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

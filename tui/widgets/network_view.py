@@ -323,41 +323,48 @@ class NetworkView(Widget):
         return text
 
     def _weight_maps(self, width: int, height: int) -> Text | None:
-        """Each W(l) as a small heatmap (one column per input unit, two output units per
-        line with ▀), side by side, when they fit in width × height; else None."""
+        """Each W(l) as a small heatmap, side by side: one column per input unit and two
+        output units per line (▀), or transposed (W(l)ᵀ) when that is what fits in
+        width × height; layers from the first one that does not fit are left out."""
         if not self.W or height < 2:
             return None
-        blocks = []
+        blocks: list[tuple[str, np.ndarray]] = []
         used = 0
         for l, W in enumerate(self.W):
-            title = f"W({l + 1})"
-            block_width = max(W.shape[1], len(title))
-            lines = -(-W.shape[0] // 2)
-            if lines + 1 > height or used + block_width > width:
+            for title, mat in ((f"W({l + 1})", W), (f"W({l + 1})ᵀ", W.T)):
+                block_width = max(mat.shape[1], len(title))
+                if -(-mat.shape[0] // 2) + 1 <= height and used + block_width <= width:
+                    blocks.append((title, mat))
+                    used += block_width + 2
+                    break
+            else:
                 break
-            blocks.append((title, W, block_width))
-            used += block_width + 2
         if not blocks:
             return None
+        # Two columns a weight when everything still fits: square-ish cells read better.
+        cell = 2 if sum(2 * mat.shape[1] + 2 for _, mat in blocks) <= width else 1
+        widths = [max(cell * mat.shape[1], len(title)) for title, mat in blocks]
         text = Text()
-        for n, (title, _, block_width) in enumerate(blocks):
+        for n, ((title, _), block_width) in enumerate(zip(blocks, widths, strict=True)):
             text.append(("  " if n else "") + title.ljust(block_width), "bold")
-        depth = max(-(-W.shape[0] // 2) for _, W, _ in blocks)
+        if len(blocks) < len(self.W):
+            text.append("  …", "dim")
+        depth = max(-(-mat.shape[0] // 2) for _, mat in blocks)
         for line in range(depth):
             text.append("\n")
-            for n, (_, W, block_width) in enumerate(blocks):
+            for n, ((_, mat), block_width) in enumerate(zip(blocks, widths, strict=True)):
                 if n:
                     text.append("  ")
-                scale = scale_of(W)
+                scale = scale_of(mat)
                 top, bottom = 2 * line, 2 * line + 1
-                for j in range(W.shape[1]):
-                    if top >= W.shape[0]:
-                        text.append(" ")
+                for j in range(mat.shape[1]):
+                    if top >= mat.shape[0]:
+                        text.append(" " * cell)
                         continue
-                    upper = _heat(float(W[top, j]), scale)
-                    lower = _heat(float(W[bottom, j]), scale) if bottom < W.shape[0] else None
-                    text.append("▀", rgb_style(upper, lower))
-                text.append(" " * (block_width - W.shape[1]))
+                    upper = _heat(float(mat[top, j]), scale)
+                    lower = _heat(float(mat[bottom, j]), scale) if bottom < mat.shape[0] else None
+                    text.append("▀" * cell, rgb_style(upper, lower))
+                text.append(" " * (block_width - cell * mat.shape[1]))
         return text
 
 
