@@ -387,6 +387,8 @@ class MatrixTable(DataTable):
         )
         pad = self.cell_padding
         inner = max(width - 2 * pad, 0)
+        # The ▲/▼ column stays even when blank (rich would strip it), so the decimal
+        # points of marked and unmarked numbers line up.
         plain = cell.plain if isinstance(cell, Text) else str(cell)
         padding = Segment(" " * pad, _combine(base_style, component_style, None, post_style) + meta)
         text_style = _combine(base_style, component_style, cell_style, post_style) + meta
