@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Select, TabbedContent
 from core.presets import build_trainer, load
 from tui.control import Settings
 from tui.screens.dialogs import ConfirmDialog, NumberDialog, PathDialog
-from tui.screens.preset_picker import PresetPicker
+from tui.screens.preset_picker import PresetPicker, reflow
 from tui.screens.settings_form import SettingsForm, parse_settings
 
 XOR_TEXT = load("xor").path.read_text()
@@ -77,6 +77,22 @@ async def test_the_picker_moves_with_arrows_and_escape_keeps_the_preset() -> Non
         await back_on_dashboard(pilot)
         await pilot.pause(0.1)
         assert app.preset.key == "seed-toy"
+
+
+async def test_the_highlighted_presets_description_shows_under_the_list() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_dialog(pilot, "p", PresetPicker)
+        await pilot.press(*"spiral")
+        shown = app.screen.query_one("#preset-description")
+        await wait_until(pilot, lambda: "spiral" in str(shown.content).lower(), "the text")
+        assert str(shown.content) == reflow(load("spiral").description)
+
+
+def test_reflow_joins_hard_wrapped_lines_but_keeps_paragraphs_and_items() -> None:
+    text = "One two\nthree.\n\nItems:\n- first\n  goes on\n- second"
+    assert reflow(text) == "One two three.\n\nItems:\n- first goes on\n- second"
 
 
 async def test_a_filter_that_matches_nothing_says_so() -> None:

@@ -408,7 +408,8 @@ class BackpropApp(App[int]):
             except OSError as error:
                 self.notify(str(error), title="could not export", severity="error")
                 return
-            self.notify(f"{len(history)} epochs written to {written}", title="exported")
+            epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
+            self.notify(f"{epochs} written to {written}", title="exported")
 
         default = f"{self.preset.key or 'network'}-history.csv"
         self._ask_path("Export the loss history", default, "Export", "a CSV file", write)

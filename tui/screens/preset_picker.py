@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,18 +21,32 @@ def matches(preset: Any, query: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
+def reflow(description: str) -> str:
+    """Join the hard-wrapped lines of each paragraph (and of each "- " item) so the
+    text wraps to the dialog's width instead of the file's."""
+    paragraphs = []
+    for paragraph in description.strip().split("\n\n"):
+        items: list[str] = []
+        for line in paragraph.splitlines():
+            if line.startswith("- ") or not items:
+                items.append(line.strip())
+            else:
+                items[-1] += " " + line.strip()
+        paragraphs.append("\n".join(items))
+    return "\n\n".join(paragraphs)
+
+
 def option(preset: Any) -> Option:
-    """Key and name on the first line, the description (dimmed) under it."""
-    label = Text(preset.key, style="bold")
+    """One line: the key and, when it differs, the name (the description shows below)."""
+    label = Text(f"{preset.key:<14}", style="bold")
     if preset.name and preset.name != preset.key:
-        label.append(f"  {preset.name}")
-    if preset.description:
-        label.append("\n" + " ".join(preset.description.split()), style="dim")
+        label.append(preset.name, style="dim")
     return Option(label, id=preset.key)
 
 
 class PresetPicker(ModalScreen[Any]):
-    """Returns the chosen Preset, or None. Typing filters; ↑/↓ move; enter picks."""
+    """Returns the chosen Preset, or None. Typing filters; ↑/↓ move; enter picks; the
+    highlighted preset's description shows under the list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -53,6 +67,8 @@ class PresetPicker(ModalScreen[Any]):
             yield Input(placeholder="filter: name or words of the description", id="filter")
             yield OptionList(*map(option, self.presets), id="preset-list")
             yield Static("", id="picker-empty", classes="error")
+            with VerticalScroll(id="preset-details"):
+                yield Static("", id="preset-description")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -61,6 +77,13 @@ class PresetPicker(ModalScreen[Any]):
                 if preset.key == self.current:
                     options.highlighted = index
         self.query_one("#filter", Input).focus()
+
+    @on(OptionList.OptionHighlighted)
+    def describe(self, event: OptionList.OptionHighlighted) -> None:
+        """The highlighted preset's whole description under the list."""
+        preset = self._preset(event.option.id)
+        text = reflow(preset.description) if preset is not None else ""
+        self.query_one("#preset-description", Static).update(text)
 
     @on(Input.Changed, "#filter")
     def filter(self, event: Input.Changed) -> None:
@@ -73,6 +96,8 @@ class PresetPicker(ModalScreen[Any]):
         self.query_one("#picker-empty", Static).update(
             "" if shown else f"no preset matches {event.value!r}"
         )
+        if not shown:
+            self.query_one("#preset-description", Static).update("")
 
     def action_move(self, delta: int) -> None:
         options = self.query_one(OptionList)
@@ -90,11 +115,13 @@ class PresetPicker(ModalScreen[Any]):
     def pick_selected(self, event: OptionList.OptionSelected) -> None:
         self._pick(event.option.id)
 
+    def _preset(self, key: str | None) -> Any:
+        return next((preset for preset in self.presets if preset.key == key), None)
+
     def _pick(self, key: str | None) -> None:
-        for preset in self.presets:
-            if preset.key == key:
-                self.dismiss(preset)
-                return
+        preset = self._preset(key)
+        if preset is not None:
+            self.dismiss(preset)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -61,20 +61,23 @@ class SettingsForm(ModalScreen[Settings | None]):
             box.border_title = "Settings"
             with Grid(id="settings-grid"):
                 yield Label("learning rate η")
-                yield Input(repr(s.lr), id="lr")
+                yield Input(repr(s.lr), id="lr", compact=True)
                 yield Label("batch size (0 = all)")
-                yield Input(str(s.batch_size), id="batch-size")
+                yield Input(str(s.batch_size), id="batch-size", compact=True)
                 yield Label("epochs")
-                yield Input(str(s.epochs), id="epochs")
+                yield Input(str(s.epochs), id="epochs", compact=True)
                 yield Label("optimizer")
                 yield Select(
                     [(kind, kind) for kind in OPTIMIZER_KINDS],
                     value=s.optimizer,
                     allow_blank=False,
+                    compact=True,
                     id="optimizer",
                 )
                 yield Label("stop at loss ≤")
-                yield Input("" if s.stop_loss is None else repr(s.stop_loss), id="stop-loss")
+                yield Input(
+                    "" if s.stop_loss is None else repr(s.stop_loss), id="stop-loss", compact=True
+                )
             yield Static("", id="settings-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
