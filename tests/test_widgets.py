@@ -175,6 +175,19 @@ def test_view_context_from_a_preset_loads_its_data_through_core_presets(monkeypa
     assert ctx.task == "regression" and ctx.train is train and ctx.name == "p"
 
 
+def test_view_context_of_a_shipped_preset_matches_its_trainer() -> None:
+    from core.presets import build_trainer, load
+
+    preset = load("xor")
+    ctx = ViewContext.from_preset(preset)
+    trainer = build_trainer(preset)
+    assert ctx.sizes == tuple(trainer.network.sizes)
+    assert ctx.activations == tuple(act.name for act in trainer.network.activations)
+    assert ctx.task == trainer.train_data.task == "classification"
+    assert ctx.name == preset.name
+    assert len(ctx.train) == len(trainer.train_data)
+
+
 def test_numbers_use_fixed_decimals_and_scientific_notation_when_tiny() -> None:
     assert format_number(0.15) == "0.1500"
     assert format_number(-0.0131, 4) == "-0.0131"
@@ -216,6 +229,33 @@ async def test_every_widget_accepts_a_context_and_a_stream_of_snapshots() -> Non
         tables = app.query_one(LayerTables)
         assert tables.snapshot is snapshot
         assert tables.tables[(1, "W")].values.tolist() == snapshot.W[0].tolist()
+
+
+async def test_every_shipped_preset_draws_in_every_widget() -> None:
+    from core.presets import build_trainer, list_presets
+
+    app = Dashboard()
+    async with app.run_test(size=(120, 40)) as pilot:
+        widgets = list(app.query("LossChart, NetworkView, OutputMap, LayerTables").results())
+        presets = list_presets()
+        assert len(presets) >= 9
+        for preset in presets:
+            trainer = build_trainer(preset)
+            ctx = ViewContext.from_preset(preset)
+            for widget in widgets:
+                widget.set_context(ctx)
+                widget.show(trainer.snapshot())
+            trainer.step()
+            trainer.step()
+            for widget in widgets:
+                widget.show(trainer.snapshot())
+            await pilot.pause()
+            for widget in widgets:
+                lines = widget.render_lines(Region(0, 0, *widget.size))
+                assert len(lines) == widget.size.height, (preset.name, widget)
+            tables = app.query_one(LayerTables)
+            W1 = tables.tables[(1, "W")]
+            assert W1.row_count == ctx.sizes[1], preset.name
 
 
 # -- loss chart ------------------------------------------------------------------------

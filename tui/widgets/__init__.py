@@ -2,8 +2,9 @@
 and `show(Snapshot)` for every new snapshot (cheap when nothing it draws has changed)."""
 
 from tui.widgets.context import ViewContext
-from tui.widgets.layer_tables import LayerTables, MatrixTable, TableCell
+from tui.widgets.layer_tables import LayerTables, TableCell
 from tui.widgets.loss_chart import LossChart
+from tui.widgets.matrix_table import MatrixTable
 from tui.widgets.network_view import NetworkView
 from tui.widgets.output_map import OutputMap
 
