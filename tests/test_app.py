@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
 from tui.control import SetOptions
-from tui.controller import ProcessController
+from tui.controller import ProcessController, ThreadController
 from tui.screens.graph_view import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.step_through import StepThroughScreen
@@ -325,6 +325,42 @@ async def test_every_array_the_ui_receives_is_read_only() -> None:
         arrays = [*snapshot.W, *snapshot.b, *snapshot.dW, *snapshot.db, *snapshot.z]
         arrays += [*snapshot.a, *snapshot.delta, snapshot.x, snapshot.y, snapshot.next_batch]
         assert all(not array.flags.writeable for array in arrays)
+
+
+async def test_a_preset_the_worker_cannot_build_is_a_notice_and_nothing_changes() -> None:
+    def build(preset, seed):
+        if preset.key == "moons":
+            raise ValueError("moons cannot be built today")
+        return build_trainer(preset, seed)
+
+    app = make_app("xor")
+    app.controller_factory = lambda post: ThreadController(post, build=build)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.load_preset(load("moons"))
+        await wait_until(pilot, lambda: notices(app, "error"), "the notice")
+        assert "cannot be built" in notices(app, "error")[-1]
+        assert not app._pending
+        assert app.preset.key == "xor"
+        await pilot.press("n")
+        await ready(pilot, 1)
+
+
+async def test_a_worker_that_dies_is_reported_and_a_new_one_takes_over() -> None:
+    app = make_app("xor", process=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await ready(pilot, 1)
+        dead = app.controller
+        dead._process.kill()
+        await wait_until(pilot, lambda: notices(app, "error"), "the notice")
+        assert "stopped unexpectedly" in notices(app, "error")[-1]
+        await wait_until(pilot, lambda: app.controller is not dead, "a new worker")
+        await ready(pilot, 0)
+        await pilot.press("n")
+        await ready(pilot, 1)
+    assert not app.controller._process.is_alive()
 
 
 async def test_q_while_training_stops_the_worker_and_leaves() -> None:

@@ -237,10 +237,19 @@ class BackpropApp(App[int]):
             self.notify(message.text, title="training diverged", severity="warning", timeout=8)
 
     def on_command_failed(self, message: CommandFailed) -> None:
+        if message.command == "LoadPreset" and self._pending:
+            # Loads are served in order: the oldest one waiting is the one that failed.
+            del self._pending[min(self._pending)]
         self.notify(message.text, title=f"{message.command} failed", severity="error")
 
     def on_worker_stopped(self, message: WorkerStopped) -> None:
-        self.notify(message.text, title="training stopped", severity="error", timeout=30)
+        """Start a new worker on the current preset, so the app stays usable."""
+        text = message.text
+        if self.preset is not None and not self._closing:
+            self.controller = self.controller_factory(self.post_message)
+            self.load_preset(self.preset)
+            text += "; started again from the preset's initial weights"
+        self.notify(text, title="training stopped", severity="error", timeout=30)
 
     # -- training actions -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ rebuilt from the increments the worker sends, `TrainingFinished`, `TrainingDiver
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import queue
 import sys
@@ -36,6 +37,10 @@ from tui.worker_process import serve
 
 Post = Callable[[Any], object]
 
+TOKENS = itertools.count(1)
+"""Load tokens, unique across controllers: a replacement worker's snapshots never pass
+for its predecessor's."""
+
 
 class TrainingController(ABC):
     """start(preset) loads a preset (starting the worker the first time), send(command)
@@ -57,7 +62,7 @@ class TrainingController(ABC):
         if not self._started:
             self._launch()
             self._started = True
-        self.token += 1
+        self.token = next(TOKENS)
         self.send(LoadPreset(preset, self.token))
         return self.token
 
