@@ -759,6 +759,22 @@ async def test_output_map_draws_train_and_test_points_with_different_marks() -> 
                     assert tuple(colour) in (CLASS_COLORS[0], CLASS_COLORS[1])
 
 
+async def test_output_map_of_a_two_input_regression_says_what_the_colour_means() -> None:
+    network = Network([np.array([[1.0, 0.0]])], [np.array([0.0])], ["linear"])
+    data = from_arrays([[-1.0, 0.0], [1.0, 0.0]], [[-2.0], [2.0]], task="regression")
+    trainer = Trainer(network, get_loss("mse"), make_optimizer("sgd", lr=0.1), data)
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(100, 12)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        legend = strips_text(omap)[-1]
+        assert "ŷ1 ■ -2…2 ■" in legend
+        # ŷ = x1: low (orange) on the left, high (blue) on the right.
+        row = omap.render_line(3)._segments
+        left, right = row[0].style.color.get_truecolor(), row[-1].style.color.get_truecolor()
+        assert left.red > left.blue and right.blue > right.red
+
+
 async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:
     trainer = seed_toy_trainer()
     omap = OutputMap(max_rate=0)

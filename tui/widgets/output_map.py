@@ -296,6 +296,14 @@ class OutputMap(Widget):
         text.append(f"{names[0]} {lo[0]:.2g}…{hi[0]:.2g} → ", "dim")
         if not curve:
             text.append(f"{names[1]} {lo[1]:.2g}…{hi[1]:.2g} ↑ ", "dim")
+            if not self.context.is_classification:
+                # Regression: the colour is the first output, orange low to blue high.
+                low, high = self._target_range()
+                text.append("ŷ1 ", "dim")
+                text.append("■", rgb_style(PALETTE[SHADES], None))
+                text.append(f" {low:.2g}…{high:.2g} ", "dim")
+                text.append("■", rgb_style(PALETTE[2 * SHADES + 1], None))
+                text.append(" ")
         else:
             low, high = self.value_range
             text.append(f"y {low:.2g}…{high:.2g} ↑ ", "dim")
