@@ -478,6 +478,12 @@ def run_app(
 ) -> int:
     """Run the dashboard until the person quits; returns the exit code. `screen` "step"
     opens the step-through on top (option `sample`: a training row), "graph" the graph
-    view (of `expression` with option `variables` when given, else of the preset)."""
+    view (of `expression` with option `variables` when given, else of the preset). An
+    expression without a preset opens the graph view alone: escape leaves."""
+    if screen == "graph" and expression is not None and preset is None:
+        from tui.screens.graph_view import StandaloneGraphApp
+
+        StandaloneGraphApp(expression, options.get("variables")).run()
+        return 0
     app = build_app(preset, screen=screen, expression=expression, **options)
     return int(app.run() or 0)
