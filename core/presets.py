@@ -27,7 +27,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from core.atomic import write_text_atomic
 from core.dataset import Dataset, split
 from core.init import init_parameters
 from core.losses import get_loss
@@ -378,18 +378,8 @@ def save(
     """Write `to_toml(...)` to `path` atomically: a temporary file in the same folder,
     flushed to disk, then renamed over the target (an interrupted save never leaves
     a half-written preset)."""
-    target = Path(path).resolve()
-    text = to_toml(preset, network, optimizer, path=target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = Path(path).expanduser().resolve()
+    write_text_atomic(target, to_toml(preset, network, optimizer, path=target))
     return target
 
 

@@ -202,19 +202,6 @@ def test_the_app_exit_code_becomes_the_command_exit_code(monkeypatch):
 # -- writing files ----------------------------------------------------------------------
 
 
-def test_write_atomic_writes_the_text_and_leaves_no_temporary_file(tmp_path):
-    target = tmp_path / "trace.md"
-    target.write_text("old")
-    cli.write_atomic(target, "new text\n")
-    assert target.read_text() == "new text\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["trace.md"]
-
-
-def test_write_atomic_into_a_missing_folder_names_the_folder(tmp_path):
-    with pytest.raises(BackpropError, match="does not exist"):
-        cli.write_atomic(tmp_path / "nowhere" / "trace.md", "text")
-
-
 # -- presets and check ------------------------------------------------------------------
 
 SHIPPED = shipped_names()

@@ -22,11 +22,9 @@ import math
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from core.errors import BackpropError, DivergedError
@@ -111,27 +109,6 @@ def _format_json(value: Any, indent: int) -> str:
 def _dump_json(document: Any) -> str:
     """One JSON document: plain floats (NaN and infinity as null), readable layout."""
     return _format_json(_jsonable(document), 0)
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename,
-    so a reader never sees half a file."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise CliError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as err:
-        raise CliError(f"cannot write {str(target)!r}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise CliError(f"cannot write {str(target)!r}: {err.strerror or err}") from None
 
 
 def _load(name_or_path: str) -> Preset:
@@ -596,7 +573,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if not text.endswith("\n"):
         text += "\n"
     if args.output:
-        write_atomic(args.output, text)
+        from core.atomic import write_text_atomic
+
+        write_text_atomic(args.output, text)
         print(f"wrote the {args.format} trace of {preset.key} to {args.output}")
     else:
         sys.stdout.write(text)

@@ -10,17 +10,12 @@ the next batch), which the owner of the real trainer carries out.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.errors import BackpropError
 from core.losses import Loss, get_loss
 from core.network import Network
 from core.optimizers import Optimizer, make_optimizer
@@ -37,10 +32,6 @@ Array = np.ndarray
 PRECISIONS = (4, 9)
 """Decimals in the equations: 4 reads like the notes; 9 shows the published digits of
 worked examples such as two-two-two (0.298371109)."""
-
-
-class ExportError(BackpropError):
-    """A trace could not be written where the person asked."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,30 +224,3 @@ class StepSession:
             delta=tuple(lt.delta for lt in trace.layers),
             batch_loss=float(trace.loss),
         )
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` (UTF-8) to `path` through a temporary file in the same folder and a
-    rename, so no reader sees half a file. Returns the resolved path; raises
-    `ExportError` with a readable reason when the folder is missing or not writable."""
-    target = Path(path).expanduser()
-    if not str(path).strip():
-        raise ExportError("no file name given")
-    if target.is_dir():
-        raise ExportError(f"{str(target)!r} is a folder; give a file name")
-    folder = target.parent
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as err:
-        raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from None
-    return target.resolve()

@@ -32,15 +32,14 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
+from core.atomic import WriteError, write_text_atomic
 from core.format import fmt_array, fmt_number
 from core.gradcheck import GradCheck, gradient_check_trace
 from core.trace import StepTrace
 from tui.screens.step_session import (
     PRECISIONS,
-    ExportError,
     StepResult,
     StepSession,
-    write_text_atomic,
 )
 from tui.screens.trace_export import ExportPathDialog
 from tui.widgets.context import ViewContext
@@ -533,7 +532,7 @@ class StepThroughScreen(Screen[StepResult | None]):
             return
         try:
             written = write_text_atomic(path, self.trace.to_markdown())
-        except ExportError as err:
+        except WriteError as err:
             self.notify(str(err), title="Export failed", severity="error")
             return
         self.last_export = written
