@@ -79,10 +79,14 @@ async def _wait(pilot: object, condition: object, timeout: float = 60.0) -> None
 
 
 async def app_rate(
-    preset: str, factory: type, seconds: float, size: tuple[int, int] = (200, 50)
+    preset: str,
+    factory: type,
+    seconds: float,
+    size: tuple[int, int] = (200, 50),
+    redraw_rate: float | None = None,
 ) -> AppFigures:
     """Train at full speed inside the app for `seconds` after a one-second warm-up."""
-    app = CountingApp(load(preset), factory)
+    app = CountingApp(load(preset), factory, redraw_rate=redraw_rate)
     async with app.run_test(size=size) as pilot:
         await _wait(pilot, lambda: app.status is not None and not app._pending)
         app.controller.send(SetOptions(replace(app.status.settings, epochs=10**9)))
@@ -141,7 +145,7 @@ def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
     )
     out: dict[str, list[float]] = {"n (paused)": [], "+/- (running)": []}
     try:
-        _until(session, lambda text: "paused" in text and "step 0/" in text, timeout=30)
+        _until(session, lambda text: "paused" in text and "epoch 0/" in text, timeout=30)
         for i in range(1, presses + 1):
             time.sleep(0.25)  # a person's pace: the previous press's redraws are done
             start = time.perf_counter()
@@ -175,6 +179,9 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["seed-toy", "xor"])
     parser.add_argument("--thread", action="store_true", help="also time the thread worker")
     parser.add_argument(
+        "--redraw-rate", type=float, default=None, help="cap on every panel's redraws/s"
+    )
+    parser.add_argument(
         "--sizes", nargs="+", default=["200x50"], help="terminal sizes, e.g. 200x50 120x40"
     )
     parser.add_argument("--tmux", action="store_true", help="also time key presses in tmux")
@@ -193,7 +200,7 @@ def main() -> None:
     for preset in args.presets:
         bare = headless_rate(preset, args.seconds)
         for (name, factory), size in ((kind, size) for kind in kinds for size in sizes):
-            figures = asyncio.run(app_rate(preset, factory, args.seconds, size))
+            figures = asyncio.run(app_rate(preset, factory, args.seconds, size, args.redraw_rate))
             shown = f"{size[0]}x{size[1]}"
             print(
                 f"{preset:<10} {name:<8} {shown:>7} {bare:>11,.0f} "
