@@ -9,13 +9,11 @@ that come back as `SnapshotReady` messages (newest wins).
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
@@ -23,11 +21,9 @@ from textual.containers import Container
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Tab, Tabs
 
-from core.errors import BackpropError
-from core.network import Network
-from core.optimizers import make_optimizer
-from core.presets import Preset, list_presets, load, save
+from core.presets import Preset, load
 from core.trainer import Snapshot
+from tui.app_files import LOAD_ERRORS, FileActions
 from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from tui.commands import DashboardCommands
 from tui.control import (
@@ -44,7 +40,6 @@ from tui.control import (
     Step,
 )
 from tui.controller import ControllerFactory, ProcessController, TrainingController
-from tui.history_csv import write_history_csv
 from tui.messages import (
     CommandFailed,
     SnapshotReady,
@@ -52,10 +47,9 @@ from tui.messages import (
     TrainingFinished,
     WorkerStopped,
 )
-from tui.screens.dialogs import ConfirmDialog, NumberDialog, PathDialog
+from tui.screens.dialogs import NumberDialog
 from tui.screens.graph_view import open_graph_view
 from tui.screens.help import HelpScreen
-from tui.screens.preset_picker import PresetPicker
 from tui.screens.settings_form import SettingsForm
 from tui.screens.step_session import StepResult
 from tui.screens.step_through import open_step_through
@@ -72,15 +66,13 @@ PANELS = (
 )
 """(id, title) of the four panels, in tab order."""
 
-LOAD_ERRORS = (BackpropError, OSError, ValueError)
-
 SCREEN_ACTIONS = {
     binding.action.split("(")[0] for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS)
 } - {"quit"}
 """Actions that only make sense with the dashboard on top."""
 
 
-class BackpropApp(App[int]):
+class BackpropApp(FileActions, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
     `preset` is loaded on mount; `controller_factory(post_message)` makes the controller
@@ -355,90 +347,6 @@ class BackpropApp(App[int]):
                 self._send(SetOptions(settings))
 
         self.push_screen(SettingsForm(self.status.settings), apply)
-
-    def action_presets(self) -> None:
-        try:
-            presets = list_presets()
-        except LOAD_ERRORS as error:
-            self.notify(str(error), title="could not list the presets", severity="error")
-            return
-        current = self.preset.key if self.preset is not None else None
-
-        def chosen(preset: Preset | None) -> None:
-            if preset is not None:
-                self.load_preset(preset)
-
-        self.push_screen(PresetPicker(presets, current), chosen)
-
-    def action_open(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path is None:
-                return
-            try:
-                preset = load(path)
-            except LOAD_ERRORS as error:
-                self.notify(str(error), title="could not open the preset", severity="error")
-                return
-            self.load_preset(preset)
-
-        hint = "a preset TOML file (or a shipped preset's name)"
-        self.push_screen(PathDialog("Open a preset", "", "Open", hint), chosen)
-
-    def action_save(self) -> None:
-        if self.snapshot is None or self.status is None or self.preset is None:
-            return
-        snapshot, preset, settings = self.snapshot, self.preset, self.status.settings
-        W, b = [np.array(W) for W in snapshot.W], [np.array(b) for b in snapshot.b]
-        network = Network(W, b, preset.activations)
-        # The optimizer as it is now (the person may have changed its kind or rate).
-        options = preset.optimizer_options if settings.optimizer == preset.optimizer else {}
-        optimizer = make_optimizer(settings.optimizer, settings.lr, **dict(options))
-
-        def write(path: str) -> None:
-            try:
-                save(path, preset, network, optimizer)
-            except LOAD_ERRORS as error:
-                self.notify(str(error), title="could not save", severity="error")
-                return
-            self.notify(f"saved step {snapshot.global_step} to {path}", title="saved")
-
-        hint = "the network with its current weights, as a preset TOML"
-        default = f"{preset.key or 'network'}-trained.toml"
-        self._ask_path("Save as preset", default, "Save", hint, write)
-
-    def action_export(self) -> None:
-        if self.snapshot is None or self.preset is None:
-            return
-        history = self.snapshot.history
-
-        def write(path: str) -> None:
-            try:
-                written = write_history_csv(path, history)
-            except OSError as error:
-                self.notify(str(error), title="could not export", severity="error")
-                return
-            epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
-            self.notify(f"{epochs} written to {written}", title="exported")
-
-        default = f"{self.preset.key or 'network'}-history.csv"
-        self._ask_path("Export the loss history", default, "Export", "a CSV file", write)
-
-    def _ask_path(
-        self, title: str, default: str, ok: str, hint: str, write: Callable[[str], None]
-    ) -> None:
-        """Ask for a path, confirm before overwriting, then `write(path)`."""
-
-        def chosen(path: str | None) -> None:
-            if path is None:
-                return
-            path = os.path.expanduser(path)
-            if Path(path).exists():
-                question = f"{path} exists. Overwrite it?"
-                self.push_screen(ConfirmDialog(question), lambda yes: write(path) if yes else None)
-            else:
-                write(path)
-
-        self.push_screen(PathDialog(title, default, ok, hint), chosen)
 
     # -- leaving ----------------------------------------------------------------------
 
