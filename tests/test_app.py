@@ -241,6 +241,15 @@ async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:
         assert not app.query_one("#chart").display
 
 
+async def test_a_click_on_a_panel_tab_shows_that_panel() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.click("#tab-network")
+        await wait_until(pilot, lambda: app.query_one("#network").display, "the network")
+        assert not app.query_one("#chart").display
+
+
 async def test_a_roomy_terminal_shows_every_panel_without_tabs() -> None:
     app = make_app("xor")
     async with app.run_test(size=(200, 50)) as pilot:
