@@ -155,10 +155,13 @@ class MatrixPanel(Vertical):
         yield self.table
 
     def set_caption(self, text: str) -> None:
-        """Change the title (only when it differs: an update re-lays out the screen)."""
+        """Change the title (only when it differs; the screen is laid out again only
+        when its length changed, as a short last batch's "8 samples" ↔ "32 samples" does
+        not: a layout per frame would cost more than the tables)."""
         if text != self._caption:
+            same_width = len(text) == len(self._caption)
             self._caption = text
-            self.caption.update(text)
+            self.caption.update(text, layout=not same_width)
 
 
 class LayerTables(Widget):
@@ -211,7 +214,7 @@ class LayerTables(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 10.0,
+        max_rate: float = 12.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

@@ -81,8 +81,8 @@ class LossChart(PlotextPlot):
     def __init__(
         self,
         *,
-        max_points: int = 300,
-        max_rate: float = 10.0,
+        max_points: int = 160,
+        max_rate: float = 12.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

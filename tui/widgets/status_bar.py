@@ -66,12 +66,23 @@ class StatusBar(Static):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[Snapshot, Status] | None = None
+        self._text: Text | None = None
 
     def show(self, snapshot: Snapshot, status: Status) -> None:
         """Render the newest snapshot and status."""
         self.set_classes(f"-{status.state}")
         self._shown = (snapshot, status)
-        self.update(status_line(snapshot, status, self._width()))
+        self._render_line(status_line(snapshot, status, self._width()))
+
+    def _render_line(self, text: Text) -> None:
+        """Show `text`; nothing when it is what is shown, and no re-layout of the screen
+        unless the line count changed (a layout per snapshot costs the panels' frames)."""
+        previous = self._text
+        if previous is not None and previous.plain == text.plain and previous.spans == text.spans:
+            return
+        same_height = previous is not None and previous.plain.count("\n") == text.plain.count("\n")
+        self._text = text
+        self.update(text, layout=not same_height)
 
     def _width(self) -> int:
         width = self.content_region.width
@@ -79,4 +90,5 @@ class StatusBar(Static):
 
     def on_resize(self) -> None:
         if self._shown is not None:
-            self.update(status_line(*self._shown, self._width()))
+            self._text = None
+            self._render_line(status_line(*self._shown, self._width()))
