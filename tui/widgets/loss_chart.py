@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+from rich.text import Text
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
@@ -95,6 +96,7 @@ class LossChart(PlotextPlot):
         self._clear_history()
         self.drawn_epochs: np.ndarray = np.zeros(0, dtype=int)
         self.replots = 0
+        self._rendered: tuple[tuple, Text] | None = None
 
     # -- the widget contract ---------------------------------------------------------
 
@@ -231,6 +233,15 @@ class LossChart(PlotextPlot):
             ticks = np.unique(np.rint(np.linspace(x[0], x[-1], 5)).astype(int)).tolist()
             plt.xticks(ticks, [str(t) for t in ticks])
         self.refresh()
+
+    def render(self) -> Text:
+        """The figure as text, built again only when it was replotted or the size or
+        theme changed: a plotext build takes 10–40 ms, and the chart is also repainted
+        when only its neighbours changed."""
+        key = (self.replots, self.size, self.app.theme, self.theme)
+        if self._rendered is None or self._rendered[0] != key:
+            self._rendered = (key, super().render())
+        return self._rendered[1]
 
     def _headroom(self, low: float, high: float, legend_rows: int) -> float:
         """The top of the loss axis: above the highest loss by as many rows as the legend

@@ -76,6 +76,7 @@ class MatrixTable(DataTable):
         self._column_keys: list[ColumnKey] = []
         self._pending: tuple | None = None
         self._meta: dict[tuple[int, int], Style] = {}
+        self._labels: dict[tuple, list[list[Segment]]] = {}
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -188,6 +189,7 @@ class MatrixTable(DataTable):
     def _rebuild(self, keys: list[list[tuple[str, int, Style | None]]]) -> None:
         cursor = self.cursor_coordinate
         self.clear(columns=True)
+        self._labels = {}
         cols = len(keys[0]) if keys else 0
         if self.quantity in ("b", "db"):
             labels = ["b" if self.quantity == "b" else "∂b"]
@@ -235,7 +237,26 @@ class MatrixTable(DataTable):
         Headers and row labels go the usual way.
         """
         if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            # Headers and row labels only change on a rebuild, but DataTable's cache
+            # forgets them on every update (its key holds the update count); rendering
+            # them through rich cost as much as all the numbers of a frame.
+            label_key = (
+                row_index,
+                column_index,
+                base_style,
+                width,
+                cursor,
+                hover,
+                self._show_hover_cursor,
+                self._pseudo_class_state,
+            )
+            lines = self._labels.get(label_key)
+            if lines is None:
+                lines = super()._render_cell(
+                    row_index, column_index, base_style, width, cursor, hover
+                )
+                self._labels[label_key] = lines
+            return lines
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         cache_key = (
