@@ -12,6 +12,7 @@ from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
 from tui.control import SetOptions
 from tui.controller import ProcessController, ThreadController
+from tui.messages import SnapshotReady
 from tui.screens.graph_view import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.step_through import StepThroughScreen
@@ -61,6 +62,16 @@ async def test_n_trains_exactly_one_step_with_the_engines_numbers() -> None:
         for got, want in zip(app.snapshot.W, expected.network.W, strict=True):
             np.testing.assert_array_equal(got, want)
         assert app.snapshot.global_step == 1
+
+
+async def test_a_snapshot_that_arrives_while_the_app_exits_is_ignored() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        shown = app.snapshot
+        app.exit(0)
+        app.on_snapshot_ready(SnapshotReady(replace(shown), app.status))
+        assert app.snapshot is shown
 
 
 async def test_e_finishes_the_epoch_then_pauses() -> None:

@@ -196,6 +196,8 @@ class BackpropApp(FileActions, App[int]):
     # -- messages from the worker -----------------------------------------------------
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if self._exit or self._closing:
+            return  # a thread worker's last snapshot can land while the screen goes
         status = message.status
         if status.token != self.token:
             if status.token not in self._pending:
@@ -215,7 +217,7 @@ class BackpropApp(FileActions, App[int]):
     def _show_panels(self) -> None:
         """Hand the newest snapshot to every panel (each redraws at its own rate)."""
         self._panels_due = False
-        if self.snapshot is not None:
+        if self.snapshot is not None and not (self._exit or self._closing):
             with self.batch_update():
                 for panel in self.panels:
                     panel.show(self.snapshot)
