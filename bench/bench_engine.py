@@ -163,9 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = ["case", "engine µs/step", "torch µs/step", "torch/engine", "engine/bound"]
     rows = []
-    for case in CASES:
-        ours = _time_per_step(engine_step(case), budget)
-        theirs = _time_per_step(torch_step(case), budget) if torch else None
+    # Every engine case first: torch's intra-op threads keep spinning for a while after
+    # its own work and would steal the second core from an engine case timed after it.
+    ours_all = [_time_per_step(engine_step(case), budget) for case in CASES]
+    theirs_all = [_time_per_step(torch_step(case), budget) if torch else None for case in CASES]
+    for case, ours, theirs in zip(CASES, ours_all, theirs_all, strict=True):
         bound = case.matmul_flops() / rates[case.dtype]
         rows.append(
             [
