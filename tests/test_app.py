@@ -400,3 +400,15 @@ def test_build_app_loads_a_named_preset_and_uses_the_process_worker() -> None:
     assert isinstance(app, BackpropApp)
     assert app.preset.key == "moons"
     assert app.controller_factory is ProcessController
+
+
+async def test_a_preset_loaded_under_the_step_through_fits_the_dashboard_below() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
+        assert app.load_preset(load("iris"))
+        await wait_until(pilot, lambda: app.title == load("iris").name, "iris loaded")
+        assert isinstance(app.screen, StepThroughScreen)
+        assert app.screen_stack[0].query_one("#dashboard").has_class("-no-map")
