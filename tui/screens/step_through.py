@@ -541,16 +541,7 @@ class StepThroughScreen(Screen[StepResult | None]):
 
 def _context_of(session: StepSession) -> ViewContext:
     """A ViewContext for the layer tables when the caller has none (standalone use)."""
-    net = session.network
-    return ViewContext(
-        preset=None,
-        sizes=tuple(net.sizes),
-        activations=tuple(act.name for act in net.activations),
-        loss=session.loss.name,
-        task=session.data.task,
-        train=session.data,
-        test=None,
-    )
+    return ViewContext.from_network(session.network, session.loss.name, session.data)
 
 
 def open_step_through(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from core.dataset import Dataset
 
 if TYPE_CHECKING:
+    from core.network import Network
     from core.presets import Preset
     from core.trainer import Trainer
 
@@ -48,15 +49,28 @@ class ViewContext:
     @classmethod
     def from_trainer(cls, trainer: Trainer, preset: Preset | None = None) -> ViewContext:
         """The context of a trainer built by hand (tests, notebooks, the step-through)."""
-        net = trainer.network
+        return cls.from_network(
+            trainer.network, trainer.loss.name, trainer.train_data, trainer.test_data, preset
+        )
+
+    @classmethod
+    def from_network(
+        cls,
+        network: Network,
+        loss: str,
+        train: Dataset,
+        test: Dataset | None = None,
+        preset: Preset | None = None,
+    ) -> ViewContext:
+        """The context of a network and its data, with or without a trainer around them."""
         return cls(
             preset=preset,
-            sizes=tuple(net.sizes),
-            activations=tuple(act.name for act in net.activations),
-            loss=trainer.loss.name,
-            task=trainer.train_data.task,
-            train=trainer.train_data,
-            test=trainer.test_data,
+            sizes=tuple(network.sizes),
+            activations=tuple(act.name for act in network.activations),
+            loss=loss,
+            task=train.task,
+            train=train,
+            test=test,
         )
 
     @property
