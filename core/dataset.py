@@ -111,14 +111,24 @@ def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> I
     batch_size 0 (or ≥ n) means the whole set as one batch; the last batch may be short,
     as with torch's DataLoader (drop_last=False).
     """
-    order = rng.permutation(n) if rng is not None else np.arange(n)
-    size = n if batch_size <= 0 else min(batch_size, n)
+    order, size = epoch_order(n, batch_size, rng)
+    order = np.arange(n) if order is None else order
     for start in range(0, n, size):
         yield order[start : start + size]
 
 
+def epoch_order(
+    n: int, batch_size: int, rng: np.random.Generator | None
+) -> tuple[Array | None, int]:
+    """The epoch's row order (None for 0 … n−1, unshuffled) and its batch size: the
+    batches `batch_indices` yields are the consecutive slices of that order."""
+    size = n if batch_size <= 0 else min(batch_size, n)
+    return (rng.permutation(n) if rng is not None else None), size
+
+
 def accuracy(y_hat: Array, y: Array) -> float:
     """Fraction of rows classified right: argmax for several outputs, ŷ > ½ for one."""
+    # A count over n: the mean of the 0/1 hits, exactly.
     if y.shape[1] == 1:
-        return float(np.mean((y_hat[:, 0] > 0.5) == (y[:, 0] > 0.5)))
-    return float(np.mean(np.argmax(y_hat, axis=1) == np.argmax(y, axis=1)))
+        return np.count_nonzero((y_hat[:, 0] > 0.5) == (y[:, 0] > 0.5)) / y.shape[0]
+    return np.count_nonzero(np.argmax(y_hat, axis=1) == np.argmax(y, axis=1)) / y.shape[0]

@@ -40,6 +40,13 @@ class Optimizer:
     rule: ClassVar[str] = ""
     STATE_NAMES: ClassVar[tuple[str, ...]] = ()
 
+    # step_flat's bookkeeping: the state as flat vectors, and the per-parameter views of
+    # them that `state` holds while the two are linked.
+    _flat: dict[str, Array] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _views: list[dict[str, Array]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def step(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
         """θ ← rule(θ, g) for every parameter, in place."""
         if not self.state:
@@ -50,6 +57,42 @@ class Optimizer:
                 g = g + self.weight_decay * theta
             self._update(theta, g, self.state[i])
 
+    def step_flat(
+        self, theta: Array, g: Array, layout: Sequence[tuple[slice, tuple[int, ...]]]
+    ) -> None:
+        """The same update as `step`, on one flat vector θ that holds every parameter.
+
+        Every rule is element-wise, so one pass over the flat vector gives the numbers
+        that one pass per parameter gives, bit for bit. `layout` is each parameter's slice
+        of θ and its shape, in `step`'s order; `state` keeps one dict per parameter, whose
+        arrays are views of the flat state.
+        """
+        if self._views is None or self.state is not self._views:
+            self._adopt(theta, layout)
+        self.t += 1
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        names = len(self._flat)
+        self._update(theta, g, self._flat)
+        if len(self._flat) != names:
+            self._link(layout)
+
+    def _adopt(self, theta: Array, layout: Sequence[tuple[slice, tuple[int, ...]]]) -> None:
+        """Flat state from the per-parameter `state` (empty for a fresh optimizer)."""
+        self._flat = {}
+        if self.state:
+            for name in self.state[0]:
+                flat = self._flat[name] = np.empty_like(theta)
+                for (where, _), st in zip(layout, self.state, strict=True):
+                    flat[where] = np.asarray(st[name]).ravel()
+        self._link(layout)
+
+    def _link(self, layout: Sequence[tuple[slice, tuple[int, ...]]]) -> None:
+        self.state = self._views = [
+            {name: flat[where].reshape(shape) for name, flat in self._flat.items()}
+            for where, shape in layout
+        ]
+
     def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
         raise NotImplementedError
 
@@ -57,10 +100,13 @@ class Optimizer:
         """Forget all state, as a freshly built optimizer."""
         self.t = 0
         self.state = []
+        self._flat, self._views = {}, None
 
     def clone(self) -> Optimizer:
         """A deep copy: same hyper-parameters and state, independent arrays."""
-        return copy.deepcopy(self)
+        twin = copy.deepcopy(self)
+        twin._flat, twin._views = {}, None  # the copied views are no longer views
+        return twin
 
     def hyperparameters(self) -> dict[str, Any]:
         """The settings that define the rule (for display and for saving a preset)."""

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.dataset import Dataset, accuracy, batch_indices
+from core.dataset import Dataset, accuracy, epoch_order
 from core.errors import DivergedError
+from core.fused import FusedStep, ParameterVector
 from core.losses import Loss
 from core.network import BackwardPass, ForwardPass, Network
 from core.optimizers import Optimizer
@@ -121,11 +122,16 @@ class Trainer:
         if self.test_data is not None:
             self.test_data = self.test_data.astype(dtype)
         self._rng = np.random.default_rng(self.seed)
-        self._batches: list[Array] = []
+        # The epoch's batches, last first: (row indices, X rows, Y rows).
+        self._batches: list[tuple[Array, Array, Array]] = []
         self._epoch_loss = 0.0
         self._epoch_correct = 0.0
         self._epoch_seen = 0
-        self._backup = [p.copy() for p in self.parameters()]
+        # W and b become views of one flat vector: one optimizer pass, one backup copy
+        # and one finiteness check per step, whatever the number of layers.
+        self._flat = ParameterVector(self.network, self.train_biases)
+        self._fused = FusedStep(self._flat, self.loss)
+        self._backup = np.empty_like(self._flat.trained)
 
     # -- parameters -----------------------------------------------------------------
 
@@ -149,9 +155,20 @@ class Trainer:
 
     def next_batch(self) -> Array:
         """The row indices of the batch the next `step()` will train on."""
+        return self._next()[0]
+
+    def _next(self) -> tuple[Array, Array, Array]:
         if not self._batches:
+            data = self.train_data
             rng = self._rng if self.shuffle else None
-            self._batches = list(batch_indices(len(self.train_data), self.batch_size, rng))
+            order, size = epoch_order(len(data), self.batch_size, rng)
+            # One gather per epoch; each batch is then a slice of it (the same rows).
+            X, Y = (data.X, data.Y) if order is None else (data.X[order], data.Y[order])
+            index = np.arange(len(data)) if order is None else order
+            self._batches = [
+                (index[i : i + size], X[i : i + size], Y[i : i + size])
+                for i in range(0, len(data), size)
+            ]
             self._batches.reverse()
         return self._batches[-1]
 
@@ -159,38 +176,34 @@ class Trainer:
 
     def step(self) -> float:
         """Train on the next batch of the epoch; returns its loss (before the update)."""
-        return self._train_batch(self.next_batch(), consume=True)
+        return self._train_batch(*self._next(), consume=True)
 
     def train_on(self, index: Array) -> float:
         """One update on the training rows `index` (a sample chosen in the step-through),
         outside the epoch's batch order; counts as a step but not toward the epoch."""
-        return self._train_batch(np.asarray(index).reshape(-1), consume=False)
+        index = np.asarray(index).reshape(-1)
+        data = self.train_data
+        return self._train_batch(index, data.X[index], data.Y[index], consume=False)
 
-    def _train_batch(self, index: Array, consume: bool) -> float:
+    def _train_batch(self, index: Array, X: Array, Y: Array, consume: bool) -> float:
         if self.diverged is not None:
             raise self.diverged
         # Overflow is detected below and reported as divergence, not as numpy warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._update(index, consume)
+            return self._update(index, X, Y, consume)
 
-    def _update(self, index: Array, consume: bool) -> float:
-        X, Y = self.train_data.X[index], self.train_data.Y[index]
-        fwd, bwd = self.network.gradients(X, Y, self.loss)
-        if not np.isfinite(bwd.loss):
+    def _update(self, index: Array, X: Array, Y: Array, consume: bool) -> float:
+        # What network.gradients(X, Y, loss) gives, into buffers (core.fused).
+        fwd, bwd = self._fused.run(X, Y)
+        if not math.isfinite(bwd.loss):
             self._diverge(bwd.loss)
-        params = self.parameters()
-        for saved, p in zip(self._backup, params, strict=True):
-            np.copyto(saved, p)
-        grads: list[Array] = []
-        for dW, db in zip(bwd.dW, bwd.db, strict=True):
-            grads.append(dW)
-            if self.train_biases:
-                grads.append(db)
-        self.optimizer.step(params, grads)
-        # A NaN or ±inf anywhere makes the sum non-finite: one reduction per parameter.
-        if not math.isfinite(sum(float(p.sum()) for p in params)):
-            for saved, p in zip(self._backup, params, strict=True):
-                np.copyto(p, saved)
+        theta, flat = self._flat.trained, self._flat
+        np.copyto(self._backup, theta)
+        self.optimizer.step_flat(theta, flat.trained_grad, flat.layout)
+        # A NaN or ±inf anywhere makes the sum non-finite (a finite sum can only overflow
+        # when the values are huge, so then look element by element).
+        if not math.isfinite(np.add.reduce(theta)) and not np.isfinite(theta).all():
+            np.copyto(theta, self._backup)
             self.optimizer.reset()
             self._diverge(float("inf"))
         self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index

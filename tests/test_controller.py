@@ -276,7 +276,8 @@ def test_divergence_pauses_keeps_finite_weights_and_a_lower_rate_recovers(make) 
     controller.send(Run())
     inbox.wait(lambda m: m.snapshot.global_step > steps + 50, "training after divergence")
     controller.send(Pause())
-    calm = inbox.wait(lambda m: m.status.state == "paused", "pause")
+    # 1000 whole-set epochs are quick: the run may finish before the pause arrives.
+    calm = inbox.wait(lambda m: m.status.state in ("paused", "finished"), "pause")
     assert all(np.isfinite(w).all() for w in calm.snapshot.W)
 
 
