@@ -7,7 +7,7 @@ something. Splitting and batching draw from seeded `np.random.Generator`s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,23 +105,15 @@ def split(data: Dataset, test_fraction: float, seed: int = 0) -> tuple[Dataset, 
     return data.subset(order[: len(data) - n_test]), data.subset(order[len(data) - n_test :])
 
 
-def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[Array]:
-    """Index arrays of one epoch's batches; shuffled when `rng` is given.
+def epoch_order(
+    n: int, batch_size: int, rng: np.random.Generator | None
+) -> tuple[Array | None, int]:
+    """The epoch's row order (None for 0 … n−1, unshuffled) and its batch size; the
+    batches are the consecutive slices of that order.
 
     batch_size 0 (or ≥ n) means the whole set as one batch; the last batch may be short,
     as with torch's DataLoader (drop_last=False).
     """
-    order, size = epoch_order(n, batch_size, rng)
-    order = np.arange(n) if order is None else order
-    for start in range(0, n, size):
-        yield order[start : start + size]
-
-
-def epoch_order(
-    n: int, batch_size: int, rng: np.random.Generator | None
-) -> tuple[Array | None, int]:
-    """The epoch's row order (None for 0 … n−1, unshuffled) and its batch size: the
-    batches `batch_indices` yields are the consecutive slices of that order."""
     size = n if batch_size <= 0 else min(batch_size, n)
     return (rng.permutation(n) if rng is not None else None), size
 

@@ -197,7 +197,8 @@ class Trainer:
         fwd, bwd = self._fused.run(X, Y)
         if not math.isfinite(bwd.loss):
             self._diverge(bwd.loss)
-        theta, flat = self._flat.trained, self._flat
+        flat = self._flat
+        theta = flat.trained
         np.copyto(self._backup, theta)
         self.optimizer.step_flat(theta, flat.trained_grad, flat.layout)
         # A NaN or ±inf anywhere makes the sum non-finite (a finite sum can only overflow
