@@ -14,6 +14,7 @@ cross_entropy's per-sample values) fall back to the reference functions.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -33,6 +34,11 @@ class ParameterVector:
     `trained` and `trained_grad` are the part the optimizer updates (every parameter, or
     only the weights when the biases are fixed); `layout` gives each trained parameter's
     slice and shape in the optimizer's order W(1), b(1), W(2), b(2), …
+
+    There are two such vectors. An update writes θ − Δ into the spare one (`spare`), and
+    `swap()` then makes it the network's: the weights before the update stay untouched
+    in the other, so a non-finite update costs nothing to undo and a finite one needs no
+    backup copy.
     """
 
     def __init__(self, network: Network, train_biases: bool) -> None:
@@ -42,15 +48,20 @@ class ParameterVector:
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
         self.slices = [slice(offsets[i], offsets[i + 1]) for i in range(len(shapes))]
         self.shapes = shapes
-        n_layers = len(network.W)
-        self.theta = np.empty(offsets[-1], dtype=network.dtype)
-        self.grad = np.zeros_like(self.theta)
+        self._n_layers = n_layers = len(network.W)
+        self._buffers = (
+            np.empty(offsets[-1], dtype=network.dtype),
+            np.empty(offsets[-1], dtype=network.dtype),
+        )
+        self._views = tuple(
+            [self._view(theta, i) for i in range(len(shapes))] for theta in self._buffers
+        )
+        self._active = 0
+        self.grad = np.zeros_like(self._buffers[0])
         self.dW = tuple(self._view(self.grad, l) for l in range(n_layers))
         self.db = tuple(self._view(self.grad, n_layers + l) for l in range(n_layers))
-        n_weights = offsets[n_layers]
-        end = offsets[-1] if train_biases else n_weights
-        self.trained = self.theta[:end]
-        self.trained_grad = self.grad[:end]
+        self._end = offsets[-1] if train_biases else offsets[n_layers]
+        self.trained_grad = self.grad[: self._end]
         order = [(l, n_layers + l) if train_biases else (l,) for l in range(n_layers)]
         self.layout = [(self.slices[i], self.shapes[i]) for pair in order for i in pair]
         self._bound: tuple[Array, ...] = ()
@@ -59,21 +70,47 @@ class ParameterVector:
     def _view(self, flat: Array, i: int) -> Array:
         return flat[self.slices[i]].reshape(self.shapes[i])
 
+    @property
+    def theta(self) -> Array:
+        """The vector the network's W and b are views of."""
+        return self._buffers[self._active]
+
+    @property
+    def trained(self) -> Array:
+        """The trained part of `theta`."""
+        return self._buffers[self._active][: self._end]
+
+    @property
+    def spare(self) -> Array:
+        """The trained part of the other vector, where the next update is written."""
+        return self._buffers[1 - self._active][: self._end]
+
     def bind(self) -> None:
         """Copy the network's current arrays into `theta` and make them views of it."""
-        net, n_layers = self.network, len(self.network.W)
+        net, theta = self.network, self.theta
         for i, arr in enumerate([*net.W, *net.b]):
-            self.theta[self.slices[i]] = np.asarray(arr).ravel()
-        net.W[:] = [self._view(self.theta, l) for l in range(n_layers)]
-        net.b[:] = [self._view(self.theta, n_layers + l) for l in range(n_layers)]
-        self._bound = (*net.W, *net.b)
+            theta[self.slices[i]] = np.asarray(arr).ravel()
+        self._point_network()
+
+    def swap(self) -> None:
+        """Make the spare vector, which holds the update, the network's parameters (the
+        parameters that are not trained are carried over)."""
+        old = self.theta
+        self._active = 1 - self._active
+        if self._end < old.size:
+            np.copyto(self.theta[self._end :], old[self._end :])
+        self._point_network()
+
+    def _point_network(self) -> None:
+        net, views, n = self.network, self._views[self._active], self._n_layers
+        net.W[:] = views[:n]
+        net.b[:] = views[n:]
+        self._bound = tuple(views)
 
     def ensure_bound(self) -> None:
         """Re-bind when someone put a new array in `network.W` or `network.b`."""
         current = (*self.network.W, *self.network.b)
-        if len(current) != len(self._bound) or any(
-            a is not b for a, b in zip(current, self._bound, strict=True)
-        ):
+        if len(current) != len(self._bound) or any(map(operator.is_not, current, self._bound)):
             self.bind()
 
 
@@ -204,7 +241,10 @@ class FusedStep:
                     )
                 else:
                     deltas[l - 1] = acts[l - 1].backward(zs[l - 1], as_[l - 1], up)
-        if batch != 1:  # the batch mean's 1/B (x / 1 is x exactly)
+        if batch & (batch - 1) == 0:  # the batch mean's 1/B: ×2⁻ᵏ is exactly ÷2ᵏ
+            if batch != 1:
+                np.multiply(params.grad, 1.0 / batch, out=params.grad)
+        else:
             np.divide(params.grad, batch, out=params.grad)
 
         loss = float(np.add.reduce(per_sample, axis=None)) / batch

@@ -48,24 +48,30 @@ class Optimizer:
     )
 
     def step(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
-        """θ ← rule(θ, g) for every parameter, in place."""
+        """θ ← θ − Δ(θ, g) for every parameter, in place."""
         if not self.state:
             self.state = [{} for _ in params]
         self.t += 1
         for i, (theta, g) in enumerate(zip(params, grads, strict=True)):
             if self.weight_decay:
                 g = g + self.weight_decay * theta
-            self._update(theta, g, self.state[i])
+            theta -= self._delta(theta, g, self.state[i], None)
 
     def step_flat(
-        self, theta: Array, g: Array, layout: Sequence[tuple[slice, tuple[int, ...]]]
+        self,
+        theta: Array,
+        g: Array,
+        layout: Sequence[tuple[slice, tuple[int, ...]]],
+        out: Array | None = None,
+        scratch: Array | None = None,
     ) -> None:
         """The same update as `step`, on one flat vector θ that holds every parameter.
 
         Every rule is element-wise, so one pass over the flat vector gives the numbers
         that one pass per parameter gives, bit for bit. `layout` is each parameter's slice
         of θ and its shape, in `step`'s order; `state` keeps one dict per parameter, whose
-        arrays are views of the flat state.
+        arrays are views of the flat state. θ − Δ goes to `out` (θ itself by default);
+        `scratch`, shaped like θ, spares the rules a temporary.
         """
         if self._views is None or self.state is not self._views:
             self._adopt(theta, layout)
@@ -73,7 +79,8 @@ class Optimizer:
         if self.weight_decay:
             g = g + self.weight_decay * theta
         names = len(self._flat)
-        self._update(theta, g, self._flat)
+        delta = self._delta(theta, g, self._flat, scratch)
+        np.subtract(theta, delta, out=theta if out is None else out)
         if len(self._flat) != names:
             self._link(layout)
 
@@ -93,7 +100,11 @@ class Optimizer:
             for where, shape in layout
         ]
 
-    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+    def _delta(
+        self, theta: Array, g: Array, state: dict[str, Array], scratch: Array | None
+    ) -> Array:
+        """Δ, the amount the rule takes from θ, updating `state` in place; it may be
+        written into `scratch` (a temporary otherwise)."""
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -118,8 +129,10 @@ class SGD(Optimizer):
     kind: ClassVar[str] = "sgd"
     rule: ClassVar[str] = "θ ← θ − η g"
 
-    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
-        theta -= self.lr * g
+    def _delta(
+        self, theta: Array, g: Array, state: dict[str, Array], scratch: Array | None
+    ) -> Array:
+        return np.multiply(self.lr, g, out=scratch)  # η g
 
 
 @dataclass
@@ -133,14 +146,16 @@ class Momentum(Optimizer):
     rule: ClassVar[str] = "v ← μ v + g;  θ ← θ − η v"
     STATE_NAMES: ClassVar[tuple[str, ...]] = ("v",)
 
-    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+    def _delta(
+        self, theta: Array, g: Array, state: dict[str, Array], scratch: Array | None
+    ) -> Array:
         if "v" not in state:
             state["v"] = g.copy()
         else:
             state["v"] *= self.momentum
             state["v"] += g
         step = g + self.momentum * state["v"] if self.nesterov else state["v"]
-        theta -= self.lr * step
+        return np.multiply(self.lr, step, out=scratch)  # η v (nesterov: η (g + μ v))
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -155,7 +170,9 @@ class Adam(Optimizer):
     rule: ClassVar[str] = "m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − η m̂ / (√ŝ + ε)"
     STATE_NAMES: ClassVar[tuple[str, ...]] = ("m", "s")
 
-    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+    def _delta(
+        self, theta: Array, g: Array, state: dict[str, Array], scratch: Array | None
+    ) -> Array:
         beta1, beta2 = self.betas
         if "m" not in state:
             state["m"] = np.zeros_like(theta)
@@ -166,7 +183,7 @@ class Adam(Optimizer):
         s += (1.0 - beta2) * (g * g)
         step_size = self.lr / (1.0 - beta1**self.t)
         denom = np.sqrt(s) / math.sqrt(1.0 - beta2**self.t) + self.eps
-        theta -= step_size * (m / denom)
+        return np.multiply(step_size, m / denom, out=scratch)  # η m̂ / (√ŝ + ε)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "betas": list(self.betas), "eps": self.eps}
@@ -181,13 +198,15 @@ class RMSprop(Optimizer):
     rule: ClassVar[str] = "s ← α s + (1−α) g²;  θ ← θ − η g / (√s + ε)"
     STATE_NAMES: ClassVar[tuple[str, ...]] = ("s",)
 
-    def _update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:
+    def _delta(
+        self, theta: Array, g: Array, state: dict[str, Array], scratch: Array | None
+    ) -> Array:
         if "s" not in state:
             state["s"] = np.zeros_like(theta)
         s = state["s"]
         s *= self.alpha
         s += (1.0 - self.alpha) * (g * g)
-        theta -= self.lr * (g / (np.sqrt(s) + self.eps))
+        return np.multiply(self.lr, g / (np.sqrt(s) + self.eps), out=scratch)  # η g / (√s + ε)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}

@@ -127,11 +127,11 @@ class Trainer:
         self._epoch_loss = 0.0
         self._epoch_correct = 0.0
         self._epoch_seen = 0
-        # W and b become views of one flat vector: one optimizer pass, one backup copy
-        # and one finiteness check per step, whatever the number of layers.
+        # W and b become views of one flat vector (two, in turn): one optimizer pass and
+        # one finiteness check per step, whatever the number of layers.
         self._flat = ParameterVector(self.network, self.train_biases)
         self._fused = FusedStep(self._flat, self.loss)
-        self._backup = np.empty_like(self._flat.trained)
+        self._scratch = np.empty_like(self._flat.trained)
 
     # -- parameters -----------------------------------------------------------------
 
@@ -198,15 +198,16 @@ class Trainer:
         if not math.isfinite(bwd.loss):
             self._diverge(bwd.loss)
         flat = self._flat
-        theta = flat.trained
-        np.copyto(self._backup, theta)
-        self.optimizer.step_flat(theta, flat.trained_grad, flat.layout)
-        # A NaN or ±inf anywhere makes the sum non-finite (a finite sum can only overflow
+        # θ − Δ goes to the spare vector: the network's weights stay the last finite ones
+        # until the new ones are known to be finite.
+        new = flat.spare
+        self.optimizer.step_flat(flat.trained, flat.trained_grad, flat.layout, new, self._scratch)
+        # A NaN or ±inf anywhere makes θ·θ non-finite (a finite θ·θ can only overflow
         # when the values are huge, so then look element by element).
-        if not math.isfinite(np.add.reduce(theta)) and not np.isfinite(theta).all():
-            np.copyto(theta, self._backup)
+        if not math.isfinite(np.dot(new, new)) and not np.isfinite(new).all():
             self.optimizer.reset()
             self._diverge(float("inf"))
+        flat.swap()
         self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
         self.global_step += 1
         if not consume:
