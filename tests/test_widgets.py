@@ -37,8 +37,8 @@ from tui.widgets.format import (
     signed_style,
 )
 from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
-from tui.widgets.loss_chart import downsample
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
+from tui.widgets.series import Decimator, Series
 
 # -- fixtures --------------------------------------------------------------------------
 
@@ -261,23 +261,57 @@ async def test_every_shipped_preset_draws_in_every_widget() -> None:
 # -- loss chart ------------------------------------------------------------------------
 
 
-def test_downsampling_keeps_at_most_n_points_and_the_first_and_last() -> None:
+def _grown(values: np.ndarray, max_points: int, chunks: int) -> list[np.ndarray]:
+    """The decimator's picks after each of `chunks` appends, as the chart calls it."""
+    series, decimator, picks = Series(), Decimator(max_points), []
+    for part in np.array_split(values, chunks):
+        series.extend(part.tolist(), len(part))
+        picks.append(decimator.indices(series.values))
+    return picks
+
+
+@pytest.mark.parametrize("chunks", [1, 7, 400])
+def test_downsampling_keeps_at_most_n_points_and_the_first_and_last(chunks) -> None:
     values = np.exp(-np.linspace(0, 5, 10_000)) + 0.01 * np.sin(np.arange(10_000))
-    keep = downsample(values, 300)
-    assert len(keep) <= 300
-    assert keep[0] == 0 and keep[-1] == 9_999
-    assert np.all(np.diff(keep) > 0)
+    for keep, n in zip(
+        _grown(values, 300, chunks),
+        np.cumsum([len(p) for p in np.array_split(values, chunks)]),
+        strict=True,
+    ):
+        assert len(keep) <= 300
+        assert keep[0] == 0 and keep[-1] == n - 1
+        assert np.all(np.diff(keep) > 0)
 
 
-def test_downsampling_keeps_the_extremes() -> None:
+@pytest.mark.parametrize("chunks", [1, 3, 250])
+def test_downsampling_keeps_the_extremes(chunks) -> None:
     values = np.ones(5_000)
     values[1234], values[4321] = -7.0, 9.0
-    keep = downsample(values, 50)
+    values[77] = np.nan  # never counts as an extreme
+    keep = _grown(values, 50, chunks)[-1]
     assert 1234 in keep and 4321 in keep and len(keep) <= 50
 
 
 def test_downsampling_a_short_history_keeps_everything() -> None:
-    assert downsample(np.arange(5.0), 300).tolist() == [0, 1, 2, 3, 4]
+    assert Decimator(300).indices(np.arange(5.0)).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_downsampling_after_a_clear_starts_again() -> None:
+    decimator = Decimator(20)
+    decimator.indices(np.arange(1000.0))
+    decimator.clear()
+    values = -np.arange(100.0)
+    keep = decimator.indices(values)
+    assert keep[0] == 0 and keep[-1] == 99 and len(keep) <= 20
+
+
+def test_a_series_grows_past_its_capacity_and_keeps_every_value() -> None:
+    series = Series()
+    for start in range(0, 1000, 37):
+        series.extend((float(v) for v in range(start, start + 37)), 37)
+    assert series.values.tolist() == [float(v) for v in range(1036)]
+    series.clear()
+    assert len(series) == 0
 
 
 async def test_loss_chart_draws_a_long_history_from_at_most_max_points() -> None:

@@ -121,6 +121,10 @@ class BackpropApp(FileActions, App[int]):
         yield Header()
         yield StatusBar("loading…", id="status")
         yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+        # Each panel redraws at its own rate: the chart and the tables at up to 15 a
+        # second (the worker's snapshot rate), the network view at 4 and the output map
+        # at 3, which keeps the UI process well under one core while training runs on
+        # another (see bench/bench_app.py). `redraw_rate` overrides them all.
         rate = {} if self.redraw_rate is None else {"max_rate": self.redraw_rate}
         with Container(id="dashboard"):
             yield LossChart(id="chart", classes="panel -shown", **rate)

@@ -47,7 +47,7 @@ class TrainingController(ABC):
     queues a command for between two steps, close() stops the worker within ~1 s."""
 
     def __init__(
-        self, post: Post, build: BuildTrainer | None = None, max_rate: float = 20.0
+        self, post: Post, build: BuildTrainer | None = None, max_rate: float = 15.0
     ) -> None:
         self.post = post
         self.build = build

@@ -90,7 +90,7 @@ class TrainingLoop:
         inbox: Inbox,
         emit: Callable[[object], None],
         build: BuildTrainer | None = None,
-        max_rate: float = 20.0,
+        max_rate: float = 15.0,
         poll_interval: float = 0.002,
     ) -> None:
         self.inbox = inbox

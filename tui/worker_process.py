@@ -30,7 +30,7 @@ def serve(
     commands: Connection,
     events: Connection,
     build: BuildTrainer | None = None,
-    max_rate: float = 20.0,
+    max_rate: float = 15.0,
 ) -> None:
     """Run the loop until Quit or until the UI closes its end of the pipes."""
     # The terminal's Ctrl+C belongs to the UI, which stops this process itself.

@@ -214,7 +214,7 @@ class LayerTables(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 12.0,
+        max_rate: float = 15.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

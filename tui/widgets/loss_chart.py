@@ -2,47 +2,32 @@
 
 A plotext redraw costs 10–40 ms and grows with the number of points, so the chart keeps
 the whole history but draws a downsampled copy (≤ `max_points`, keeping the first and
-last epochs and each bucket's extremes) and redraws at most `max_rate` times a second,
-only when the history grew.
+last epochs and each block's extremes; see `tui.widgets.series`, whose cost does not grow
+with the run) and redraws at most `max_rate` times a second, only when the history grew.
 """
 
 from __future__ import annotations
 
-import itertools
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from core.trainer import EpochRecord, Snapshot
 from tui.widgets.context import ViewContext
 from tui.widgets.format import NEGATIVE, POSITIVE
+from tui.widgets.series import Decimator, Series
 from tui.widgets.throttle import Throttle
 
 ACCURACY_COLOR = (80, 200, 120)
 LOG_FLOOR = 1e-12
-
-
-def downsample(values: np.ndarray, max_points: int) -> np.ndarray:
-    """Sorted indices of at most `max_points` entries of `values` that keep its shape:
-    the first and last entries and, in each of (max_points − 2) // 2 equal buckets of the
-    rest, the smallest and the largest (non-finite values count as neither)."""
-    n = len(values)
-    if n <= max(max_points, 2):
-        return np.arange(n)
-    buckets = max((max_points - 2) // 2, 1)
-    finite = np.isfinite(values)
-    low = np.where(finite, values, np.inf)
-    high = np.where(finite, values, -np.inf)
-    edges = np.linspace(1, n - 1, buckets + 1).astype(int)
-    keep = [0, n - 1]
-    for start, stop in itertools.pairwise(edges.tolist()):
-        if stop > start:
-            keep.append(start + int(np.argmin(low[start:stop])))
-            keep.append(start + int(np.argmax(high[start:stop])))
-    return np.unique(np.asarray(keep))
 
 
 def log_ticks(values: np.ndarray) -> tuple[list[float], list[str]]:
@@ -65,6 +50,36 @@ def log_ticks(values: np.ndarray) -> tuple[list[float], list[str]]:
     return ticks, [f"{10.0**t:.3g}" for t in ticks]
 
 
+_SGR_RUN = re.compile(r"((?:\x1b\[[0-9;]*m)*)([^\x1b]*)")
+_RESET = "\x1b[0m"
+
+
+@lru_cache(maxsize=256)
+def _sgr_style(codes: str) -> Style:
+    """The style a run of SGR escape codes sets (as `Text.from_ansi` reads them)."""
+    spans = Text.from_ansi(codes + "x").spans
+    return spans[0].style if spans else Style.null()  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1024)
+def _layered(base: Style, style: Style) -> Style:
+    return base + style
+
+
+def ansi_strip(line: str, base: Style) -> Strip:
+    """One line of plotext's output (runs of SGR codes and text, each run reset by
+    ESC[0m) as a strip, each run's style over `base`."""
+    segments = []
+    codes = ""
+    for prefix, text in _SGR_RUN.findall(line):
+        if prefix:
+            reset = prefix.rfind(_RESET)
+            codes = prefix[reset + len(_RESET) :] if reset >= 0 else codes + prefix
+        if text:
+            segments.append(Segment(text, _layered(base, _sgr_style(codes))))
+    return Strip(segments)
+
+
 class LossChart(PlotextPlot):
     """Loss per epoch: train (blue) and test (orange); accuracy (green, right axis, 0–1)
     for classification. `l` in the app toggles a logarithmic loss axis."""
@@ -83,7 +98,7 @@ class LossChart(PlotextPlot):
         self,
         *,
         max_points: int = 160,
-        max_rate: float = 12.0,
+        max_rate: float = 15.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -91,12 +106,14 @@ class LossChart(PlotextPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.max_points = max_points
+        self._decimator = Decimator(max_points)
+        self._epochs, self._train, self._test, self._accuracy = (Series() for _ in range(4))
         self.context: ViewContext | None = None
         self._throttle = Throttle(self, max_rate, self.replot)
         self._clear_history()
         self.drawn_epochs: np.ndarray = np.zeros(0, dtype=int)
         self.replots = 0
-        self._rendered: tuple[tuple, Text] | None = None
+        self._rendered: tuple[tuple, list[Strip]] | None = None
 
     # -- the widget contract ---------------------------------------------------------
 
@@ -130,35 +147,31 @@ class LossChart(PlotextPlot):
         return len(self._epochs)
 
     def _clear_history(self) -> None:
-        self._epochs: list[int] = []
-        self._train: list[float] = []
-        self._test: list[float] = []
-        self._accuracy: list[float] = []
+        for series in (self._epochs, self._train, self._test, self._accuracy):
+            series.clear()
+        self._decimator.clear()
 
     def _ingest(self, history: Sequence[EpochRecord]) -> bool:
         """Append the records not seen yet; True when anything changed."""
         seen = len(self._epochs)
+        epochs, train = self._epochs.values, self._train.values
         if len(history) == seen and (
-            not seen
-            or (history[-1].epoch == self._epochs[-1] and history[-1].train_loss == self._train[-1])
+            not seen or (history[-1].epoch == epochs[-1] and history[-1].train_loss == train[-1])
         ):
             return False
         if len(history) < seen or (
             seen
-            and (
-                history[seen - 1].epoch != self._epochs[-1]
-                or history[seen - 1].train_loss != self._train[-1]
-            )
+            and (history[seen - 1].epoch != epochs[-1] or history[seen - 1].train_loss != train[-1])
         ):
             self._clear_history()
             seen = 0
-        nan = float("nan")
-        for record in history[seen:]:
-            self._epochs.append(record.epoch)
-            self._train.append(record.train_loss)
-            self._test.append(nan if record.test_loss is None else record.test_loss)
-            acc = record.accuracy
-            self._accuracy.append(nan if acc is None else acc)
+        new, nan = history[seen:], float("nan")
+        count = len(new)
+        self._epochs.extend((r.epoch for r in new), count)
+        self._train.extend((r.train_loss for r in new), count)
+        self._test.extend((nan if r.test_loss is None else r.test_loss for r in new), count)
+        accuracy = (r.accuracy for r in new)
+        self._accuracy.extend((nan if a is None else a for a in accuracy), count)
         return True
 
     # -- drawing ---------------------------------------------------------------------
@@ -171,22 +184,22 @@ class LossChart(PlotextPlot):
         log = self.log_scale
         plt.title("loss per epoch" + (" (log scale)" if log else ""))
         plt.xlabel("epoch")
-        train = np.asarray(self._train, dtype=float)
+        train = self._train.values
         if not len(train):
             self.drawn_epochs = np.zeros(0, dtype=int)
             plt.xlim(0, 1)
             plt.ylim(0, 1)
             self.refresh()
             return
-        keep = downsample(train, self.max_points)
-        epochs = np.asarray(self._epochs)[keep]
+        keep = self._decimator.indices(train)
+        epochs = self._epochs.values[keep].astype(int)
         self.drawn_epochs = epochs
         x = epochs.tolist()
         series = [("train", train[keep], POSITIVE)]
-        test = np.asarray(self._test, dtype=float)[keep]
+        test = self._test.values[keep]
         if np.isfinite(test).any():
             series.append(("test", test, NEGATIVE))
-        accuracy = np.asarray(self._accuracy, dtype=float)[keep]
+        accuracy = self._accuracy.values[keep]
         classification = self.context is None or self.context.is_classification
         show_accuracy = classification and bool(np.isfinite(accuracy).any())
         drawn = []
@@ -234,14 +247,32 @@ class LossChart(PlotextPlot):
             plt.xticks(ticks, [str(t) for t in ticks])
         self.refresh()
 
-    def render(self) -> Text:
-        """The figure as text, built again only when it was replotted or the size or
-        theme changed: a plotext build takes 10–40 ms, and the chart is also repainted
-        when only its neighbours changed."""
+    def render_line(self, y: int) -> Strip:
+        """One line of the figure. The figure is built again only when it was replotted
+        or the size or theme changed (a plotext build takes 10–40 ms, and the chart is
+        also repainted when only its neighbours changed), and plotext's ANSI text becomes
+        strips directly: through `Text.from_ansi` and Textual's text layout, the same
+        lines took as long again as the build."""
         key = (self.replots, self.size, self.app.theme, self.theme)
         if self._rendered is None or self._rendered[0] != key:
-            self._rendered = (key, super().render())
-        return self._rendered[1]
+            self._rendered = (key, self._strips())
+        lines = self._rendered[1]
+        if 0 <= y < len(lines):
+            return lines[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    def _strips(self) -> list[Strip]:
+        width, height = self.size
+        plot = self._plot
+        # What PlotextPlot.render does before it builds (see textual-plotext there).
+        plot.plotsize(width, height)
+        plot._set_size(width, height)
+        plot.theme(self._get_plotext_theme_name(self.app.theme))
+        base = self.visual_style.rich_style
+        return [
+            ansi_strip(line, base).adjust_cell_length(width, base)
+            for line in plot.build().split("\n")[:height]
+        ]
 
     def _headroom(self, low: float, high: float, legend_rows: int) -> float:
         """The top of the loss axis: above the highest loss by as many rows as the legend

@@ -135,7 +135,7 @@ class NetworkView(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 10.0,
+        max_rate: float = 4.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

@@ -120,7 +120,7 @@ class OutputMap(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 5.0,
+        max_rate: float = 3.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

@@ -13,6 +13,11 @@ class Throttle:
     """Runs `callback` at most `rate` times a second; requests in between collapse
     into one deferred call, so the newest state is always drawn eventually.
 
+    Runs are due one interval apart, counted from when the previous run was due rather
+    than from when it happened: a run that came late because the event loop was busy
+    (a redraw of another panel, say) does not push every later one back, so a steady
+    stream of requests keeps the full rate.
+
     `rate` 0 (or less) means no limit: every request runs at once (tests use this).
     """
 
@@ -20,12 +25,12 @@ class Throttle:
         self.owner = owner
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.callback = callback
-        self._last = -float("inf")
+        self._due = -float("inf")  # the earliest time the next run may happen
         self._timer: Timer | None = None
 
     def request(self) -> None:
-        """Run now if the interval has passed since the last run, otherwise once later."""
-        wait = self._last + self.interval - time.monotonic()
+        """Run now if the next run is due, otherwise once when it is."""
+        wait = self._due - time.monotonic()
         if wait <= 0.0:
             self.run()
         elif self._timer is None and self.owner.is_attached:
@@ -34,7 +39,11 @@ class Throttle:
     def run(self) -> None:
         """Run the callback now and cancel a pending deferred call."""
         self.cancel()
-        self._last = time.monotonic()
+        now = time.monotonic()
+        # Late by less than an interval: the next run is due one interval after this one
+        # was; later than that (an idle spell), one interval from now.
+        start = self._due if now - self._due < self.interval else now
+        self._due = start + self.interval
         self.callback()
 
     def cancel(self) -> None:
