@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
 from textual.widget import Widget
+from textual.widgets import Static
 
 from core.dataset import from_arrays
 from core.losses import get_loss
@@ -39,6 +40,7 @@ from tui.widgets.format import (
 from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
 from tui.widgets.series import Decimator, Series
+from tui.widgets.throttle import Throttle
 
 # -- fixtures --------------------------------------------------------------------------
 
@@ -879,3 +881,22 @@ async def test_the_four_widgets_render_together_at_120_by_40(tmp_path) -> None:
         svg = file.read()
     for expected in ("loss", "epoch", "W(1)", "b(1)", "layer", "train", "test"):
         assert expected in svg
+
+
+async def test_a_live_rate_applies_only_while_training_runs() -> None:
+    """Paused, a step shows at once; running, the panel may wait for its slower rate."""
+    calls: list[float] = []
+    host = Host(Static("x"))
+    async with host.run_test() as pilot:
+        widget = host.query_one(Static)
+        throttle = Throttle(widget, 1000.0, lambda: calls.append(1), live_rate=0.5)
+        throttle.request()
+        throttle.request()  # paused: 1000 a second, so due within a millisecond
+        await pilot.pause(0.05)
+        assert len(calls) == 2 and not throttle.pending
+        throttle.set_live(True)
+        throttle.request()  # running: 0.5 a second, so deferred
+        assert len(calls) == 2 and throttle.pending
+        throttle.set_live(False)  # paused again: the deferred run comes at once
+        await pilot.pause(0.05)
+        assert len(calls) == 3 and not throttle.pending

@@ -122,14 +122,16 @@ class BackpropApp(FileActions, App[int]):
         yield StatusBar("loading…", id="status")
         yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
         # Each panel redraws at its own rate: the chart and the tables at up to 15 a
-        # second (the worker's snapshot rate), the network view at 4 and the output map
-        # at 3, which keeps the UI process well under one core while training runs on
-        # another (see bench/bench_app.py). `redraw_rate` overrides them all.
+        # second (the worker's snapshot rate); the network view and the output map at
+        # 10 and 5, or 4 and 3 while training runs, which keeps the UI process well under
+        # one core beside the trainer's (see bench/bench_app.py). `redraw_rate`
+        # overrides them all.
         rate = {} if self.redraw_rate is None else {"max_rate": self.redraw_rate}
+        live = {} if self.redraw_rate is None else {**rate, "live_rate": self.redraw_rate}
         with Container(id="dashboard"):
             yield LossChart(id="chart", classes="panel -shown", **rate)
-            yield NetworkView(id="network", classes="panel", **rate)
-            yield OutputMap(id="map", classes="panel", **rate)
+            yield NetworkView(id="network", classes="panel", **live)
+            yield OutputMap(id="map", classes="panel", **live)
             yield LayerTables(id="tables", classes="panel", **rate)
         yield Footer()
 
@@ -227,8 +229,10 @@ class BackpropApp(FileActions, App[int]):
         """Hand the newest snapshot to every panel (each redraws at its own rate)."""
         self._panels_due = False
         if self.snapshot is not None and not (self._exit or self._closing):
+            live = self.status is not None and self.status.state == "running"
             with self.batch_update():
                 for panel in self.panels:
+                    panel.set_live(live)
                     panel.show(self.snapshot)
 
     def on_training_finished(self, message: TrainingFinished) -> None:

@@ -239,6 +239,10 @@ class LayerTables(Widget):
 
     # -- the widget contract ---------------------------------------------------------
 
+    def set_live(self, live: bool) -> None:
+        """Training started (True) or stopped (False): the redraw cap to use."""
+        self._throttle.set_live(live)
+
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: one tab per weight layer, empty until the next `show`."""
         self.context = context

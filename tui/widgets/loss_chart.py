@@ -117,6 +117,10 @@ class LossChart(PlotextPlot):
 
     # -- the widget contract ---------------------------------------------------------
 
+    def set_live(self, live: bool) -> None:
+        """Training started (True) or stopped (False): the redraw cap to use."""
+        self._throttle.set_live(live)
+
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: forget the old run."""
         self.context = context

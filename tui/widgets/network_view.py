@@ -135,7 +135,8 @@ class NetworkView(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 4.0,
+        max_rate: float = 10.0,
+        live_rate: float | None = 4.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -148,9 +149,13 @@ class NetworkView(Widget):
         self._geometry: Geometry | None = None
         self._lines: list[Strip] | None = None
         self._lines_size = Size(0, 0)
-        self._throttle = Throttle(self, max_rate, self.refresh)
+        self._throttle = Throttle(self, max_rate, self.refresh, live_rate)
 
     # -- the widget contract ---------------------------------------------------------
+
+    def set_live(self, live: bool) -> None:
+        """Training started (True) or stopped (False): the redraw cap to use."""
+        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: new layer sizes, no weights yet."""

@@ -120,7 +120,8 @@ class OutputMap(Widget):
     def __init__(
         self,
         *,
-        max_rate: float = 3.0,
+        max_rate: float = 5.0,
+        live_rate: float | None = 3.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -136,9 +137,13 @@ class OutputMap(Widget):
         self._bounds: np.ndarray | None = None
         self._lines: list[Strip] | None = None
         self._colors: dict[int, list[RGB]] = {}
-        self._throttle = Throttle(self, max_rate, self._invalidate)
+        self._throttle = Throttle(self, max_rate, self._invalidate, live_rate)
 
     # -- the widget contract ---------------------------------------------------------
+
+    def set_live(self, live: bool) -> None:
+        """Training started (True) or stopped (False): the redraw cap to use."""
+        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: new data, new bounds, no weights yet."""

@@ -18,15 +18,39 @@ class Throttle:
     (a redraw of another panel, say) does not push every later one back, so a steady
     stream of requests keeps the full rate.
 
+    `live_rate`, when given, is the cap while training runs (`set_live(True)`), for panels
+    that may redraw less often then to leave the machine to the trainer; paused, a step
+    or an edit shows at once at `rate`.
+
     `rate` 0 (or less) means no limit: every request runs at once (tests use this).
     """
 
-    def __init__(self, owner: Widget, rate: float, callback: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        owner: Widget,
+        rate: float,
+        callback: Callable[[], None],
+        live_rate: float | None = None,
+    ) -> None:
         self.owner = owner
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.rate = rate
+        self.live_rate = rate if live_rate is None else live_rate
+        self.interval = _interval(rate)
         self.callback = callback
         self._due = -float("inf")  # the earliest time the next run may happen
         self._timer: Timer | None = None
+
+    def set_live(self, live: bool) -> None:
+        """Use the live rate (training is running) or the normal one; the next run is
+        then due one new interval after the last one."""
+        interval = _interval(self.live_rate if live else self.rate)
+        if interval == self.interval:
+            return
+        self._due += interval - self.interval
+        self.interval = interval
+        if self._timer is not None:  # a deferred run: at the new due time
+            self.cancel()
+            self.request()
 
     def request(self) -> None:
         """Run now if the next run is due, otherwise once when it is."""
@@ -58,3 +82,7 @@ class Throttle:
     def _fire(self) -> None:
         self._timer = None
         self.run()
+
+
+def _interval(rate: float) -> float:
+    return 1.0 / rate if rate > 0 else 0.0
