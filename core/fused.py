@@ -54,7 +54,7 @@ class ParameterVector:
             np.empty(offsets[-1], dtype=network.dtype),
         )
         self._views = tuple(
-            [self._view(theta, i) for i in range(len(shapes))] for theta in self._buffers
+            tuple(self._view(theta, i) for i in range(len(shapes))) for theta in self._buffers
         )
         self._active = 0
         self.grad = np.zeros_like(self._buffers[0])
@@ -78,7 +78,7 @@ class ParameterVector:
     @property
     def trained(self) -> Array:
         """The trained part of `theta`."""
-        return self._buffers[self._active][: self._end]
+        return self.theta[: self._end]
 
     @property
     def spare(self) -> Array:
@@ -105,7 +105,7 @@ class ParameterVector:
         net, views, n = self.network, self._views[self._active], self._n_layers
         net.W[:] = views[:n]
         net.b[:] = views[n:]
-        self._bound = tuple(views)
+        self._bound = views
 
     def ensure_bound(self) -> None:
         """Re-bind when someone put a new array in `network.W` or `network.b`."""
@@ -241,11 +241,11 @@ class FusedStep:
                     )
                 else:
                     deltas[l - 1] = acts[l - 1].backward(zs[l - 1], as_[l - 1], up)
-        if batch & (batch - 1) == 0:  # the batch mean's 1/B: ×2⁻ᵏ is exactly ÷2ᵏ
-            if batch != 1:
-                np.multiply(params.grad, 1.0 / batch, out=params.grad)
-        else:
+        # The batch mean's 1/B (x / 1 is x exactly; ×2⁻ᵏ is exactly ÷2ᵏ, and faster).
+        if batch & (batch - 1):
             np.divide(params.grad, batch, out=params.grad)
+        elif batch != 1:
+            np.multiply(params.grad, 1.0 / batch, out=params.grad)
 
         loss = float(np.add.reduce(per_sample, axis=None)) / batch
         fwd = ForwardPass(x, tuple(zs), tuple(as_))

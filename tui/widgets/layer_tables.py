@@ -32,7 +32,7 @@ from tui.widgets.format import (
     WRITE_BG,
 )
 from tui.widgets.matrix_table import PARAMETERS, HighlightSpec, MatrixTable
-from tui.widgets.throttle import Throttle
+from tui.widgets.throttle import Throttle, Throttled
 
 MAX_BATCH_ROWS = 32
 
@@ -164,7 +164,7 @@ class MatrixPanel(Vertical):
             self.caption.update(text, layout=not same_width)
 
 
-class LayerTables(Widget):
+class LayerTables(Throttled, Widget):
     """Tabs of numbers, one per weight layer, updated from snapshots."""
 
     DEFAULT_CSS = """
@@ -238,10 +238,6 @@ class LayerTables(Widget):
             yield self._build_tabs()
 
     # -- the widget contract ---------------------------------------------------------
-
-    def set_live(self, live: bool) -> None:
-        """Training started (True) or stopped (False): the redraw cap to use."""
-        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: one tab per weight layer, empty until the next `show`."""

@@ -24,7 +24,7 @@ from core.trainer import EpochRecord, Snapshot
 from tui.widgets.context import ViewContext
 from tui.widgets.format import NEGATIVE, POSITIVE
 from tui.widgets.series import Decimator, Series
-from tui.widgets.throttle import Throttle
+from tui.widgets.throttle import Throttle, Throttled
 
 ACCURACY_COLOR = (80, 200, 120)
 LOG_FLOOR = 1e-12
@@ -80,7 +80,7 @@ def ansi_strip(line: str, base: Style) -> Strip:
     return Strip(segments)
 
 
-class LossChart(PlotextPlot):
+class LossChart(Throttled, PlotextPlot):
     """Loss per epoch: train (blue) and test (orange); accuracy (green, right axis, 0–1)
     for classification. `l` in the app toggles a logarithmic loss axis."""
 
@@ -116,10 +116,6 @@ class LossChart(PlotextPlot):
         self._rendered: tuple[tuple, list[Strip]] | None = None
 
     # -- the widget contract ---------------------------------------------------------
-
-    def set_live(self, live: bool) -> None:
-        """Training started (True) or stopped (False): the redraw cap to use."""
-        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: forget the old run."""

@@ -31,7 +31,7 @@ from tui.widgets.format import (
     signed_rgb,
     signed_style,
 )
-from tui.widgets.throttle import Throttle
+from tui.widgets.throttle import Throttle, Throttled
 
 MAX_DRAWN_UNITS = 8
 
@@ -121,7 +121,7 @@ def layout(sizes: tuple[int, ...], width: int, height: int) -> Geometry | None:
     )
 
 
-class NetworkView(Widget):
+class NetworkView(Throttled, Widget):
     """The layers of the loaded network and, for small ones, every weight as a line."""
 
     DEFAULT_CSS = """
@@ -152,10 +152,6 @@ class NetworkView(Widget):
         self._throttle = Throttle(self, max_rate, self.refresh, live_rate)
 
     # -- the widget contract ---------------------------------------------------------
-
-    def set_live(self, live: bool) -> None:
-        """Training started (True) or stopped (False): the redraw cap to use."""
-        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: new layer sizes, no weights yet."""

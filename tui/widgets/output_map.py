@@ -34,7 +34,7 @@ from tui.widgets.format import (
     blend,
     rgb_style,
 )
-from tui.widgets.throttle import Throttle
+from tui.widgets.throttle import Throttle, Throttled
 
 MAX_GRID_COLS = 80
 MAX_GRID_ROWS = 80
@@ -107,7 +107,7 @@ def classes_of(y_hat: np.ndarray) -> np.ndarray:
     return np.argmax(y_hat, axis=-1)
 
 
-class OutputMap(Widget):
+class OutputMap(Throttled, Widget):
     """The decision surface (two inputs) or prediction curve (one input, regression)."""
 
     DEFAULT_CSS = """
@@ -140,10 +140,6 @@ class OutputMap(Widget):
         self._throttle = Throttle(self, max_rate, self._invalidate, live_rate)
 
     # -- the widget contract ---------------------------------------------------------
-
-    def set_live(self, live: bool) -> None:
-        """Training started (True) or stopped (False): the redraw cap to use."""
-        self._throttle.set_live(live)
 
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: new data, new bounds, no weights yet."""
