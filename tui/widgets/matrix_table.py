@@ -16,7 +16,11 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
@@ -77,6 +81,7 @@ class MatrixTable(DataTable):
         self._pending: tuple | None = None
         self._meta: dict[tuple[int, int], Style] = {}
         self._labels: dict[tuple, list[list[Segment]]] = {}
+        self._frame_styles: tuple[Style, Style, Color] | None = None
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -218,6 +223,107 @@ class MatrixTable(DataTable):
             label=Text(f"{prefix}{r + 1}", style="dim"),
         )
         self._row_keys.append(row_key)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Every line of a frame shares one base style, header style and background:
+        DataTable asks the DOM for them (a walk up the ancestors) on every line, about a
+        third of a table's paint; here they are looked up once per paint."""
+        self._pseudo_class_state = self.get_pseudo_class_state()
+        if "datatable--header" in self._component_styles:
+            self._frame_styles = (
+                self.rich_style,
+                self.get_component_styles("datatable--header").rich_style,
+                self.background_colors[1],
+            )
+        try:
+            return Widget.render_lines(self, crop)
+        finally:
+            self._frame_styles = None
+
+    def render_line(self, y: int) -> Strip:
+        styles = self._frame_styles
+        if styles is None:
+            return super().render_line(y)
+        if not self.show_header or y >= self.header_height:
+            y += self.scroll_offset.y
+        scroll_x = self.scroll_offset.x
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, styles[0])
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """DataTable's row rendering for this table's case (cell cursor, row labels, no
+        fixed rows or columns, no zebra stripes) with the frame's styles looked up once."""
+        styles = self._frame_styles
+        if styles is None:
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        _, header_style, background = styles
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            row_index = -1
+        render_cell = self._render_cell
+        fixed_row = []
+        if self._labelled_row_exists and self.show_row_labels:
+            label = Coordinate(row_index, -1)
+            fixed_row.append(
+                render_cell(
+                    row_index,
+                    -1,
+                    header_style,
+                    width=self._row_label_column_width,
+                    cursor=cursor_location == label,
+                    hover=hover_location == label,
+                )[line_no]
+            )
+        row_style = header_style if row_index == -1 else base_style
+        scrollable_row = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            cell = Coordinate(row_index, column_index)
+            scrollable_row.append(
+                render_cell(
+                    row_index,
+                    column_index,
+                    row_style,
+                    width,
+                    cursor=cursor_location == cell,
+                    hover=hover_location == cell,
+                )[line_no]
+            )
+        # The rest of the width, as DataTable fills it.
+        if row_style.bgcolor is not None:
+            faded = Color.from_rich_color(row_style.bgcolor).blend(background, factor=0.25)
+            extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+        else:
+            extend_style = Style.from_color(row_style.color, row_style.bgcolor)
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        remaining = max(0, self.size.width - table_width)
+        scrollable_row.append([Segment(" " * remaining, extend_style)])
+        row_pair = (fixed_row, scrollable_row)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
 
     def _render_cell(
         self,
