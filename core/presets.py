@@ -39,12 +39,13 @@ import tomli_w
 
 from core.atomic import write_text_atomic
 from core.dataset import Dataset, split
+from core.history import EpochRecord, History
 from core.init import init_parameters
 from core.losses import get_loss
 from core.network import Network
 from core.optimizers import Optimizer, make_optimizer
 from core.preset_format import PresetError, build_dataset, data_seed, resolve_csv, validate
-from core.trainer import EpochRecord, Trainer
+from core.trainer import Trainer
 
 __all__ = [
     "SHIPPED",
@@ -254,7 +255,7 @@ def train(
     preset: Preset,
     epochs: int | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
-) -> list[EpochRecord]:
+) -> History:
     """Train `epochs` (default: the preset's) more epochs, stopping early once the
     epoch's train loss is ≤ the preset's stop_loss."""
     for _ in range(preset.epochs if epochs is None else epochs):

@@ -18,6 +18,7 @@ import numpy as np
 from core.dataset import Dataset, accuracy, epoch_order
 from core.errors import DivergedError
 from core.fused import FusedStep, ParameterVector
+from core.history import EMPTY, EpochRecord, History, HistoryView
 from core.losses import Loss
 from core.network import BackwardPass, ForwardPass, Network
 from core.optimizers import Optimizer
@@ -33,40 +34,11 @@ def frozen(array: Array) -> Array:
 
 
 @dataclass(frozen=True)
-class EpochRecord:
-    """One row of the history. Train figures are running means over the epoch's batches
-    (before each update, as a training loop reports them); test figures are measured at
-    the end of the epoch."""
-
-    epoch: int
-    train_loss: float
-    test_loss: float | None = None
-    train_accuracy: float | None = None
-    test_accuracy: float | None = None
-
-    @property
-    def accuracy(self) -> float | None:
-        """Test accuracy when there is a test set, train accuracy otherwise."""
-        return self.test_accuracy if self.test_accuracy is not None else self.train_accuracy
-
-    def as_dict(self) -> dict[str, float | int]:
-        out: dict[str, float | int] = {"epoch": self.epoch, "train_loss": self.train_loss}
-        if self.test_loss is not None:
-            out["test_loss"] = self.test_loss
-        if self.accuracy is not None:
-            out["accuracy"] = self.accuracy
-        if self.train_accuracy is not None:
-            out["train_accuracy"] = self.train_accuracy
-        if self.test_accuracy is not None:
-            out["test_accuracy"] = self.test_accuracy
-        return out
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """An immutable picture of the trainer between two steps. Every array is a read-only
     copy; `z`, `a`, `delta`, `dW`, `db` belong to the last batch trained (empty before
-    the first step)."""
+    the first step). `history` is a view of the epochs so far, whose rows are never
+    written again (records given as a tuple or list are turned into one)."""
 
     epoch: int
     step: int
@@ -83,11 +55,15 @@ class Snapshot:
     a: tuple[Array, ...] = ()
     delta: tuple[Array, ...] = ()
     batch_loss: float | None = None
-    history: tuple[EpochRecord, ...] = ()
+    history: HistoryView = field(default_factory=lambda: EMPTY)
     diverged: str | None = None
     optimizer_state: tuple[dict[str, Array], ...] = ()
     optimizer_t: int = 0
     next_batch: Array | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.history, HistoryView):
+            object.__setattr__(self, "history", HistoryView.of(self.history))
 
 
 @dataclass
@@ -110,7 +86,7 @@ class Trainer:
     epoch: int = 0
     step_in_epoch: int = 0
     global_step: int = 0
-    history: list[EpochRecord] = field(default_factory=list)
+    history: History = field(default_factory=History)
     last_forward: ForwardPass | None = None
     last_backward: BackwardPass | None = None
     last_batch: Array | None = None
@@ -250,13 +226,15 @@ class Trainer:
         target = self.epoch + 1
         while self.epoch < target:
             self.step()
-        return self.history[-1]
+        last = self.history.last
+        assert last is not None
+        return last
 
     def train(
         self,
         epochs: int,
         on_epoch: Callable[[EpochRecord], None] | None = None,
-    ) -> list[EpochRecord]:
+    ) -> History:
         """Train `epochs` more epochs; `on_epoch` is called after each one."""
         for _ in range(epochs):
             record = self.run_epoch()
@@ -312,7 +290,7 @@ class Trainer:
             W=tuple(map(frozen, self.network.W)),
             b=tuple(map(frozen, self.network.b)),
             batch_loss=bwd.loss if bwd is not None else None,
-            history=tuple(self.history) if with_history else (),
+            history=self.history.view() if with_history else EMPTY,
             diverged=str(self.diverged) if self.diverged is not None else None,
             optimizer_state=tuple(
                 {k: frozen(v) for k, v in st.items()} for st in self.optimizer.state

@@ -17,10 +17,11 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from core.dataset import from_arrays
+from core.history import EpochRecord, History
 from core.losses import get_loss
 from core.network import Network
 from core.optimizers import make_optimizer
-from core.trainer import EpochRecord, Snapshot, Trainer
+from core.trainer import Snapshot, Trainer
 from tui.widgets import (
     LayerTables,
     LossChart,
@@ -39,7 +40,7 @@ from tui.widgets.format import (
 )
 from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
-from tui.widgets.series import Decimator, Series
+from tui.widgets.series import Decimator
 from tui.widgets.throttle import Throttle
 
 # -- fixtures --------------------------------------------------------------------------
@@ -265,10 +266,12 @@ async def test_every_shipped_preset_draws_in_every_widget() -> None:
 
 def _grown(values: np.ndarray, max_points: int, chunks: int) -> list[np.ndarray]:
     """The decimator's picks after each of `chunks` appends, as the chart calls it."""
-    series, decimator, picks = Series(), Decimator(max_points), []
+    history, decimator, picks = History(), Decimator(max_points), []
     for part in np.array_split(values, chunks):
-        series.extend(part.tolist(), len(part))
-        picks.append(decimator.indices(series.values))
+        for value in part.tolist():
+            history.append(EpochRecord(len(history) + 1, value))
+        # A column of the history's rows: a strided view, as the chart reads it.
+        picks.append(decimator.indices(history.view().column("train_loss")))
     return picks
 
 
@@ -305,15 +308,6 @@ def test_downsampling_after_a_clear_starts_again() -> None:
     values = -np.arange(100.0)
     keep = decimator.indices(values)
     assert keep[0] == 0 and keep[-1] == 99 and len(keep) <= 20
-
-
-def test_a_series_grows_past_its_capacity_and_keeps_every_value() -> None:
-    series = Series()
-    for start in range(0, 1000, 37):
-        series.extend((float(v) for v in range(start, start + 37)), 37)
-    assert series.values.tolist() == [float(v) for v in range(1036)]
-    series.clear()
-    assert len(series) == 0
 
 
 async def test_loss_chart_draws_a_long_history_from_at_most_max_points() -> None:

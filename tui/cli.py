@@ -31,8 +31,9 @@ from core.errors import BackpropError, DivergedError
 from tui import cli_format as cf
 
 if TYPE_CHECKING:
+    from core.history import EpochRecord
     from core.presets import Preset
-    from core.trainer import EpochRecord, Trainer
+    from core.trainer import Trainer
 
 PROG = "backprop-tui"
 COMMANDS = ("run", "presets", "check", "train", "trace", "grad", "step", "graph")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from core.trainer import EpochRecord, Snapshot
+from core.history import HistoryView
+from core.trainer import Snapshot
 
 RunState = Literal["running", "paused", "finished", "diverged"]
 """running: training at full speed · paused: waiting for a command · finished: the epoch
@@ -151,13 +152,13 @@ Command = (
 
 @dataclass(frozen=True)
 class Update:
-    """A snapshot without its history, plus the history records the UI has not seen:
-    the full history is `history[:history_start] + history_new`."""
+    """A snapshot without its history, plus the history rows the UI has not seen: the
+    full history is `history[:history_start]` followed by `history_new`."""
 
     snapshot: Snapshot
     status: Status
     history_start: int
-    history_new: tuple[EpochRecord, ...]
+    history_new: HistoryView
 
 
 @dataclass(frozen=True)

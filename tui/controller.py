@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from core.trainer import EpochRecord, Snapshot
+from core.history import History
+from core.trainer import Snapshot
 from tui.control import Command, Failure, LoadPreset, Notice, Quit, Update
 from tui.messages import (
     CommandFailed,
@@ -55,7 +56,7 @@ class TrainingController(ABC):
         self.token = 0
         self.closed = False
         self._started = False
-        self._history: list[EpochRecord] = []
+        self._history = History()
 
     def start(self, preset: Any) -> int:
         """Load `preset` in the worker; returns the token its snapshots will carry."""
@@ -81,9 +82,9 @@ class TrainingController(ABC):
         """Turn one worker event into a Textual message."""
         match event:
             case Update():
-                del self._history[event.history_start :]
+                self._history.truncate(event.history_start)
                 self._history.extend(event.history_new)
-                snapshot = replace(event.snapshot, history=tuple(self._history))
+                snapshot = replace(event.snapshot, history=self._history.view())
                 self.post(SnapshotReady(read_only(snapshot), event.status))
             case Notice(kind="finished"):
                 self.post(TrainingFinished(event.text, event.token))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.atomic import write_text_atomic
-from core.trainer import EpochRecord
+from core.history import EpochRecord
 
 COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 

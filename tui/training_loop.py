@@ -164,7 +164,7 @@ class TrainingLoop:
             return True
         if self.past_target:
             return False
-        last = trainer.history[-1].train_loss
+        last = trainer.history.last.train_loss
         if settings.stop_loss is not None and last <= settings.stop_loss:
             self._stop("finished", f"reached the stop-at loss: {last:.6g} ≤ {settings.stop_loss:g}")
             return True
@@ -330,11 +330,11 @@ class TrainingLoop:
         )
 
     def publish(self) -> None:
-        """Send the newest snapshot with only the history records not sent before."""
+        """Send the newest snapshot with only the history rows not sent before."""
         trainer = self.trainer
         assert trainer is not None
         start = min(self.sent_history, len(trainer.history))
-        new = tuple(trainer.history[start:])
+        new = trainer.history.view(start)
         self.sent_history = start + len(new)
         self.emit(Update(trainer.snapshot(with_history=False), self.status(), start, new))
 

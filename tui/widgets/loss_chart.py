@@ -9,7 +9,6 @@ with the run) and redraws at most `max_rate` times a second, only when the histo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -20,10 +19,11 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from core.trainer import EpochRecord, Snapshot
+from core.history import EMPTY, HistoryView
+from core.trainer import Snapshot
 from tui.widgets.context import ViewContext
 from tui.widgets.format import NEGATIVE, POSITIVE
-from tui.widgets.series import Decimator, Series
+from tui.widgets.series import Decimator
 from tui.widgets.throttle import Throttle, Throttled
 
 ACCURACY_COLOR = (80, 200, 120)
@@ -64,6 +64,11 @@ def _sgr_style(codes: str) -> Style:
 @lru_cache(maxsize=1024)
 def _layered(base: Style, style: Style) -> Style:
     return base + style
+
+
+def _row(history: HistoryView, index: int) -> tuple[float, float]:
+    """What tells two histories' rows apart: the epoch and its train loss."""
+    return (history.column("epoch")[index], history.column("train_loss")[index])
 
 
 def ansi_strip(line: str, base: Style) -> Strip:
@@ -107,7 +112,7 @@ class LossChart(Throttled, PlotextPlot):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.max_points = max_points
         self._decimator = Decimator(max_points)
-        self._epochs, self._train, self._test, self._accuracy = (Series() for _ in range(4))
+        self._history: HistoryView = EMPTY
         self.context: ViewContext | None = None
         self._throttle = Throttle(self, max_rate, self.replot)
         self._clear_history()
@@ -144,34 +149,21 @@ class LossChart(Throttled, PlotextPlot):
     @property
     def n_epochs(self) -> int:
         """How many epochs the chart holds (all of them, not only those drawn)."""
-        return len(self._epochs)
+        return len(self._history)
 
     def _clear_history(self) -> None:
-        for series in (self._epochs, self._train, self._test, self._accuracy):
-            series.clear()
+        self._history = EMPTY
         self._decimator.clear()
 
-    def _ingest(self, history: Sequence[EpochRecord]) -> bool:
-        """Append the records not seen yet; True when anything changed."""
-        seen = len(self._epochs)
-        epochs, train = self._epochs.values, self._train.values
-        if len(history) == seen and (
-            not seen or (history[-1].epoch == epochs[-1] and history[-1].train_loss == train[-1])
-        ):
+    def _ingest(self, history: HistoryView) -> bool:
+        """Hold the newest history (a view: no copy); True when it differs from the one
+        held. One that is not the held one grown (a reset) starts the decimation again."""
+        held, seen = self._history, len(self._history)
+        if seen and (len(history) < seen or _row(history, seen - 1) != _row(held, seen - 1)):
+            self._decimator.clear()
+        elif len(history) == seen:
             return False
-        if len(history) < seen or (
-            seen
-            and (history[seen - 1].epoch != epochs[-1] or history[seen - 1].train_loss != train[-1])
-        ):
-            self._clear_history()
-            seen = 0
-        new, nan = history[seen:], float("nan")
-        count = len(new)
-        self._epochs.extend((r.epoch for r in new), count)
-        self._train.extend((r.train_loss for r in new), count)
-        self._test.extend((nan if r.test_loss is None else r.test_loss for r in new), count)
-        accuracy = (r.accuracy for r in new)
-        self._accuracy.extend((nan if a is None else a for a in accuracy), count)
+        self._history = history
         return True
 
     # -- drawing ---------------------------------------------------------------------
@@ -184,7 +176,8 @@ class LossChart(Throttled, PlotextPlot):
         log = self.log_scale
         plt.title("loss per epoch" + (" (log scale)" if log else ""))
         plt.xlabel("epoch")
-        train = self._train.values
+        history = self._history
+        train = history.column("train_loss")
         if not len(train):
             self.drawn_epochs = np.zeros(0, dtype=int)
             plt.xlim(0, 1)
@@ -192,14 +185,17 @@ class LossChart(Throttled, PlotextPlot):
             self.refresh()
             return
         keep = self._decimator.indices(train)
-        epochs = self._epochs.values[keep].astype(int)
+        epochs = history.column("epoch")[keep].astype(int)
         self.drawn_epochs = epochs
         x = epochs.tolist()
         series = [("train", train[keep], POSITIVE)]
-        test = self._test.values[keep]
+        test = history.column("test_loss")[keep]
         if np.isfinite(test).any():
             series.append(("test", test, NEGATIVE))
-        accuracy = self._accuracy.values[keep]
+        test_accuracy = history.column("test_accuracy")[keep]
+        accuracy = np.where(
+            np.isnan(test_accuracy), history.column("train_accuracy")[keep], test_accuracy
+        )
         classification = self.context is None or self.context.is_classification
         show_accuracy = classification and bool(np.isfinite(accuracy).any())
         drawn = []

@@ -1,8 +1,6 @@
-"""A growing series of numbers and a downsampled view of it that costs the same to
-draw after a million entries as after a hundred.
+"""A downsampled view of a growing series that costs the same to draw after a million
+entries as after a hundred.
 
-`Series` stores values in a numpy array that doubles its capacity when full, so
-appending is amortized O(1) and reading is a view, never a copy of a Python list.
 `Decimator` keeps, for consecutive blocks of the series, the positions of each block's
 smallest and largest value; when there are too many blocks, neighbours merge and the
 block size doubles. Only the entries appended since the last call are looked at (and
@@ -11,40 +9,9 @@ the unfinished last block), so the cost of `indices()` does not grow with the ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
 Array = np.ndarray
-
-
-class Series:
-    """A float64 array that grows at its end."""
-
-    def __init__(self) -> None:
-        self._data = np.empty(64)
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def values(self) -> Array:
-        """The values so far (a view: valid until the next `extend`)."""
-        return self._data[: self._n]
-
-    def extend(self, values: Iterable[float], count: int) -> None:
-        """Append `count` values."""
-        need = self._n + count
-        if need > len(self._data):
-            grown = np.empty(max(need, 2 * len(self._data)))
-            grown[: self._n] = self._data[: self._n]
-            self._data = grown
-        self._data[self._n : need] = np.fromiter(values, float, count)
-        self._n = need
-
-    def clear(self) -> None:
-        self._n = 0
 
 
 def _low(values: Array) -> Array:
