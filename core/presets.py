@@ -15,18 +15,15 @@ is ARCHITECTURE.md's "Preset file (TOML)":
     [graph]    expression, variables  (a scalar computation graph, for the graph view)
 
 Weights follow the notes: layer l has W(l) of shape (sizes[l], sizes[l−1]) (out × in)
-and b(l) of shape (sizes[l],). `to_toml` / `save` write a preset back with a network's
-current weights, as floats that reload bit for bit.
+and b(l) of shape (sizes[l],). Writing a preset back (with a network's current
+weights) is `tui.preset_writer`'s: TOML writing needs a library beyond the standard one.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
-import json
 import os
 import re
-import secrets
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,16 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomli_w
 
-from core.atomic import write_text_atomic
 from core.dataset import Dataset, split
 from core.history import EpochRecord, History
 from core.init import init_parameters
 from core.losses import get_loss
 from core.network import Network
 from core.optimizers import Optimizer, make_optimizer
-from core.preset_format import PresetError, build_dataset, data_seed, resolve_csv, validate
+from core.preset_format import PresetError, build_dataset, data_seed, validate
 from core.trainer import Trainer
 
 __all__ = [
@@ -58,10 +53,9 @@ __all__ = [
     "load",
     "load_data",
     "parse",
-    "save",
     "shipped_folder",
     "shipped_names",
-    "to_toml",
+    "shown_name",
     "train",
 ]
 
@@ -213,7 +207,7 @@ def parse(text: str, path: Path | None = None, key: str = "", shown: str | None 
 def load_data(preset: Preset) -> tuple[Dataset, Dataset | None]:
     """(train, test): the preset's data, split with the data seed (test is None when
     test_fraction is 0). Targets are laid out for the output layer."""
-    dataset = build_dataset(preset.data, preset.path, preset.sizes, preset.loss, _shown(preset))
+    dataset = build_dataset(preset.data, preset.path, preset.sizes, preset.loss, shown_name(preset))
     return split(dataset, preset.test_fraction, preset.data_seed)
 
 
@@ -267,124 +261,8 @@ def train(
     return trainer.history
 
 
-# -- writing ------------------------------------------------------------------------
-
-
-def to_toml(
-    preset: Preset,
-    network: Network | None = None,
-    optimizer: Optimizer | None = None,
-    path: str | os.PathLike | None = None,
-) -> str:
-    """The preset as TOML, with `network`'s current W and b written out as explicit
-    weights / biases (floats that reload bit for bit) and `optimizer`'s settings.
-
-    A CSV path is rewritten relative to `path`'s folder (the file being written), or
-    made absolute when there is no `path`, so it still resolves.
-    """
-    doc = copy.deepcopy(preset.raw)
-    doc.setdefault("name", preset.name)
-    if network is not None:
-        if tuple(network.sizes) != preset.sizes:
-            raise PresetError(
-                _shown(preset),
-                "[network] sizes",
-                f"the network has sizes {network.sizes}, the preset {list(preset.sizes)}",
-            )
-        net = doc.setdefault("network", {})
-        net["weights"] = [w.astype(np.float64).tolist() for w in network.W]
-        net["biases"] = [v.astype(np.float64).tolist() for v in network.b]
-    if optimizer is not None:
-        opt = {"kind": optimizer.kind}
-        for k, v in optimizer.hyperparameters().items():
-            opt[k] = list(v) if isinstance(v, tuple) else v
-        doc["optimizer"] = opt
-    data = doc.get("data", {})
-    if "csv" in data:
-        csv_path = resolve_csv(data["csv"], preset.path).resolve()
-        if path is None:
-            data["csv"] = str(csv_path)
-        else:
-            data["csv"] = _csv_reference(csv_path, Path(path).resolve().parent)
-    return _dumps(doc)
-
-
-def _csv_reference(csv_path: Path, folder: Path) -> str:
-    """`csv_path` relative to `folder` when it lies inside it, absolute otherwise."""
-    try:
-        return csv_path.relative_to(folder).as_posix()
-    except ValueError:
-        return str(csv_path)
-
-
-def _dumps(doc: dict[str, Any]) -> str:
-    """tomli_w's TOML, but arrays of plain values laid out compactly: on one line when
-    short, else one matrix row per line (tomli_w puts every element on its own line).
-    Floats are written in repr form, which reads back to the same bits."""
-    arrays: dict[str, str] = {}
-    marker = secrets.token_hex(8)
-
-    def stash(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: stash(v) for k, v in value.items()}
-        if isinstance(value, list) and value and _plain_tree(value):
-            token = f"{marker}-{len(arrays)}"
-            arrays[f'"{token}"'] = _format_array(value, 0)
-            return token
-        return value
-
-    text = tomli_w.dumps(stash(doc), multiline_strings=True)
-    for token, rendered in arrays.items():
-        text = text.replace(token, rendered, 1)
-    return text
-
-
-def _plain_tree(value: Any) -> bool:
-    """Nested lists of numbers, strings and booleans only (no tables)."""
-    if isinstance(value, list):
-        return all(_plain_tree(v) for v in value)
-    return isinstance(value, int | float | str)
-
-
-def _format_scalar(value: int | float | str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        # JSON's escapes (\", \\, \n, \uXXXX) are valid in a TOML basic string.
-        return json.dumps(value, ensure_ascii=False)
-    return repr(value)
-
-
-def _format_array(value: list, depth: int) -> str:
-    flat = _one_line(value)
-    if len(flat) + 4 * depth <= 88 or all(not isinstance(v, list) for v in value):
-        return flat
-    pad = "    " * (depth + 1)
-    inner = ",\n".join(pad + _format_array(v, depth + 1) for v in value)
-    return "[\n" + inner + ",\n" + "    " * depth + "]"
-
-
-def _one_line(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_one_line(v) for v in value) + "]"
-    return _format_scalar(value)
-
-
-def save(
-    path: str | os.PathLike,
-    preset: Preset,
-    network: Network | None = None,
-    optimizer: Optimizer | None = None,
-) -> Path:
-    """Write `to_toml(...)` to `path` atomically: a temporary file in the same folder,
-    flushed to disk, then renamed over the target (an interrupted save never leaves
-    a half-written preset)."""
-    target = Path(path).expanduser().resolve()
-    write_text_atomic(target, to_toml(preset, network, optimizer, path=target))
-    return target
-
-
-def _shown(preset: Preset) -> str:
+def shown_name(preset: Preset) -> str:
+    """How messages name a preset: its file name when shipped, else its path or key."""
     if preset.path is None:
         return preset.key or "<preset>"
     if preset.path.parent == shipped_folder():

@@ -13,6 +13,7 @@ import pytest
 from core import presets
 from core.errors import BackpropError
 from core.presets import PresetError, build_network, build_trainer, load, load_data
+from tui import preset_writer
 
 SHIPPED = presets.shipped_names()
 
@@ -418,7 +419,7 @@ def trained(name: str, steps: int = 3):
 @pytest.mark.parametrize("name", ["xor", "iris", "seed-scalar"])
 def test_save_then_load_reproduces_weights_and_biases_bit_for_bit(tmp_path, name):
     preset, trainer = trained(name)
-    path = presets.save(tmp_path / "saved.toml", preset, trainer.network)
+    path = preset_writer.save(tmp_path / "saved.toml", preset, trainer.network)
     again = load(path)
     rebuilt = build_network(again)
     for before, after in zip(
@@ -437,7 +438,8 @@ def test_float32_weights_round_trip_bit_for_bit(tmp_path):
     preset = load(write(tmp_path, text))
     trainer = build_trainer(preset)
     trainer.step()
-    rebuilt = build_network(load(presets.save(tmp_path / "f32.toml", preset, trainer.network)))
+    saved = preset_writer.save(tmp_path / "f32.toml", preset, trainer.network)
+    rebuilt = build_network(load(saved))
     assert rebuilt.dtype == np.float32
     assert all(np.array_equal(a, b) for a, b in zip(trainer.network.W, rebuilt.W, strict=True))
 
@@ -446,7 +448,7 @@ def test_to_toml_takes_the_optimizers_settings(tmp_path):
     preset, trainer = trained("moons")
     trainer.optimizer.lr = 0.125
     again = presets.parse(
-        presets.to_toml(preset, trainer.network, trainer.optimizer), path=tmp_path / "x.toml"
+        preset_writer.to_toml(preset, trainer.network, trainer.optimizer), path=tmp_path / "x.toml"
     )
     assert again.optimizer == "adam" and again.learning_rate == 0.125
 
@@ -455,7 +457,7 @@ def test_a_saved_csv_preset_still_finds_its_csv_from_another_folder(tmp_path, mo
     preset, trainer = trained("iris")
     target = tmp_path / "deep" / "nested" / "mine.toml"
     target.parent.mkdir(parents=True)
-    presets.save(target, preset, trainer.network)
+    preset_writer.save(target, preset, trainer.network)
     monkeypatch.chdir(tmp_path)
     assert len(load_data(load(target))[0]) == 120
 
@@ -470,7 +472,7 @@ def test_a_failing_save_leaves_the_old_file_and_no_temporary_file(tmp_path, monk
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        presets.save(path, preset, trainer.network)
+        preset_writer.save(path, preset, trainer.network)
     assert path.read_text() == "old contents"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.toml"]
 
@@ -483,8 +485,8 @@ def test_a_failing_writer_leaves_the_old_file(tmp_path, monkeypatch):
     def broken_dumps(*args, **kwargs):
         raise ValueError("cannot write")
 
-    monkeypatch.setattr(presets.tomli_w, "dumps", broken_dumps)
+    monkeypatch.setattr(preset_writer.tomli_w, "dumps", broken_dumps)
     with pytest.raises(ValueError, match="cannot write"):
-        presets.save(path, preset, trainer.network)
+        preset_writer.save(path, preset, trainer.network)
     assert path.read_text() == "old contents"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.toml"]

@@ -14,8 +14,9 @@ import numpy as np
 from core.errors import BackpropError
 from core.network import Network
 from core.optimizers import make_optimizer
-from core.presets import Preset, list_presets, load, save
+from core.presets import Preset, list_presets, load
 from tui.history_csv import write_history_csv
+from tui.preset_writer import save
 from tui.screens.dialogs import ConfirmDialog, PathDialog
 from tui.screens.preset_picker import PresetPicker
 
