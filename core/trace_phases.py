@@ -484,7 +484,7 @@ class _Builder:
     def delta_hidden(self, l: int) -> Phase:
         lt, nxt, act = self.trace.layers[l - 1], self.trace.layers[l], self.acts[l - 1]
         i, ds = self.i(), f"{self.sym(act)}'(z({l}))"
-        upstream = np.asarray(nxt.delta) @ np.asarray(nxt.W)
+        upstream = np.dot(np.asarray(nxt.delta), np.asarray(nxt.W))  # as Network.backward
         u_name = f"W({l + 1})ᵀ δ({l + 1})"
         n_units, n_next = lt.z.shape[1], nxt.z.shape[1]
         if act.elementwise:

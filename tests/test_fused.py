@@ -100,6 +100,32 @@ def test_fused_equals_the_reference_on_a_wide_batch(dtype):
         assert_identical(bwd.db[l], ref_bwd.db[l], f"∂b({l + 1})")
 
 
+@pytest.mark.parametrize("tiny", [False, True])
+@pytest.mark.parametrize("outputs", range(1, 9))
+@pytest.mark.parametrize("loss_name", ["mse", "half_sse"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_squared_error_outputs_equal_the_reference_for_every_output_count(
+    outputs, loss_name, dtype, tiny
+):
+    """One or two outputs skip the reduction, and powers of two scale by 1/K: the same
+    bits as the reference's sum and division, subnormal differences (tiny) included."""
+    net, loss, x, y = make_case([3, 4, outputs], "tanh", "linear", loss_name, 200, dtype, outputs)
+    if tiny:  # ŷ = 0 and y a few subnormals: every ŷ − y, and 2(ŷ − y)/K, is subnormal
+        net.W[-1][:] = 0
+        net.b[-1][:] = 0
+        y = np.finfo(dtype).smallest_subnormal * np.arange(y.size, dtype=dtype).reshape(y.shape)
+    _, ref = net.copy().gradients(x, y, loss)
+    _, bwd = FusedStep(ParameterVector(net, train_biases=True), loss).run(x, y)
+    assert bwd.loss == ref.loss
+    assert_identical(bwd.per_sample_loss, ref.per_sample_loss, "per-sample loss")
+    for l in range(2):
+        assert_identical(bwd.delta[l], ref.delta[l], f"δ({l + 1})")
+        assert_identical(bwd.dW[l], ref.dW[l], f"∂W({l + 1})")
+        assert_identical(bwd.db[l], ref.db[l], f"∂b({l + 1})")
+    if tiny:
+        assert np.count_nonzero(bwd.delta[-1]) > 0  # the subnormals did not all flush to 0
+
+
 def test_binding_keeps_the_values_and_makes_w_and_b_views_of_one_vector():
     net, *_ = make_case([2, 3, 1], "tanh", "linear", "mse", 1, np.float64, 0)
     before = [w.copy() for w in net.W] + [v.copy() for v in net.b]
