@@ -340,6 +340,17 @@ async def test_loss_chart_log_toggle_flips_the_scale_and_the_title() -> None:
         assert not chart.log_scale
 
 
+async def test_loss_chart_labels_a_single_epoch_as_a_whole_number() -> None:
+    chart = LossChart(max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    async with Host(chart).run_test(size=(60, 16)) as pilot:
+        feed(chart, ctx, hand_snapshot([[[1.0, 0.0]]], [[0.0]], records([0.7])))
+        await pilot.pause()
+        text = chart.render().plain
+        axis = text.splitlines()[-2]  # the x tick labels, above "epoch"
+        assert "1" in axis and "." not in axis, axis
+
+
 async def test_loss_chart_does_not_redraw_when_the_history_did_not_grow() -> None:
     chart = LossChart(max_rate=0)
     ctx = ViewContext.from_trainer(plane_trainer())

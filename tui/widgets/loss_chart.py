@@ -237,6 +237,7 @@ class LossChart(Throttled, PlotextPlot):
             plt.ylim(0, 1, yside="right")
         if len(x) == 1:
             plt.xlim(x[0] - 1, x[0] + 1)
+            plt.xticks([x[0]], [str(x[0])])  # one whole epoch, not 0.00 … 2.00
         else:
             # Whole epochs on the axis: plotext would label 75.8, 150.5, …
             ticks = np.unique(np.rint(np.linspace(x[0], x[-1], 5)).astype(int)).tolist()
