@@ -151,6 +151,16 @@ async def test_a_broken_preset_is_a_notice_and_the_app_goes_on(
         assert app.preset.key == "seed-toy"
 
 
+async def test_a_notice_shows_toml_tables_in_brackets_as_written() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        app.notify("broken.toml: [loss]: missing table", severity="error")
+        await wait_until(pilot, lambda: app.screen.query("Toast"), "the toast")
+        shown = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "[loss]: missing table" in shown, shown
+
+
 async def test_a_missing_file_is_a_notice(tmp_path) -> None:
     app = make_app("seed-toy")
     async with app.run_test(size=SIZE) as pilot:

@@ -18,6 +18,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Tab, Tabs
 from threadpoolctl import threadpool_limits
@@ -114,6 +115,19 @@ class BackpropApp(FileActions, App[int]):
         self._pending: dict[int, tuple[Preset, ViewContext]] = {}
         self._when_paused: Callable[[], object] | None = None
         self._panels_due = False
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification whose text is shown as written: messages quote TOML tables
+        ([loss]), paths and values, which Textual would otherwise read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- layout -----------------------------------------------------------------------
 
