@@ -33,7 +33,7 @@ from textual import on
 
 from core.presets import build_trainer, load
 from tui.app import BackpropApp
-from tui.control import Pause, Run, SetOptions
+from tui.control import Pause, Run, SetOptions, SetPace
 from tui.controller import ProcessController, ThreadController
 from tui.messages import SnapshotReady
 
@@ -92,6 +92,7 @@ async def app_rate(
     async with app.run_test(size=size) as pilot:
         await _wait(pilot, lambda: app.status is not None and not app._pending)
         app.controller.send(SetOptions(replace(app.status.settings, epochs=10**9)))
+        app.controller.send(SetPace(None))  # full speed
         app.controller.send(Run())
         await _wait(pilot, lambda: app.status.state == "running")
         chart, tables = app.query_one("#chart"), app.query_one("#tables")

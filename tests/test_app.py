@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 
 from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
-from tui.control import SetOptions
+from tui.control import PACES, SetOptions, SetPace, default_pace, faster, slower
 from tui.controller import ProcessController, ThreadController
 from tui.messages import SnapshotReady
 from tui.screens.graph_view import GraphScreen
@@ -119,6 +119,38 @@ async def test_plus_and_minus_double_and_halve_the_learning_rate() -> None:
         await pilot.press("minus", "minus", "minus")
         await wait_until(pilot, lambda: app.snapshot.lr == 0.25, "η = 0.25")
         assert "η 0.25" in str(app.query_one(StatusBar).render())
+
+
+async def test_less_and_greater_than_slow_down_and_speed_up_the_pace() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        start = app.status.pace
+        assert start == default_pace(app.status.settings.epochs * app.snapshot.steps_per_epoch)
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: app.status.pace == faster(start), "faster")
+        await pilot.press("less_than_sign", "less_than_sign")
+        await wait_until(pilot, lambda: app.status.pace == slower(start), "slower")
+        assert f"pace {slower(start):g}/s" in str(app.query_one(StatusBar).render())
+        for _ in range(len(PACES)):
+            await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: app.status.pace is None, "full speed")
+        assert "full speed" in str(app.query_one(StatusBar).render())
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: app.status.pace == PACES[-1], "the fastest pace")
+
+
+async def test_space_after_finishing_says_training_goes_on_past_the_target() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.controller.send(SetOptions(replace(app.status.settings, epochs=2)))
+        app.controller.send(SetPace(None))
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.status.state == "finished", "finished")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.snapshot.epoch > 2, "past the target")
+        assert any("past the 2-epoch target" in m for m in notices(app))
 
 
 async def test_l_toggles_the_log_scale_of_the_loss_chart() -> None:

@@ -39,6 +39,7 @@ from tui.widgets.format import (
     signed_style,
 )
 from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
+from tui.widgets.loss_chart import epoch_ticks
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
 from tui.widgets.series import Decimator
 from tui.widgets.throttle import Throttle
@@ -338,6 +339,20 @@ async def test_loss_chart_log_toggle_flips_the_scale_and_the_title() -> None:
         assert "loss per epoch (log scale)" in chart.render().plain
         chart.toggle_log_scale()
         assert not chart.log_scale
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (1, 10_000, [2000, 4000, 6000, 8000, 10_000]),
+        (1, 500, [100, 200, 300, 400, 500]),
+        (1, 2, [1, 2]),
+        (37, 41, [37, 38, 39, 40, 41]),
+        (3, 3, [3]),
+    ],
+)
+def test_epoch_ticks_are_round_whole_numbers(first, last, expected) -> None:
+    assert epoch_ticks(first, last) == expected
 
 
 async def test_loss_chart_labels_a_single_epoch_as_a_whole_number() -> None:

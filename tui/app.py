@@ -37,9 +37,12 @@ from tui.control import (
     Run,
     ScaleLearningRate,
     SetOptions,
+    SetPace,
     Settings,
     Status,
     Step,
+    faster,
+    slower,
 )
 from tui.controller import ControllerFactory, ProcessController, TrainingController
 from tui.messages import (
@@ -251,7 +254,7 @@ class BackpropApp(FileActions, App[int]):
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         if message.token == self.token:
-            self.notify(message.text, title="training finished")
+            self.notify(message.text, title="training finished", timeout=3)
 
     def on_training_diverged(self, message: TrainingDiverged) -> None:
         if message.token == self.token:
@@ -280,7 +283,11 @@ class BackpropApp(FileActions, App[int]):
 
     def action_toggle_run(self) -> None:
         """Run when paused, finished or diverged; pause when running."""
-        running = self.status is not None and self.status.state == "running"
+        status = self.status
+        running = status is not None and status.state == "running"
+        if status is not None and status.state == "finished":
+            epochs = status.settings.epochs
+            self.notify(f"training on past the {epochs}-epoch target (f sets another)", timeout=3)
         self._send(Pause() if running else Run())
 
     def action_step(self) -> None:
@@ -294,6 +301,14 @@ class BackpropApp(FileActions, App[int]):
 
     def action_reinit(self) -> None:
         self._send(Reinit())
+
+    def action_faster(self) -> None:
+        if self.status is not None:
+            self._send(SetPace(faster(self.status.pace)))
+
+    def action_slower(self) -> None:
+        if self.status is not None:
+            self._send(SetPace(slower(self.status.pace)))
 
     def action_lr_up(self) -> None:
         self._send(ScaleLearningRate(2.0))

@@ -9,10 +9,28 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding(
         "question_mark", "help", "Help", key_display="?", id="help", tooltip="Every key, explained"
     ),
-    Binding("space", "toggle_run", "Run/pause", id="run", tooltip="Train at full speed, or pause"),
+    # Quit early: a narrow footer shows only the first few keys.
+    Binding("q", "quit", "Quit", id="quit", tooltip="Stop training and leave"),
+    Binding("space", "toggle_run", "Run/pause", id="run", tooltip="Train at the pace, or pause"),
     Binding("n", "step", "Step", id="step", tooltip="Train exactly one batch, then pause"),
     Binding("e", "epoch", "Epoch", id="epoch", tooltip="Finish the current epoch, then pause"),
     Binding("r", "reset", "Reset", id="reset", tooltip="Back to the same initial weights, step 0"),
+    Binding(
+        "less_than_sign",
+        "slower",
+        "Slower",
+        key_display="<",
+        id="slower",
+        tooltip="Fewer steps a second (down to 1), to watch each one",
+    ),
+    Binding(
+        "greater_than_sign",
+        "faster",
+        "Faster",
+        key_display=">",
+        id="faster",
+        tooltip="More steps a second; past 5000, full speed",
+    ),
     Binding(
         "plus,equals_sign",
         "lr_up",
@@ -73,7 +91,6 @@ DASHBOARD_BINDINGS: list[Binding] = [
         id="precision",
         tooltip="More or fewer digits in the layer tables",
     ),
-    Binding("q", "quit", "Quit", id="quit", tooltip="Stop training and leave"),
 ]
 
 PANEL_BINDINGS: list[Binding] = [

@@ -14,10 +14,44 @@ from core.history import HistoryView
 from core.trainer import Snapshot
 
 RunState = Literal["running", "paused", "finished", "diverged"]
-"""running: training at full speed · paused: waiting for a command · finished: the epoch
+"""running: training (at the pace) · paused: waiting for a command · finished: the epoch
 target or the stop-at loss was reached · diverged: the loss became NaN or infinite."""
 
 OPTIMIZER_KINDS = ("sgd", "momentum", "adam", "rmsprop")
+
+
+PACES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
+"""The training paces (steps a second) the < and > keys step through; one past the last
+is full speed (None)."""
+
+WATCH_SECONDS = 10.0
+"""How long a preset's configured run takes at its default pace."""
+
+
+def default_pace(total_steps: int, seconds: float = WATCH_SECONDS) -> float | None:
+    """The slowest pace at which `total_steps` take at most `seconds`: a run a person can
+    watch (every shipped preset reaches its goal within its epochs). None, full speed,
+    when even the fastest pace would take longer."""
+    for pace in PACES:
+        if total_steps <= pace * seconds:
+            return pace
+    return None
+
+
+def faster(pace: float | None) -> float | None:
+    """The next pace up; after the last, full speed (None), which stays."""
+    if pace is None:
+        return None
+    quicker = [p for p in PACES if p > pace]
+    return quicker[0] if quicker else None
+
+
+def slower(pace: float | None) -> float:
+    """The next pace down (from full speed: the fastest pace); the slowest stays."""
+    if pace is None:
+        return PACES[-1]
+    gentler = [p for p in PACES if p < pace]
+    return gentler[-1] if gentler else PACES[0]
 
 
 @dataclass(frozen=True)
@@ -33,7 +67,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Status:
-    """The worker's state beside a snapshot. `steps_per_second` is None unless running."""
+    """The worker's state beside a snapshot. `steps_per_second` is None unless running;
+    `pace` is the cap on it (None: full speed)."""
 
     state: RunState
     settings: Settings
@@ -42,6 +77,7 @@ class Status:
     preset_name: str
     steps_per_second: float | None = None
     message: str = ""
+    pace: float | None = None
 
 
 # -- commands (UI → worker) ------------------------------------------------------------
@@ -49,7 +85,7 @@ class Status:
 
 @dataclass(frozen=True)
 class Run:
-    """Train at full speed until paused, finished or diverged."""
+    """Train (at the pace) until paused, finished or diverged."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,13 @@ class ScaleLearningRate:
     """η ← η · factor (the + and − keys), from the next step on."""
 
     factor: float
+
+
+@dataclass(frozen=True)
+class SetPace:
+    """Train at most `steps_per_second` steps a second while running (None: full speed)."""
+
+    steps_per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -139,6 +182,7 @@ Command = (
     | Reinit
     | SetLearningRate
     | ScaleLearningRate
+    | SetPace
     | SetOptions
     | EditCell
     | TrainOn

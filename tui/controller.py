@@ -202,9 +202,9 @@ class QueueInbox:
     def __init__(self) -> None:
         self.queue: queue.SimpleQueue[Command] = queue.SimpleQueue()
 
-    def get(self, block: bool) -> Command | None:
+    def get(self, block: bool, timeout: float | None = None) -> Command | None:
         try:
-            return self.queue.get(block=block)
+            return self.queue.get(block=block, timeout=timeout if block else None)
         except queue.Empty:
             return None
 

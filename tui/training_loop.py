@@ -2,10 +2,11 @@
 
 The same loop runs in a separate process (`tui.worker_process`) or in a thread
 (`tui.controller.ThreadController`); it only sees an inbox of commands and an `emit`
-callable for events. While running it trains at full speed, looks at the inbox every
-couple of milliseconds and publishes at most `max_rate` snapshots a second; while
-paused it blocks on the inbox (no busy waiting). Every command is followed by a
-snapshot so the UI shows its effect at once.
+callable for events. While running it trains at the pace (at most so many steps a
+second, waiting on the inbox in between, so a person can watch; None is full speed),
+looks at the inbox every couple of milliseconds and publishes at most `max_rate`
+snapshots a second; while paused it blocks on the inbox (no busy waiting). Every
+command is followed by a snapshot so the UI shows its effect at once.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ from tui.control import (
     ScaleLearningRate,
     SetLearningRate,
     SetOptions,
+    SetPace,
     Settings,
     Status,
     Step,
     TrainOn,
     Update,
+    default_pace,
 )
 
 BuildTrainer = Callable[[Any, int | None], Trainer]
@@ -53,9 +56,10 @@ RATE_WINDOW = 0.5
 
 
 class Inbox(Protocol):
-    """Where commands arrive. `get` raises EOFError once the sender is gone."""
+    """Where commands arrive. `get` waits for one when `block` (at most `timeout`
+    seconds when given; None when none came) and raises EOFError once the sender is gone."""
 
-    def get(self, block: bool) -> Command | None: ...
+    def get(self, block: bool, timeout: float | None = None) -> Command | None: ...
 
 
 def default_build(preset: Any, seed: int | None) -> Trainer:
@@ -92,12 +96,14 @@ class TrainingLoop:
         build: BuildTrainer | None = None,
         max_rate: float = 15.0,
         poll_interval: float = 0.002,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.inbox = inbox
         self.emit = emit
         self.build = build or default_build
         self.publish_interval = 1.0 / max_rate
         self.poll_interval = poll_interval
+        self.clock = clock
         self.trainer: Trainer | None = None
         self.preset: Any = None
         self.settings: Settings | None = None
@@ -109,6 +115,7 @@ class TrainingLoop:
         self.past_target = False
         self.sent_history = 0
         self.steps_per_second: float | None = None
+        self.pace: float | None = None
         self._rate_mark = (0.0, 0)
 
     # -- the loop ---------------------------------------------------------------------
@@ -127,14 +134,28 @@ class TrainingLoop:
 
     def _train_burst(self) -> bool:
         """Train until a command arrives or training stops; False when told to quit."""
-        trainer = self.trainer
+        trainer, clock = self.trainer, self.clock
         assert trainer is not None
-        now = time.perf_counter()
+        now = clock()
         self._rate_mark = (now, trainer.global_step)
         next_poll = now + self.poll_interval
         next_publish = now + self.publish_interval
+        interval = 1.0 / self.pace if self.pace else 0.0
+        next_step = now
         history_len = len(trainer.history)
         while True:
+            if interval:
+                # At the pace: wait for the step's time on the inbox, so a command ends
+                # the wait. Each step is due one interval after the previous one was
+                # (after a longer delay, one interval from now).
+                wait = next_step - clock()
+                if wait > 0:
+                    command = self.inbox.get(block=True, timeout=wait)
+                    if command is not None:
+                        return self._handle(command)
+                    continue
+                late = -wait >= interval
+                next_step = (clock() if late else next_step) + interval
             try:
                 trainer.step()
             except DivergedError as error:
@@ -144,7 +165,7 @@ class TrainingLoop:
                 history_len = len(trainer.history)
                 if self._reached_goal():
                     return True
-            now = time.perf_counter()
+            now = clock()
             if now >= next_poll:
                 next_poll = now + self.poll_interval
                 command = self.inbox.get(block=False)
@@ -243,6 +264,10 @@ class TrainingLoop:
             case SetLearningRate(lr=lr):
                 assert self.settings is not None
                 self._set_settings(Settings(lr, *_rest(self.settings)))
+            case SetPace(steps_per_second=pace):
+                if pace is not None and not (math.isfinite(pace) and pace > 0):
+                    raise ValueError(f"the pace must be a positive number of steps/s, not {pace}")
+                self.pace = pace
             case ScaleLearningRate(factor=factor):
                 assert self.settings is not None
                 self._set_settings(Settings(self.settings.lr * factor, *_rest(self.settings)))
@@ -288,6 +313,7 @@ class TrainingLoop:
             optimizer=trainer.optimizer.kind,
             stop_loss=preset.stop_loss,
         )
+        self.pace = default_pace(preset.epochs * trainer.steps_per_epoch)
         self._install(trainer)
 
     def _replace_trainer(self, seed: int | None) -> None:
@@ -327,6 +353,7 @@ class TrainingLoop:
             preset_name=str(self.preset.name),
             steps_per_second=self.steps_per_second if self.state == "running" else None,
             message=self.message,
+            pace=self.pace,
         )
 
     def publish(self) -> None:

@@ -19,9 +19,10 @@ class PipeInbox:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def get(self, block: bool) -> Command | None:
-        """The next command; blocks while paused. Raises EOFError when the UI is gone."""
-        if block or self.connection.poll():
+    def get(self, block: bool, timeout: float | None = None) -> Command | None:
+        """The next command; waits when `block` (at most `timeout` s when given).
+        Raises EOFError when the UI is gone."""
+        if (block and timeout is None) or self.connection.poll(timeout if block else 0.0):
             return self.connection.recv()
         return None
 

@@ -66,6 +66,18 @@ def _layered(base: Style, style: Style) -> Style:
     return base + style
 
 
+def epoch_ticks(first: int, last: int, most: int = 6) -> list[int]:
+    """Whole, round epochs for the x axis: multiples of 1, 2 or 5 × 10ᵏ between `first`
+    and `last` (0, 2500, 5000, … rather than plotext's 75.8, 150.5 or linspace's 2501),
+    at most `most` of them, and `first` itself when it is the only one."""
+    span = max(last - first, 1)
+    steps = (m * 10**k for k in range(19) for m in (1, 2, 5))
+    step = next(s for s in steps if span // s + 1 <= most)
+    start = -(-first // step) * step  # the first multiple of step ≥ first
+    ticks = list(range(start, last + 1, step))
+    return ticks if len(ticks) >= 2 else sorted({first, last})
+
+
 def _row(history: HistoryView, index: int) -> tuple[float, float]:
     """What tells two histories' rows apart: the epoch and its train loss."""
     return (history.column("epoch")[index], history.column("train_loss")[index])
@@ -179,6 +191,7 @@ class LossChart(Throttled, PlotextPlot):
         history = self._history
         train = history.column("train_loss")
         if not len(train):
+            plt.title("loss per epoch: a point as each epoch ends")
             self.drawn_epochs = np.zeros(0, dtype=int)
             plt.xlim(0, 1)
             plt.ylim(0, 1)
@@ -239,8 +252,7 @@ class LossChart(Throttled, PlotextPlot):
             plt.xlim(x[0] - 1, x[0] + 1)
             plt.xticks([x[0]], [str(x[0])])  # one whole epoch, not 0.00 … 2.00
         else:
-            # Whole epochs on the axis: plotext would label 75.8, 150.5, …
-            ticks = np.unique(np.rint(np.linspace(x[0], x[-1], 5)).astype(int)).tolist()
+            ticks = epoch_ticks(x[0], x[-1])
             plt.xticks(ticks, [str(t) for t in ticks])
         self.refresh()
 

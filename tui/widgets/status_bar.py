@@ -1,4 +1,5 @@
-"""The status line under the header: state, counters, losses, accuracy, η, steps/s."""
+"""The status line under the header: state, counters, losses, accuracy, η, steps/s and
+the pace."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def rate(steps_per_second: float | None) -> str:
     return f"{steps_per_second:.0f} steps/s"
 
 
+def pace(steps_per_second: float | None) -> str:
+    """The cap on the training speed: "pace 50/s", or "full speed"."""
+    return "full speed" if steps_per_second is None else f"pace {steps_per_second:g}/s"
+
+
 def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
     """(priority, text) of every figure in display order; 0 is kept longest."""
     settings = status.settings
@@ -40,7 +46,11 @@ def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
         parts.append((4, f"test {number(last.test_loss)}"))
     if last is not None and last.accuracy is not None:
         parts.append((1, f"acc {last.accuracy:.1%}"))
-    parts += [(2, f"η {number(snapshot.lr)}"), (3, rate(status.steps_per_second))]
+    parts += [
+        (2, f"η {number(snapshot.lr)}"),
+        (3, rate(status.steps_per_second)),
+        (3, pace(status.pace)),
+    ]
     return parts
 
 

@@ -1,0 +1,160 @@
+"""The training pace: at most so many steps a second while running, so a person can watch
+a run, and full speed on request. The loop is driven by a fake clock here (no timing)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from toy_presets import XOR, build_toy
+
+from tui.control import (
+    PACES,
+    LoadPreset,
+    Pause,
+    Quit,
+    Run,
+    SetOptions,
+    SetPace,
+    Status,
+    Update,
+    default_pace,
+    faster,
+    slower,
+)
+from tui.training_loop import TrainingLoop
+
+
+def test_the_default_pace_shows_the_configured_run_in_about_ten_seconds() -> None:
+    assert default_pace(500) == 50.0  # xor: 500 epochs of one step, 10 s at 50 a second
+    assert default_pace(10) == 1.0
+    assert default_pace(50_000) == 5000.0
+    assert default_pace(50_001) is None  # past the fastest pace: full speed
+
+
+def test_faster_and_slower_walk_the_paces_and_full_speed_is_past_the_top() -> None:
+    assert faster(50.0) == 100.0 and slower(50.0) == 20.0
+    assert faster(PACES[-1]) is None and faster(None) is None
+    assert slower(None) == PACES[-1] and slower(PACES[0]) == PACES[0]
+    assert faster(7.0) == 10.0 and slower(7.0) == 5.0  # an unlisted pace snaps to a neighbour
+
+
+class FakeClock:
+    """Time that moves only when read (by a tick, so a loop that never waits still ends)
+    and when the inbox waits."""
+
+    def __init__(self, tick: float = 0.0005) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+class ClockInbox:
+    """Commands queued up front; a wait with a timeout advances the fake clock by it,
+    and once the clock passes `quit_at` the loop is told to quit."""
+
+    def __init__(self, clock: FakeClock, commands: list, quit_at: float) -> None:
+        self.clock, self.commands, self.quit_at = clock, list(commands), quit_at
+        self.waits: list[float] = []
+
+    def get(self, block: bool, timeout: float | None = None):
+        if self.commands:
+            return self.commands.pop(0)
+        if self.clock.now >= self.quit_at:
+            return Quit()
+        if block and timeout is not None:
+            self.waits.append(timeout)
+            self.clock.now += timeout
+        elif block:
+            raise AssertionError("a blocking wait without a timeout while running")
+        return None
+
+
+def run_loop(pace: float | None, seconds: float) -> tuple[list, ClockInbox, TrainingLoop]:
+    clock = FakeClock()
+    events: list = []
+    commands = [LoadPreset(XOR, 1)]
+    inbox = ClockInbox(clock, commands, quit_at=seconds)
+    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
+    loop._handle(inbox.get(False))
+    assert loop.settings is not None
+    loop._handle(SetOptions(replace(loop.settings, epochs=10**9)))
+    loop._handle(SetPace(pace))
+    inbox.commands.append(Run())
+    loop.run()
+    return events, inbox, loop
+
+
+def steps_of(events: list) -> int:
+    return max(e.snapshot.global_step for e in events if isinstance(e, Update))
+
+
+@pytest.mark.parametrize("pace", [1.0, 10.0, 50.0])
+def test_running_at_a_pace_waits_one_interval_between_steps(pace) -> None:
+    events, inbox, loop = run_loop(pace, seconds=2.0)
+    # A step at t = 0, then one every 1/pace until the clock reaches 2 s.
+    assert loop.trainer.global_step == pytest.approx(2.0 * pace + 1, abs=1)
+    assert inbox.waits and 0.5 / pace < max(inbox.waits) <= 1.0 / pace
+    last = [e.status for e in events if isinstance(e, Update)][-1]
+    assert isinstance(last, Status) and last.pace == pace and last.state == "running"
+
+
+def test_full_speed_never_waits() -> None:
+    clock = FakeClock()
+    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=0.0)
+    events: list = []
+    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
+    loop._handle(inbox.get(False))
+    loop._handle(SetPace(None))
+    clock.now = 0.0
+    inbox.quit_at = float("inf")
+    inbox.commands = [Run()]
+    # With no wait the fake clock never moves: stop after a fixed number of steps.
+    original = loop.trainer.step
+    count = [0]
+
+    def counted():
+        count[0] += 1
+        if count[0] == 200:
+            clock.now = inbox.quit_at = 1.0
+        return original()
+
+    loop.trainer.step = counted
+    loop.run()
+    assert inbox.waits == [] and count[0] >= 200
+
+
+def test_a_command_during_the_wait_is_handled_at_once() -> None:
+    clock = FakeClock()
+    events: list = []
+    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=100.0)
+    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
+    loop._handle(inbox.get(False))
+    loop._handle(SetPace(1.0))
+    inbox.commands = [Run()]
+    original = inbox.get
+
+    def get(block, timeout=None):
+        if timeout is not None:  # the first wait after the first step: pause
+            inbox.get = original
+            return Pause()
+        return original(block, timeout)
+
+    inbox.get = get
+    inbox.commands.append(Quit())  # after the pause, the blocking get quits
+    loop.run()
+    assert loop.state == "paused" and steps_of(events) == 1
+
+
+def test_loading_a_preset_sets_its_default_pace_and_a_bad_pace_is_refused() -> None:
+    events: list = []
+    clock = FakeClock()
+    inbox = ClockInbox(clock, [], quit_at=0.0)
+    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
+    loop._handle(LoadPreset(replace(XOR, epochs=500), 1))
+    assert loop.pace == default_pace(500 * loop.trainer.steps_per_epoch)
+    loop._handle(SetPace(-3.0))
+    assert loop.pace == default_pace(500 * loop.trainer.steps_per_epoch)
+    assert any("pace" in getattr(e, "text", "") for e in events)
