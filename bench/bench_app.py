@@ -88,7 +88,8 @@ async def app_rate(
     redraw_rate: float | None = None,
 ) -> AppFigures:
     """Train at full speed inside the app for `seconds` after a one-second warm-up."""
-    app = CountingApp(load(preset), factory, redraw_rate=redraw_rate)
+    # As run_app: the collector tuned (see tui.textual_fixes).
+    app = CountingApp(load(preset), factory, redraw_rate=redraw_rate, tune_gc=True)
     async with app.run_test(size=size) as pilot:
         await _wait(pilot, lambda: app.status is not None and not app._pending)
         app.controller.send(SetOptions(replace(app.status.settings, epochs=10**9)))
@@ -131,7 +132,7 @@ def _until(session: str, condition: object, timeout: float = 10.0) -> float:
     while time.perf_counter() < deadline:
         if condition(_capture(session)):  # type: ignore[operator]
             return time.perf_counter()
-        time.sleep(0.001)
+        time.sleep(0.005)
     raise TimeoutError("the screen did not change")
 
 

@@ -698,10 +698,17 @@ async def test_clicking_a_weight_twice_requests_an_edit_of_that_weight() -> None
         lines = [strip.text for strip in W1.render_lines(Region(0, 0, *W1.size))]
         y = next(n for n, line in enumerate(lines) if "0.2500" in line)
         x = lines[y].index("0.2500") + 2
-        await pilot.click(W1, offset=(x, y))
+        # The first click lands once the table is on screen and moves the cursor there
+        # (on a loaded machine the first paint can come after the first click: again).
+        for _ in range(50):
+            await pilot.click(W1, offset=(x, y))
+            await pilot.pause()
+            if W1.cursor_coordinate == (1, 0):
+                break
+        assert W1.cursor_coordinate == (1, 0)
+        app.messages.clear()  # a click that landed on the highlighted cell already asked
         await pilot.click(W1, offset=(x, y))
         await pilot.pause()
-        assert W1.cursor_coordinate == (1, 0)
         assert [(m.layer, m.quantity, m.index) for m in app.messages] == [(1, "W", (1, 0))]
 
 

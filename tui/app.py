@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from core.presets import Preset, load
 from core.trainer import Snapshot
+from tui import textual_fixes
 from tui.app_files import LOAD_ERRORS, FileActions
 from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from tui.commands import DashboardCommands
@@ -77,6 +78,13 @@ SCREEN_ACTIONS = {
 """Actions that only make sense with the dashboard on top."""
 
 
+KEY_HOLD = 0.06
+"""Seconds the panels hold their redraws after a key press (see `_send`)."""
+
+PANEL_DELAY = 0.02
+"""Seconds between a snapshot's status line and its panels: a frame at Textual's 60/s."""
+
+
 class BackpropApp(FileActions, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
@@ -101,9 +109,11 @@ class BackpropApp(FileActions, App[int]):
         screen: str | None = None,
         expression: str | None = None,
         redraw_rate: float | None = None,
+        tune_gc: bool = False,
         **options: Any,
     ) -> None:
         super().__init__()
+        self.tune_gc = tune_gc
         self.preset = preset
         self.redraw_rate = redraw_rate
         self.controller_factory = controller_factory or ProcessController
@@ -157,6 +167,10 @@ class BackpropApp(FileActions, App[int]):
         # idle threads spin after each product and took the training process's core
         # (xor trained at 65 % of the headless rate with them, 91 % without).
         threadpool_limits(limits=1, user_api="blas")
+        # No self-referencing strips (garbage for the cyclic collector every paint).
+        textual_fixes.apply()
+        if self.tune_gc:
+            self.call_after_refresh(textual_fixes.tune_collector)
         # Kept, not queried per snapshot: cheaper, and safe while the app shuts down.
         self.panels: list[Any] = [self.query_one(f"#{name}") for name, _ in PANELS]
         self.status_bar = self.query_one(StatusBar)
@@ -233,24 +247,34 @@ class BackpropApp(FileActions, App[int]):
             self._switch(status.token)
         self.snapshot, self.status = message.snapshot, status
         self.status_bar.show(message.snapshot, status)
-        # The status line gets a frame of its own: the panels can take a while to
-        # redraw, and a key press should show its effect at once.
+        # The status line gets a frame of its own: the panels take up to ~30 ms to
+        # redraw, and a key press should show its effect at once, so they get the
+        # snapshot one frame later (call_after_refresh runs before the paint).
         if not self._panels_due:
             self._panels_due = True
-            self.call_after_refresh(self._show_panels)
+            self.set_timer(PANEL_DELAY, self._show_panels)
         if self._when_paused is not None and status.state != "running":
             then, self._when_paused = self._when_paused, None
             self.call_after_refresh(then)
 
     def _show_panels(self) -> None:
-        """Hand the newest snapshot to every panel (each redraws at its own rate)."""
+        """Hand the newest snapshot to the panels (each redraws at its own rate): the
+        chart, network view and output map now, the layer tables a frame later, so that
+        no one paint draws them all (a key's effect then waits for one panel's paint,
+        ~10–15 ms, not for all of them, ~30 ms)."""
         self._panels_due = False
-        if self.snapshot is not None and not (self._exit or self._closing):
-            live = self.status is not None and self.status.state == "running"
-            with self.batch_update():
-                for panel in self.panels:
-                    panel.set_live(live)
-                    panel.show(self.snapshot)
+        if self._show(self.panels[:-1]):
+            self.set_timer(PANEL_DELAY, lambda: self._show(self.panels[-1:]))
+
+    def _show(self, panels: list[Any]) -> bool:
+        if self.snapshot is None or self._exit or self._closing:
+            return False
+        live = self.status is not None and self.status.state == "running"
+        with self.batch_update():
+            for panel in panels:
+                panel.set_live(live)
+                panel.show(self.snapshot)
+        return True
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         if message.token == self.token:
@@ -280,6 +304,11 @@ class BackpropApp(FileActions, App[int]):
     def _send(self, command: Any) -> None:
         if self.controller is not None:
             self.controller.send(command)
+            # The command's effect reaches the status line within a few ms; the panels
+            # wait a moment so that the paint showing it is not one that redraws them
+            # all (a Textual paint waits for the one in progress, up to ~30 ms).
+            for panel in self.panels:
+                panel.hold(KEY_HOLD)
 
     def action_toggle_run(self) -> None:
         """Run when paused, finished or diverged; pause when running."""
@@ -437,5 +466,5 @@ def run_app(
 
         StandaloneGraphApp(expression, options.get("variables")).run()
         return 0
-    app = build_app(preset, screen=screen, expression=expression, **options)
+    app = build_app(preset, screen=screen, expression=expression, tune_gc=True, **options)
     return int(app.run() or 0)

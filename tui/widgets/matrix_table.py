@@ -45,6 +45,24 @@ def _combine(base: Style, component: Style, cell: Style | None, post: Style | No
     return style + post if post is not None else style
 
 
+class FrameCache(dict):
+    """A render cache for a table whose numbers change every frame: a plain dict, emptied
+    with each new set of values (and whenever it reaches `limit` entries).
+
+    DataTable's own LRUCache links its entries into cycles (doubly linked lists), so each
+    frame's dead entries were garbage that only the cyclic collector frees; its full
+    collections then paused the UI for 40–100 ms every second or two."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+
 class MatrixTable(DataTable):
     """One matrix as a DataTable that updates by diff."""
 
@@ -71,6 +89,10 @@ class MatrixTable(DataTable):
             cursor_foreground_priority="renderable",
             **kwargs,
         )
+        self._cell_render_cache = FrameCache()
+        self._row_render_cache = FrameCache()
+        self._row_renderable_cache = FrameCache()
+        self._line_cache = FrameCache()
         self.layer_number = layer
         self.quantity = quantity
         self.values: np.ndarray | None = None
@@ -164,7 +186,17 @@ class MatrixTable(DataTable):
         self._keys = keys
         if changed:
             self._update_count += 1
+            self._forget_renders()
             self.refresh()
+
+    def _forget_renders(self) -> None:
+        """Drop the rendered cells, rows and lines of earlier updates: DataTable keys its
+        caches by the update count, so a live table would keep a dead set every frame
+        (up to 10 000 cells and 1 000 rows and lines a table, before they were evicted)."""
+        self._cell_render_cache.clear()
+        self._row_render_cache.clear()
+        self._row_renderable_cache.clear()
+        self._line_cache.clear()
 
     @staticmethod
     def _key(

@@ -52,6 +52,17 @@ class Throttle:
             self.cancel()
             self.request()
 
+    def hold(self, seconds: float) -> None:
+        """No run for `seconds` from now (a pending one waits too): a key press holds the
+        panels for a moment so that its effect on the status line paints first. A throttle
+        without a limit (rate 0) is never held."""
+        if self.interval <= 0.0:
+            return
+        self._due = max(self._due, time.monotonic() + seconds)
+        if self._timer is not None:
+            self.cancel()
+            self.request()
+
     def request(self) -> None:
         """Run now if the next run is due, otherwise once when it is."""
         wait = self._due - time.monotonic()
@@ -97,3 +108,7 @@ class Throttled:
     def set_live(self, live: bool) -> None:
         """Training started (True) or stopped (False): the redraw cap to use."""
         self._throttle.set_live(live)
+
+    def hold(self, seconds: float) -> None:
+        """No redraw for `seconds` (see `Throttle.hold`)."""
+        self._throttle.hold(seconds)
