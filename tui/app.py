@@ -9,6 +9,7 @@ that come back as `SnapshotReady` messages (newest wins).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -128,6 +129,7 @@ class BackpropApp(FileActions, App[int]):
         self._pending: dict[int, tuple[Preset, ViewContext]] = {}
         self._when_paused: Callable[[], object] | None = None
         self._panels_due = False
+        self._key_at = -1.0
 
     def notify(
         self,
@@ -247,6 +249,8 @@ class BackpropApp(FileActions, App[int]):
             self._switch(status.token)
         self.snapshot, self.status = message.snapshot, status
         self.status_bar.show(message.snapshot, status)
+        if time.monotonic() - self._key_at < KEY_HOLD:
+            textual_fixes.paint_now(self.status_bar)
         # The status line gets a frame of its own: the panels take up to ~30 ms to
         # redraw, and a key press should show its effect at once, so they get the
         # snapshot one frame later (call_after_refresh runs before the paint).
@@ -309,6 +313,7 @@ class BackpropApp(FileActions, App[int]):
             # all (a Textual paint waits for the one in progress, up to ~30 ms).
             for panel in self.panels:
                 panel.hold(KEY_HOLD)
+            self._key_at = time.monotonic()
 
     def action_toggle_run(self) -> None:
         """Run when paused, finished or diverged; pause when running."""

@@ -1,4 +1,4 @@
-"""A fix to Textual applied when the dashboard starts, and the collector settings it uses.
+"""Fixes to Textual's painting, applied by the dashboard, and the collector settings.
 
 `Strip.divide(cuts)` caches its result on the strip, and when the only cut is the
 strip's own length the result is `[self]`: the strip then refers to itself through its
@@ -8,7 +8,9 @@ collector frees; its full collections then took 40–100 ms and froze a frame (a
 answer to a key) every second or two. The fix returns `[self]` without caching it, the
 same value; a strip then dies as soon as nothing uses it.
 
-With that garbage gone, `tune_collector()` lets full collections come ten times less
+`paint_now(widget)` paints one widget at once, for a key's effect on the status line.
+
+With the garbage gone, `tune_collector()` lets full collections come ten times less
 often than Python's default (each walks every long-lived object, ~30 ms here) and moves
 what the app built at start (modules, the DOM, styles) out of the collector's sight.
 """
@@ -18,7 +20,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 
+from textual.dom import NoScreen
 from textual.strip import Strip
+from textual.widget import Widget
 
 _original_divide = Strip.divide
 
@@ -34,6 +38,24 @@ def _divide(self: Strip, cuts: Iterable[int]) -> list[Strip]:
 def apply() -> None:
     """Install the fix (once)."""
     Strip.divide = _divide  # type: ignore[method-assign]
+
+
+def paint_now(widget: Widget) -> None:
+    """Paint `widget` (which has asked to be refreshed) now, alone, and leave every other
+    pending repaint for the next frame. Textual's refresh takes a few hops through the
+    event loop and then paints everything dirty at once, so a key's effect on the status
+    line waited for the panels' paint (10–30 ms) too. Private parts of Textual's screen
+    are used; when they are not there, the normal refresh does the job."""
+    try:
+        screen = widget.screen
+        if screen is not widget.app.screen:
+            return  # under a dialog: the normal refresh paints it when it shows
+        pending = set(screen._dirty_widgets)
+        screen._compositor.update_widgets({widget})
+        screen._compositor_refresh()
+        screen._dirty_widgets.update(pending - {widget})
+    except (AttributeError, NoScreen):
+        return
 
 
 def tune_collector() -> None:
