@@ -16,6 +16,7 @@ from tui.messages import SnapshotReady
 from tui.screens.graph_view import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.step_through import StepThroughScreen
+from tui.widgets.layer_tables import LayerTables
 from tui.widgets.status_bar import StatusBar
 
 
@@ -282,6 +283,50 @@ async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:
         await pilot.pause(0.1)
         assert app.query_one("#tables").display
         assert not app.query_one("#chart").display
+
+
+async def test_number_keys_show_each_panel_in_a_small_terminal() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        for key, name in (("2", "network"), ("3", "map"), ("4", "tables"), ("1", "chart")):
+            await pilot.press(key)
+            await wait_until(pilot, lambda name=name: app.query_one(f"#{name}").display, name)
+            shown = [
+                p for p in ("chart", "network", "map", "tables") if app.query_one(f"#{p}").display
+            ]
+            assert shown == [name]
+
+
+async def test_brackets_switch_the_layer_tables_between_layers() -> None:
+    app = make_app("xor")  # two weight layers
+    async with app.run_test(size=(200, 50)) as pilot:
+        await ready(pilot)
+        tables = app.query_one(LayerTables)
+        W1 = tables.tables[(1, "W")]
+        await wait_until(pilot, lambda: W1.row_count and W1.is_on_screen, "the tables")
+        assert tables.active_layer == 1
+        await pilot.press("right_square_bracket")
+        await wait_until(pilot, lambda: tables.active_layer == 2, "layer 2")
+        await pilot.press("right_square_bracket")  # wraps around
+        await wait_until(pilot, lambda: tables.active_layer == 1, "layer 1 again")
+        await pilot.press("left_square_bracket")
+        await wait_until(pilot, lambda: tables.active_layer == 2, "layer 2 from the left")
+
+
+async def test_full_stop_toggles_the_digits_of_the_layer_tables() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await ready(pilot)
+        tables = app.query_one(LayerTables)
+        W1 = tables.tables[(1, "W")]
+        assert tables.precision == 4
+        await wait_until(pilot, lambda: W1.row_count, "the tables")
+        await wait_until(pilot, lambda: "0.1500" in W1.cell_text(0, 0).plain, "four digits")
+        await pilot.press("full_stop")
+        await wait_until(pilot, lambda: "0.15000000" in W1.cell_text(0, 0).plain, "eight")
+        await pilot.press("full_stop")
+        await wait_until(pilot, lambda: tables.precision == 4, "four again")
 
 
 async def test_a_click_on_a_panel_tab_shows_that_panel() -> None:

@@ -356,6 +356,12 @@ class BackpropApp(FileActions, App[int]):
     def action_precision(self) -> None:
         self.query_one(LayerTables).toggle_precision()
 
+    def action_next_layer(self) -> None:
+        self.query_one(LayerTables).switch_layer(1)
+
+    def action_previous_layer(self) -> None:
+        self.query_one(LayerTables).switch_layer(-1)
+
     def action_step_through(self) -> None:
         """Pause, then walk the next update equation by equation (enter applies it)."""
         if self.status is None:

@@ -309,6 +309,12 @@ class LayerTables(Throttled, Widget):
         if self._tabs is not None and self._tabs.is_mounted:
             self._tabs.active = f"layer-{layer}"
 
+    def switch_layer(self, step: int) -> None:
+        """Show the next (step 1) or previous (−1) layer's tab, wrapping around."""
+        if self.context is None or self._tabs is None:
+            return
+        self.active_layer = (self.active_layer - 1 + step) % self.context.n_layers + 1
+
     def _build_tabs(self) -> TabbedContent:
         assert self.context is not None
         n_layers = self.context.n_layers
