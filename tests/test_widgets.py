@@ -21,6 +21,7 @@ from core.history import EpochRecord, History
 from core.losses import get_loss
 from core.network import Network
 from core.optimizers import make_optimizer
+from core.presets import build_trainer, load
 from core.trainer import Snapshot, Trainer
 from tui.widgets import (
     LayerTables,
@@ -710,6 +711,19 @@ async def test_clicking_a_weight_twice_requests_an_edit_of_that_weight() -> None
         await pilot.click(W1, offset=(x, y))
         await pilot.pause()
         assert [(m.layer, m.quantity, m.index) for m in app.messages] == [(1, "W", (1, 0))]
+
+
+@pytest.mark.parametrize(("preset", "fixed"), [("two-two-two", True), ("xor", False)])
+async def test_fixed_biases_say_so_in_their_tables_title(preset, fixed) -> None:
+    trainer = build_trainer(load(preset))
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(160, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        caption = str(tables._panels[(1, "b")].caption.render())
+        assert caption.startswith("b(1)") and ("fixed" in caption) == fixed, caption
+        assert "fixed" not in str(tables._panels[(1, "W")].caption.render())
 
 
 async def test_enter_on_a_bias_cell_requests_an_edit_and_a_gradient_cell_does_not() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from core.dataset import Dataset
@@ -29,6 +29,7 @@ class ViewContext:
     task: str
     train: Dataset
     test: Dataset | None = None
+    train_biases: bool = True
 
     @classmethod
     def from_preset(cls, preset: Preset) -> ViewContext:
@@ -44,14 +45,16 @@ class ViewContext:
             task=train.task,
             train=train,
             test=test,
+            train_biases=bool(getattr(preset, "train_biases", True)),
         )
 
     @classmethod
     def from_trainer(cls, trainer: Trainer, preset: Preset | None = None) -> ViewContext:
         """The context of a trainer built by hand (tests, notebooks, the step-through)."""
-        return cls.from_network(
+        context = cls.from_network(
             trainer.network, trainer.loss.name, trainer.train_data, trainer.test_data, preset
         )
+        return replace(context, train_biases=trainer.train_biases)
 
     @classmethod
     def from_network(

@@ -381,6 +381,8 @@ class LayerTables(Throttled, Widget):
                     title += f"  {total} sample{'s' if total != 1 else ''}"
                 else:
                     title += f"  {values.shape[0]}×{values.shape[1]}"
+                if quantity == "b" and not self.context.train_biases:
+                    title += "  fixed"  # the preset trains W only (∂L/∂b is still shown)
                 self._panels[(layer, quantity)].set_caption(title)
                 table.set_matrix(values, self.precision, specs)
         self._shown[layer] = self._generation
