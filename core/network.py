@@ -142,7 +142,8 @@ class Network:
             deltas[l] = self.activations[l].backward(fwd.z[l], fwd.a[l], upstream)
         dW = tuple(np.dot(deltas[l].T, fwd.a_prev(l)) / batch for l in range(len(self.W)))
         # ∂b(l) = Σᵢ δ(l)ᵢ / B, the sum as 1ᵀδ(l): one BLAS product, ~5× faster than a
-        # reduction over the batch axis (and as exact: both round each addition once).
+        # reduction over the batch axis. It adds in another order than d.sum(axis=0),
+        # as accurately (one rounding per addition); core.fused makes the same call.
         ones = np.ones(batch, dtype=self.dtype)
         db = tuple(np.dot(ones, d) / batch for d in deltas)
         return BackwardPass(float(per_sample.sum()) / batch, per_sample, tuple(deltas), dW, db)

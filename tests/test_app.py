@@ -130,7 +130,7 @@ async def test_less_and_greater_than_slow_down_and_speed_up_the_pace() -> None:
         assert start == default_pace(app.status.settings.epochs * app.snapshot.steps_per_epoch)
         await pilot.press("greater_than_sign")
         await wait_until(pilot, lambda: app.status.pace == faster(start), "faster")
-        await pilot.press("less_than_sign", "less_than_sign")
+        await pilot.press("less_than_sign", "less_than_sign")  # faster than the snapshots
         await wait_until(pilot, lambda: app.status.pace == slower(start), "slower")
         assert f"pace {slower(start):g}/s" in str(app.query_one(StatusBar).render())
         for _ in range(len(PACES)):

@@ -14,6 +14,7 @@ from tui.control import (
     Pause,
     Quit,
     Run,
+    ScaleLearningRate,
     SetOptions,
     SetPace,
     Status,
@@ -158,3 +159,35 @@ def test_loading_a_preset_sets_its_default_pace_and_a_bad_pace_is_refused() -> N
     loop._handle(SetPace(-3.0))
     assert loop.pace == default_pace(500 * loop.trainer.steps_per_epoch)
     assert any("pace" in getattr(e, "text", "") for e in events)
+
+
+def test_commands_during_the_waits_never_buy_extra_steps() -> None:
+    clock = FakeClock()
+    events: list = []
+    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=3.0)
+    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
+    loop._handle(inbox.get(False))
+    loop._handle(SetOptions(replace(loop.settings, epochs=10**9)))
+    loop._handle(SetPace(1.0))
+    inbox.commands = [Run()]
+    original = inbox.get
+    presses = [0]
+
+    def get(block, timeout=None):
+        if timeout is not None and presses[0] < 20:  # a key in the middle of every wait
+            presses[0] += 1
+            clock.now += min(timeout, 0.1)
+            return ScaleLearningRate(1.0)
+        return original(block, timeout)
+
+    inbox.get = get
+    loop.run()
+    assert presses[0] == 20
+    assert loop.trainer.global_step <= 4  # t = 0, 1, 2 (and 3): one a second, keys or not
+
+
+def test_at_a_slow_pace_every_step_is_shown() -> None:
+    events, _, loop = run_loop(5.0, seconds=2.0)
+    shown = {e.snapshot.global_step for e in events if isinstance(e, Update)}
+    # Every step but the one the quit came after (a quit publishes nothing).
+    assert set(range(1, loop.trainer.global_step)) <= shown

@@ -130,6 +130,7 @@ class BackpropApp(FileActions, App[int]):
         self._when_paused: Callable[[], object] | None = None
         self._panels_due = False
         self._key_at = -1.0
+        self._pace_asked: tuple[int, float | None] | None = None  # (token, pace)
 
     def notify(
         self,
@@ -319,9 +320,14 @@ class BackpropApp(FileActions, App[int]):
         """Run when paused, finished or diverged; pause when running."""
         status = self.status
         running = status is not None and status.state == "running"
-        if status is not None and status.state == "finished":
+        if status is not None and status.state == "finished" and self.snapshot is not None:
             epochs = status.settings.epochs
-            self.notify(f"training on past the {epochs}-epoch target (f sets another)", timeout=3)
+            target = (
+                f"the {epochs}-epoch target"
+                if self.snapshot.epoch >= epochs
+                else "the stop-at loss"
+            )
+            self.notify(f"training on past {target} (f sets another)", timeout=3)
         self._send(Pause() if running else Run())
 
     def action_step(self) -> None:
@@ -337,12 +343,21 @@ class BackpropApp(FileActions, App[int]):
         self._send(Reinit())
 
     def action_faster(self) -> None:
-        if self.status is not None:
-            self._send(SetPace(faster(self.status.pace)))
+        self._set_pace(faster)
 
     def action_slower(self) -> None:
-        if self.status is not None:
-            self._send(SetPace(slower(self.status.pace)))
+        self._set_pace(slower)
+
+    def _set_pace(self, change: Callable[[float | None], float | None]) -> None:
+        """From the pace last asked for (presses come faster than the status line)."""
+        if self.status is None:
+            return
+        current = self.status.pace
+        if self._pace_asked is not None and self._pace_asked[0] == self.token:
+            current = self._pace_asked[1]
+        pace = change(current)
+        self._pace_asked = (self.token, pace)
+        self._send(SetPace(pace))
 
     def action_lr_up(self) -> None:
         self._send(ScaleLearningRate(2.0))

@@ -47,9 +47,11 @@ def paint_now(widget: Widget) -> None:
     line waited for the panels' paint (10–30 ms) too. Private parts of Textual's screen
     are used; when they are not there, the normal refresh does the job."""
     try:
-        screen = widget.screen
-        if screen is not widget.app.screen:
-            return  # under a dialog: the normal refresh paints it when it shows
+        screen, app = widget.screen, widget.app
+        if screen is not app.screen or app._batch_count or screen._layout_required:
+            # Under a dialog, inside a batch (which drops the frame) or before a pending
+            # re-layout: the normal refresh paints it.
+            return
         pending = set(screen._dirty_widgets)
         screen._compositor.update_widgets({widget})
         screen._compositor_refresh()

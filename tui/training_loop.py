@@ -116,6 +116,7 @@ class TrainingLoop:
         self.sent_history = 0
         self.steps_per_second: float | None = None
         self.pace: float | None = None
+        self._next_step = 0.0  # when the next paced step is due (clock time)
         self._rate_mark = (0.0, 0)
 
     # -- the loop ---------------------------------------------------------------------
@@ -141,7 +142,11 @@ class TrainingLoop:
         next_poll = now + self.poll_interval
         next_publish = now + self.publish_interval
         interval = 1.0 / self.pace if self.pace else 0.0
-        next_step = now
+        # A command handled during a wait ends this burst; the next one keeps the step's
+        # due time, so a key press never buys an extra step.
+        next_step = max(self._next_step, now)
+        # Slower than the snapshot rate, every step is shown.
+        every_step = interval >= self.publish_interval
         history_len = len(trainer.history)
         while True:
             if interval:
@@ -156,6 +161,7 @@ class TrainingLoop:
                     continue
                 late = -wait >= interval
                 next_step = (clock() if late else next_step) + interval
+                self._next_step = next_step
             try:
                 trainer.step()
             except DivergedError as error:
@@ -171,7 +177,7 @@ class TrainingLoop:
                 command = self.inbox.get(block=False)
                 if command is not None:
                     return self._handle(command)
-            if now >= next_publish:
+            if now >= next_publish or every_step:
                 next_publish = now + self.publish_interval
                 self._measure_rate(now)
                 self.publish()
@@ -268,6 +274,7 @@ class TrainingLoop:
                 if pace is not None and not (math.isfinite(pace) and pace > 0):
                     raise ValueError(f"the pace must be a positive number of steps/s, not {pace}")
                 self.pace = pace
+                self._next_step = 0.0  # the new pace starts from the next step
             case ScaleLearningRate(factor=factor):
                 assert self.settings is not None
                 self._set_settings(Settings(self.settings.lr * factor, *_rest(self.settings)))
