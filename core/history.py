@@ -110,6 +110,10 @@ class HistoryView(Sequence[EpochRecord]):
         test = self.column("test_accuracy")
         return np.where(np.isnan(test), self.column("train_accuracy"), test)
 
+    def at(self, indices: Array) -> HistoryView:
+        """The rows at `indices` (positions, in order): the ones a chart draws."""
+        return HistoryView(self._rows[indices])
+
     def __len__(self) -> int:
         return len(self._rows)
 

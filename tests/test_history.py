@@ -43,6 +43,12 @@ def test_an_index_past_either_end_raises_index_error() -> None:
         history.view()[3]
 
 
+def test_at_picks_rows_by_position_as_a_read_only_view() -> None:
+    picked = filled().view().at(np.array([0, 2]))
+    assert list(picked) == [RECORDS[0], RECORDS[2]]
+    assert not picked.column("train_loss").flags.writeable
+
+
 def test_columns_are_read_only_with_nan_where_a_figure_is_missing() -> None:
     view = filled().view()
     test = view.column("test_loss")

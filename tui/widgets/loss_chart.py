@@ -197,18 +197,15 @@ class LossChart(Throttled, PlotextPlot):
             plt.ylim(0, 1)
             self.refresh()
             return
-        keep = self._decimator.indices(train)
-        epochs = history.column("epoch")[keep].astype(int)
+        shown = history.at(self._decimator.indices(train))
+        epochs = shown.column("epoch").astype(int)
         self.drawn_epochs = epochs
         x = epochs.tolist()
-        series = [("train", train[keep], POSITIVE)]
-        test = history.column("test_loss")[keep]
+        series = [("train", shown.column("train_loss"), POSITIVE)]
+        test = shown.column("test_loss")
         if np.isfinite(test).any():
             series.append(("test", test, NEGATIVE))
-        test_accuracy = history.column("test_accuracy")[keep]
-        accuracy = np.where(
-            np.isnan(test_accuracy), history.column("train_accuracy")[keep], test_accuracy
-        )
+        accuracy = shown.accuracy
         classification = self.context is None or self.context.is_classification
         show_accuracy = classification and bool(np.isfinite(accuracy).any())
         drawn = []
