@@ -73,17 +73,24 @@ class ClockInbox:
         return None
 
 
-def run_loop(pace: float | None, seconds: float) -> tuple[list, ClockInbox, TrainingLoop]:
+def loaded_loop(
+    pace: float | None, quit_at: float
+) -> tuple[TrainingLoop, ClockInbox, FakeClock, list]:
+    """A loop on XOR at `pace` with no epoch target in sight and Run queued."""
     clock = FakeClock()
     events: list = []
-    commands = [LoadPreset(XOR, 1)]
-    inbox = ClockInbox(clock, commands, quit_at=seconds)
+    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=quit_at)
     loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
     loop._handle(inbox.get(False))
     assert loop.settings is not None
     loop._handle(SetOptions(replace(loop.settings, epochs=10**9)))
     loop._handle(SetPace(pace))
     inbox.commands.append(Run())
+    return loop, inbox, clock, events
+
+
+def run_loop(pace: float | None, seconds: float) -> tuple[list, ClockInbox, TrainingLoop]:
+    loop, inbox, _, events = loaded_loop(pace, seconds)
     loop.run()
     return events, inbox, loop
 
@@ -103,15 +110,7 @@ def test_running_at_a_pace_waits_one_interval_between_steps(pace) -> None:
 
 
 def test_full_speed_never_waits() -> None:
-    clock = FakeClock()
-    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=0.0)
-    events: list = []
-    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
-    loop._handle(inbox.get(False))
-    loop._handle(SetPace(None))
-    clock.now = 0.0
-    inbox.quit_at = float("inf")
-    inbox.commands = [Run()]
+    loop, inbox, clock, _ = loaded_loop(None, quit_at=float("inf"))
     # With no wait the fake clock never moves: stop after a fixed number of steps.
     original = loop.trainer.step
     count = [0]
@@ -128,13 +127,7 @@ def test_full_speed_never_waits() -> None:
 
 
 def test_a_command_during_the_wait_is_handled_at_once() -> None:
-    clock = FakeClock()
-    events: list = []
-    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=100.0)
-    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
-    loop._handle(inbox.get(False))
-    loop._handle(SetPace(1.0))
-    inbox.commands = [Run()]
+    loop, inbox, _, events = loaded_loop(1.0, quit_at=100.0)
     original = inbox.get
 
     def get(block, timeout=None):
@@ -162,14 +155,7 @@ def test_loading_a_preset_sets_its_default_pace_and_a_bad_pace_is_refused() -> N
 
 
 def test_commands_during_the_waits_never_buy_extra_steps() -> None:
-    clock = FakeClock()
-    events: list = []
-    inbox = ClockInbox(clock, [LoadPreset(XOR, 1)], quit_at=3.0)
-    loop = TrainingLoop(inbox, events.append, build_toy, clock=clock)
-    loop._handle(inbox.get(False))
-    loop._handle(SetOptions(replace(loop.settings, epochs=10**9)))
-    loop._handle(SetPace(1.0))
-    inbox.commands = [Run()]
+    loop, inbox, clock, _ = loaded_loop(1.0, quit_at=3.0)
     original = inbox.get
     presses = [0]
 
