@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 from app_pilot import SIZE, make_app, notices, ready, settle, wait_until
 from textual.command import CommandPalette
+from textual.widgets import Tab, Tabs
 
 from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
@@ -386,6 +387,10 @@ async def test_on_a_small_terminal_the_output_maps_tab_goes_when_it_has_nothing(
         await pilot.press("3")
         assert any("output map needs" in note for note in notices(app))
         assert app.query_one("#chart").display
+        # Each tab names its key, so the missing 3 explains the gap between 2 and 4.
+        tabs = app.query_one("#panel-tabs", Tabs)
+        labels = [str(tab.label) for tab in tabs.query(Tab) if tab.display]
+        assert labels == ["1 Loss", "2 Network", "4 Layer tables"]
         app.load_preset(load("moons"))
         await wait_until(pilot, lambda: app.preset.key == "moons" and not app._pending, "moons")
         await pilot.press("3")

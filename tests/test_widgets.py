@@ -39,7 +39,13 @@ from tui.widgets.format import (
     signed_rgb,
     signed_style,
 )
-from tui.widgets.layer_tables import MAX_BATCH_ROWS, locate, locate_all
+from tui.widgets.layer_tables import (
+    MAX_BATCH_ROWS,
+    MatrixPanel,
+    fitting_columns,
+    locate,
+    locate_all,
+)
 from tui.widgets.loss_chart import epoch_ticks
 from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
 from tui.widgets.series import Decimator
@@ -79,7 +85,7 @@ def plane_trainer() -> Trainer:
 class Host(App):
     """A screen holding the given widgets, one under the other."""
 
-    CSS = "Host Vertical > * { height: 1fr; }"
+    CSS = "#host > * { height: 1fr; }"
 
     def __init__(self, *widgets: Widget) -> None:
         super().__init__()
@@ -87,7 +93,7 @@ class Host(App):
         self.messages: list[LayerTables.EditRequested] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="host"):
             yield from self.widgets
 
     def on_layer_tables_edit_requested(self, message: LayerTables.EditRequested) -> None:
@@ -367,6 +373,23 @@ async def test_loss_chart_labels_a_single_epoch_as_a_whole_number() -> None:
         assert "1" in axis and "." not in axis, axis
 
 
+async def test_full_accuracy_is_drawn_below_the_legend_not_through_it() -> None:
+    chart = LossChart(max_rate=0)
+    ctx = ViewContext.from_trainer(plane_trainer())
+    losses = np.linspace(0.9, 0.01, 50)
+    history = records(losses, losses * 1.1, np.ones(50))
+    async with Host(chart).run_test(size=(80, 24)) as pilot:
+        feed(chart, ctx, hand_snapshot([[[1.0, 0.0]]], [[0.0]], history))
+        await pilot.pause()
+        lines = chart.render().plain.splitlines()
+        legend = max(n for n, line in enumerate(lines) if "accuracy" in line)
+        full = next(n for n, line in enumerate(lines) if "100%" in line)
+        assert full > legend, "\n".join(lines)
+        # The right-hand axis is labelled in percent, never above 100%.
+        assert any("0%" in line for line in lines[full + 1 :])
+        assert not any("%" in line for line in lines[:full])
+
+
 async def test_loss_chart_does_not_redraw_when_the_history_did_not_grow() -> None:
     chart = LossChart(max_rate=0)
     ctx = ViewContext.from_trainer(plane_trainer())
@@ -492,6 +515,41 @@ async def test_network_summary_draws_each_weight_matrix_as_a_heatmap_when_there_
         # Less room: W(1)ᵀ (2 × 16) fits on one line where W(1) would need eight.
         assert "W(1)ᵀ" in view.build(Size(60, 8)).plain
         assert "W(1)" not in view.build(Size(60, 6)).plain
+
+
+def spiral_like_snapshot() -> tuple[ViewContext, Snapshot]:
+    rng = np.random.default_rng(1)
+    W = [rng.normal(size=(32, 2)), rng.normal(size=(32, 32)), rng.normal(size=(1, 32))]
+    b = [np.zeros(32), np.zeros(32), np.zeros(1)]
+    ctx = ViewContext(
+        None,
+        (2, 32, 32, 1),
+        ("relu", "relu", "sigmoid"),
+        "bce",
+        "classification",
+        plane_trainer().train_data,
+    )
+    return ctx, hand_snapshot(W, b)
+
+
+async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix() -> None:
+    view = NetworkView(max_rate=0)
+    ctx, snapshot = spiral_like_snapshot()
+    async with Host(view).run_test() as pilot:
+        feed(view, ctx, snapshot)
+        await pilot.pause()
+        lines = view.build(Size(116, 21)).plain.split("\n")
+        assert [line.split("  ")[0] for line in lines[:3]] == ["layer 1", "layer 2", "layer 3"]
+        assert "max |W|" in lines[0]
+        title = lines[4]
+        assert "W(1)" in title and "W(2)" in title and "W(3)" in title
+        # W(2) is 32 × 32: sixteen lines of half blocks under its title.
+        assert len(lines) == 5 + 16
+        # Narrow: two lines a layer; W(2) fits neither way and is named, W(3) still drawn.
+        narrow = view.build(Size(78, 18)).plain
+        assert "  max |W|" in narrow.split("\n")[1]
+        assert "W(2) 32×32 needs 17 lines" in narrow
+        assert "W(1)ᵀ" in narrow and "W(3)" in narrow
 
 
 # -- layer tables ----------------------------------------------------------------------
@@ -786,6 +844,70 @@ async def test_gradient_tables_wait_for_the_first_step() -> None:
         tables.show(trainer.snapshot())
         await pilot.pause()
         assert tables.tables[(1, "dW")].row_count == 2
+
+
+@pytest.mark.parametrize(
+    ("widths", "available", "expected"),
+    [
+        ([10, 10, 10, 10], 46, 4),  # 40 + 3 gaps of 2
+        ([10, 10, 10, 10], 45, 3),  # one short: the fourth wraps under the first
+        ([45, 14, 32, 32], 79, 2),  # iris at 80 columns: 45 + 32 + 2
+        ([45, 14, 32, 32], 60, 1),
+        ([200], 80, 1),
+    ],
+)
+def test_tables_wrap_into_the_most_columns_that_fit(widths, available, expected) -> None:
+    assert fitting_columns(widths, available, 2) == expected
+
+
+def four_eight_three_trainer() -> Trainer:
+    rng = np.random.default_rng(0)
+    network = Network(
+        [rng.normal(size=(8, 4)), rng.normal(size=(3, 8))],
+        [np.zeros(8), np.zeros(3)],
+        ["tanh", "softmax"],
+    )
+    data = from_arrays(rng.normal(size=(16, 4)), np.eye(3)[rng.integers(0, 3, 16)])
+    return Trainer(network, get_loss("cross_entropy"), make_optimizer("sgd", lr=0.1), data)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+async def test_no_table_is_cut_off_at_the_right_while_there_is_room_below(width) -> None:
+    trainer = four_eight_three_trainer()
+    trainer.step()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(width, 60)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        await pilot.pause(0.2)
+        right = tables.content_region.right
+        panels = [p for p in tables.query(MatrixPanel) if p.region.width]
+        assert len(panels) == 8  # tab 1: W b ∂W ∂b, x z a δ (y is in the last tab)
+        for panel in panels:
+            assert panel.region.width >= panel.natural_width()
+            if panel.natural_width() < width - 1:  # wider than the screen: it scrolls
+                assert panel.region.right <= right, (panel.table.quantity, panel.region, right)
+        rows = {p.table.quantity: p.region.y for p in panels}
+        if width == 200:  # the four parameters side by side
+            assert rows["W"] == rows["b"] == rows["dW"] == rows["db"]
+        if width == 60:  # one under the other
+            assert rows["W"] < rows["b"] < rows["dW"] < rows["db"]
+
+
+async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        panel = next(p for p in tables.query(MatrixPanel) if p.table.quantity == "db")
+        assert str(panel.caption.render()).split("\n") == ["∂L/∂b(1)", "(after a step)"]
+        assert not panel.table.columns  # no "∂b" header over nothing
+        trainer.step()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        assert str(panel.caption.render()) == "∂L/∂b(1)  2×1"
+        assert [str(c.label) for c in panel.table.columns.values()] == ["∂b"]
 
 
 # -- output map ------------------------------------------------------------------------

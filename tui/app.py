@@ -150,7 +150,15 @@ class BackpropApp(FileActions, App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield StatusBar("loading…", id="status")
-        yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+        # Each tab is labelled with its key, which stays the same when the map's tab is
+        # hidden (a network with more than two inputs): 1, 2, 4.
+        yield Tabs(
+            *(
+                Tab(f"{key} {title}", id=f"tab-{name}")
+                for key, (name, title) in enumerate(PANELS, start=1)
+            ),
+            id="panel-tabs",
+        )
         # Each panel redraws at its own rate: the chart and the tables at up to 15 a
         # second (the worker's snapshot rate); the network view and the output map at
         # 10 and 5, or 4 and 3 while training runs, which keeps the UI process well under

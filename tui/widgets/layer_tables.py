@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -35,6 +37,12 @@ from tui.widgets.matrix_table import PARAMETERS, HighlightSpec, MatrixTable
 from tui.widgets.throttle import Throttle, Throttled
 
 MAX_BATCH_ROWS = 32
+
+MAX_TABLE_HEIGHT = 14
+"""Lines a table takes at most (header included); longer matrices scroll inside it."""
+
+GAP = 2
+"""Blank columns between two tables side by side."""
 
 BATCH = ("a_prev", "z", "a", "delta", "y")
 
@@ -129,6 +137,17 @@ def locate_all(cell: Any, n_layers: int) -> list[tuple[int, str, HighlightSpec]]
     return [(tab, table, spec) for tab, table in places]
 
 
+def fitting_columns(widths: list[int], available: int, gap: int) -> int:
+    """The most grid columns (at least 1) that show items of `widths`, in order and row
+    by row, within `available` cells: each column as wide as its widest item, `gap`
+    cells between columns."""
+    for columns in range(len(widths), 1, -1):
+        column_widths = [max(widths[c::columns]) for c in range(columns)]
+        if sum(column_widths) + gap * (columns - 1) <= available:
+            return columns
+    return 1
+
+
 class MatrixPanel(Vertical):
     """A title over one MatrixTable."""
 
@@ -136,7 +155,6 @@ class MatrixPanel(Vertical):
     MatrixPanel {
         width: auto;
         height: auto;
-        margin: 0 2 1 0;
     }
     MatrixPanel > Static {
         width: auto;
@@ -154,14 +172,35 @@ class MatrixPanel(Vertical):
         yield self.caption
         yield self.table
 
+    def natural_width(self) -> int:
+        """The cells this panel needs to show its title and every column unscrolled."""
+        table = self.table
+        width = table._row_label_column_width + sum(
+            column.get_render_width(table) for column in table.columns.values()
+        )
+        if table.row_count + 1 > MAX_TABLE_HEIGHT:
+            width += 1  # the table's own vertical scrollbar
+        return max(_extent(self._caption)[1], width)
+
     def set_caption(self, text: str) -> None:
         """Change the title (only when it differs; the screen is laid out again only
-        when its length changed, as a short last batch's "8 samples" ↔ "32 samples" does
-        not: a layout per frame would cost more than the tables)."""
+        when its size changed, as a short last batch's "8 samples" ↔ "32 samples" does
+        not: a layout per frame would cost more than the tables). Lines after the first
+        are a dim note."""
         if text != self._caption:
-            same_width = len(text) == len(self._caption)
+            same_size = _extent(text) == _extent(self._caption)
             self._caption = text
-            self.caption.update(text, layout=not same_width)
+            title, _, note = text.partition("\n")
+            caption = Text(title)
+            if note:
+                caption.append("\n" + note, "dim not bold")
+            self.caption.update(caption, layout=not same_size)
+
+
+def _extent(text: str) -> tuple[int, int]:
+    """(lines, widest line) of a caption."""
+    lines = text.split("\n")
+    return len(lines), max(map(len, lines))
 
 
 class LayerTables(Throttled, Widget):
@@ -178,8 +217,14 @@ class LayerTables(Throttled, Widget):
         padding: 0;
     }
     LayerTables .tables-row {
+        layout: grid;
+        grid-size: 4;
+        grid-columns: auto;
+        grid-rows: auto;
+        grid-gutter: 1 2;
         height: auto;
         width: auto;
+        margin-bottom: 1;
     }
     LayerTables VerticalScroll {
         overflow-x: auto;
@@ -330,7 +375,9 @@ class LayerTables(Throttled, Widget):
                     self._panels[(l, quantity)] = panel
                     self.tables[(l, quantity)] = panel.table
                     panels.append(panel)
-                rows.append(Horizontal(*panels, classes="tables-row"))
+                row = Container(*panels, classes="tables-row")
+                row.styles.grid_size_columns = len(panels)
+                rows.append(row)
             sizes = f"{self.context.sizes[l - 1]} → {self.context.sizes[l]}"
             panes.append(
                 TabPane(
@@ -347,10 +394,12 @@ class LayerTables(Throttled, Widget):
 
     def on_show(self) -> None:
         self.refresh_tables()
+        self.call_after_refresh(self.reflow)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
         self.refresh_tables()
+        self.call_after_refresh(self.reflow)
 
     # -- updating --------------------------------------------------------------------
 
@@ -374,7 +423,7 @@ class LayerTables(Throttled, Widget):
                 specs = self._highlights.get((layer, quantity), {})
                 title = title_of(quantity, layer)
                 if values.size == 0:
-                    title += "  (after the first step)"
+                    title += "\n(after a step)"  # a second line: narrow panels still fit
                 elif total > values.shape[0]:
                     title += f"  first {values.shape[0]} of {total} samples"
                 elif quantity in BATCH:
@@ -386,6 +435,34 @@ class LayerTables(Throttled, Widget):
                 self._panels[(layer, quantity)].set_caption(title)
                 table.set_matrix(values, self.precision, specs)
         self._shown[layer] = self._generation
+        self.call_after_refresh(self.reflow)
+
+    def on_resize(self, event: Resize) -> None:
+        self.call_after_refresh(self.reflow)
+
+    def on_matrix_table_width_changed(self, event: MatrixTable.WidthChanged) -> None:
+        event.stop()
+        self.call_after_refresh(self.reflow)
+
+    def reflow(self) -> None:
+        """Wrap each row of the visible tab's tables into as many grid columns as fit
+        the panel's width, so no table is cut off at the right while there is room below.
+        The grid is laid out again only when a row's column count changes."""
+        if self.context is None or not self.tables or not self.is_on_screen:
+            return
+        layer = self.active_layer
+        available = self.content_size.width - 1  # leave the scroll area's scrollbar room
+        if available <= 0:
+            return
+        for group in (PARAMETERS, BATCH):
+            panels = [self._panels[(layer, q)] for q in group if (layer, q) in self._panels]
+            if not panels:
+                continue
+            widths = [panel.natural_width() for panel in panels]
+            columns = fitting_columns(widths, available, GAP)
+            row = panels[0].parent
+            if isinstance(row, Widget) and row.styles.grid_size_columns != columns:
+                row.styles.grid_size_columns = columns
 
     def _values(self, snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndarray, int]:
         """The matrix a table shows (2-D, rows capped) and the uncapped row count."""

@@ -30,6 +30,10 @@ ACCURACY_COLOR = (80, 200, 120)
 LOG_FLOOR = 1e-12
 
 
+ACCURACY_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Where the right-hand (accuracy) axis is labelled."""
+
+
 def log_ticks(values: np.ndarray) -> tuple[list[float], list[str]]:
     """Tick positions (log10 of 1, 2, 5 × 10^k, or only 10^k over many decades) and their
     labels, for values that are already log10 of the losses."""
@@ -226,9 +230,9 @@ class LossChart(Throttled, PlotextPlot):
             )
         values = np.concatenate(drawn)
         values = values[np.isfinite(values)]
+        legend_rows = len(series) + show_accuracy
         if len(values):
             low, high = float(values.min()), float(values.max())
-            legend_rows = len(series) + show_accuracy
             plt.ylim(low, self._headroom(low, high, legend_rows))
             if log:
                 ticks, labels = log_ticks(values)
@@ -244,7 +248,9 @@ class LossChart(Throttled, PlotextPlot):
                 marker="braille",
                 yside="right",
             )
-            plt.ylim(0, 1, yside="right")
+            # The same headroom on the right: 100% stays below the legend.
+            plt.ylim(0, self._headroom(0.0, 1.0, legend_rows), yside="right")
+            plt.yticks(ACCURACY_TICKS, [f"{t:.0%}" for t in ACCURACY_TICKS], yside="right")
         if len(x) == 1:
             plt.xlim(x[0] - 1, x[0] + 1)
             plt.xticks([x[0]], [str(x[0])])  # one whole epoch, not 0.00 … 2.00

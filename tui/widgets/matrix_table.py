@@ -18,7 +18,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.color import Color
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -104,6 +105,13 @@ class MatrixTable(DataTable):
         self._meta: dict[tuple[int, int], Style] = {}
         self._labels: dict[tuple, list[list[Segment]]] = {}
         self._frame_styles: tuple[Style, Style, Color] | None = None
+
+    class WidthChanged(Message):
+        """The table's columns got wider or narrower (its layout may need to change)."""
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        if old.width != new.width:
+            self.post_message(self.WidthChanged())
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -228,7 +236,9 @@ class MatrixTable(DataTable):
         self.clear(columns=True)
         self._labels = {}
         cols = len(keys[0]) if keys else 0
-        if self.quantity in ("b", "db"):
+        if not cols:
+            labels = []  # nothing yet (∂b before the first step): no header either
+        elif self.quantity in ("b", "db"):
             labels = ["b" if self.quantity == "b" else "∂b"]
         elif self.quantity in ("W", "dW"):
             labels = [f"j={c + 1}" for c in range(cols)]

@@ -211,7 +211,10 @@ class NetworkView(Throttled, Widget):
             diagram = self._diagram(size.width, size.height)
             if diagram is not None:
                 return diagram
-        summary = self._summary()
+        # One line per layer when those lines fit the width (room for the maps), else two.
+        summary = self._summary(compact=True)
+        if max(len(line) for line in summary.plain.split("\n")) > size.width:
+            summary = self._summary(compact=False)
         room = size.height - len(summary.plain.split("\n")) - 1
         maps = self._weight_maps(size.width, room)
         if maps is not None:
@@ -292,8 +295,9 @@ class NetworkView(Throttled, Widget):
         legend.append(" w < 0  brighter = larger |w| · ● bias")
         return legend
 
-    def _summary(self) -> Text:
-        """Two lines per layer: shape, activation and sign mix; then the sizes of W and b."""
+    def _summary(self, compact: bool = False) -> Text:
+        """Per layer: shape, activation and sign mix, then the sizes of W and b, on one
+        line (`compact`) or two."""
         assert self.context is not None
         ctx = self.context
         text = Text()
@@ -313,7 +317,7 @@ class NetworkView(Throttled, Widget):
             text.append(f" {positive:.0%} > 0", "dim")
             top = float(np.abs(W).max()) if W.size else 0.0
             mean = float(W.mean()) if W.size else 0.0
-            text.append("\n  max |W| ")
+            text.append("  max |W| " if compact else "\n  max |W| ")
             text.append(format_number(top, 3), signed_style(top, top or 1.0))
             text.append("  mean W ")
             text.append(format_number(mean, 3), signed_style(mean, top or 1.0))
@@ -326,10 +330,12 @@ class NetworkView(Throttled, Widget):
     def _weight_maps(self, width: int, height: int) -> Text | None:
         """Each W(l) as a small heatmap, side by side: one column per input unit and two
         output units per line (▀), or transposed (W(l)ᵀ) when that is what fits in
-        width × height; layers from the first one that does not fit are left out."""
+        width × height. A layer that fits neither way is named, with the room it needs,
+        and the layers after it are still drawn."""
         if not self.W or height < 2:
             return None
         blocks: list[tuple[str, np.ndarray]] = []
+        left_out: list[str] = []
         used = 0
         for l, W in enumerate(self.W):
             for title, mat in ((f"W({l + 1})", W), (f"W({l + 1})ᵀ", W.T)):
@@ -339,17 +345,16 @@ class NetworkView(Throttled, Widget):
                     used += block_width + 2
                     break
             else:
-                break
+                lines = -(-min(W.shape) // 2) + 1
+                left_out.append(f"W({l + 1}) {W.shape[0]}×{W.shape[1]} needs {lines} lines")
         if not blocks:
             return None
         # Two columns a weight when everything still fits: square-ish cells read better.
-        cell = 2 if sum(2 * mat.shape[1] + 2 for _, mat in blocks) <= width else 1
+        cell = 2 if sum(max(2 * m.shape[1], len(t)) + 2 for t, m in blocks) <= width + 2 else 1
         widths = [max(cell * mat.shape[1], len(title)) for title, mat in blocks]
         text = Text()
         for n, ((title, _), block_width) in enumerate(zip(blocks, widths, strict=True)):
             text.append(("  " if n else "") + title.ljust(block_width), "bold")
-        if len(blocks) < len(self.W):
-            text.append("  …", "dim")
         depth = max(-(-mat.shape[0] // 2) for _, mat in blocks)
         for line in range(depth):
             text.append("\n")
@@ -366,6 +371,8 @@ class NetworkView(Throttled, Widget):
                     lower = _heat(float(mat[bottom, j]), scale) if bottom < mat.shape[0] else None
                     text.append("▀" * cell, rgb_style(upper, lower))
                 text.append(" " * (block_width - cell * mat.shape[1]))
+        if left_out and depth + 2 <= height:
+            text.append("\n" + "  ·  ".join(left_out) + " (a taller panel shows it)", "dim")
         return text
 
 
