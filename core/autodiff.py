@@ -120,6 +120,13 @@ class BackwardStep:
             if t.parent.op == "const":
                 continue
             p, local = _symbol(t.parent_name), f(t.local_grad)
+            if self.name == self.root_name:
+                # At the root ∂L/∂L = 1: the chain rule's "∂L/∂L · ∂L/∂p" would only
+                # restate ∂L/∂p, so the local derivative is the whole step.
+                symbolic = f"{t.local_formula} = " if t.local_formula != local else ""
+                line = f"∂{L}/∂{p} {'+=' if t.accumulated else '='} {symbolic}{f(t.product)}"
+                out.append(line + (f", so ∂{L}/∂{p} = {f(t.total)}" if t.accumulated else ""))
+                continue
             symbolic = f"{up} · {_symbol(t.local_formula)} = " if t.local_formula != local else ""
             line = (
                 f"∂{L}/∂{p} {'+=' if t.accumulated else '='} ∂{L}/∂{n} · ∂{n}/∂{p} = "

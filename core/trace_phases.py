@@ -361,6 +361,8 @@ class _Builder:
             equation = self.loss.formula.replace("ℓ =", "L =", 1)
         else:
             equation = f"L = (1/B) Σᵢ ℓᵢ,  {self.loss.formula},  B = {self.B}"
+        if "K" in self.loss.formula:
+            equation += f",  K = {K}"
         if self.B == 1 and K <= 4:
             lines = [self._sample_loss("L", t.y_hat[0], t.y[0], t.loss)]
         elif self.B <= 4 and K <= 4:
@@ -464,6 +466,8 @@ class _Builder:
             )
             small = False
             lines = [f"g = ∂ℓ/∂ŷ = {self.show(grad)}"]
+        if "K" in equation:
+            equation += f",  K = {K} output{'s' if K != 1 else ''}"
         values["∂ℓ/∂ŷ"] = grad
         values[f"δ({L})"] = lt.delta
         if not small:

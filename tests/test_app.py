@@ -7,7 +7,8 @@ from dataclasses import replace
 import numpy as np
 from app_pilot import SIZE, make_app, notices, ready, settle, wait_until
 from textual.command import CommandPalette
-from textual.widgets import Tab, Tabs
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Tab, Tabs
 
 from core.presets import build_trainer, load
 from tui.app import BackpropApp, build_app
@@ -284,6 +285,16 @@ async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:
         await pilot.pause(0.1)
         assert app.query_one("#tables").display
         assert not app.query_one("#chart").display
+        # The tables' scroll area takes the focus: page down reaches the tables below.
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.global_step == 1, "one step")
+        await pilot.pause(0.3)
+        scroll = app.focused
+        assert isinstance(scroll, VerticalScroll) and scroll in app.query_one("#tables").query("*")
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: scroll.scroll_y > 0, "the tables scrolled")
+        # A narrow footer is compact, so that it still shows the step-through's key.
+        assert app.query_one(Footer).compact
 
 
 async def test_number_keys_show_each_panel_in_a_small_terminal() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from core.trainer import EpochRecord, Snapshot
@@ -39,7 +41,7 @@ def test_a_wide_line_shows_every_figure() -> None:
         "step 1/4",
         "loss 0.125",
         "test 0.25",
-        "acc 50.0%",
+        "test acc 50.0%",  # the held-out accuracy, and it says so
         "η 0.5",
         "12.3k steps/s",
     ):
@@ -49,8 +51,22 @@ def test_a_wide_line_shows_every_figure() -> None:
 def test_a_narrow_line_drops_the_least_important_figures_first() -> None:
     line = status_line(snapshot((RECORD,)), status(), width=50).plain
     assert len(line) <= 50
-    assert "epoch 1/100" in line and "loss 0.125" in line and "acc 50.0%" in line
+    assert "epoch 1/100" in line and "loss 0.125" in line and "test acc 50.0%" in line
     assert "step 1/4" not in line
+
+
+def test_without_a_test_set_the_accuracy_is_the_training_accuracy() -> None:
+    record = EpochRecord(1, 0.125, None, 0.75, None)
+    line = status_line(snapshot((record,)), status()).plain
+    assert "acc 75.0%" in line and "test acc" not in line
+
+
+def test_a_finished_run_shows_no_step_of_an_epoch_that_never_starts() -> None:
+    done = replace(snapshot((RECORD,) * 100), step=0)
+    line = status_line(done, status("finished")).plain
+    assert "epoch 100/100" in line and "step" not in line.replace("steps/s", "")
+    running = replace(snapshot((RECORD,) * 99), step=0)
+    assert "step 0/4" in status_line(running, status()).plain
 
 
 def test_before_the_first_epoch_the_loss_is_the_last_batchs() -> None:

@@ -223,9 +223,17 @@ def test_gradient_accumulates_when_a_node_is_used_twice():
     assert x.grad == 6.0
     first, second = steps[0].terms
     assert (first.accumulated, second.accumulated, second.total) == (False, True, 6.0)
-    assert steps[0].lines()[1:] == [
-        "∂y/∂x = ∂y/∂y · ∂y/∂x = 1 · x = 1 · 3 = 3",
-        "∂y/∂x += ∂y/∂y · ∂y/∂x = 1 · x = 1 · 3 = 3, so ∂y/∂x = 6",
+    # At the root (∂y/∂y = 1) each use is its local derivative, added up.
+    assert steps[0].lines()[1:] == ["∂y/∂x = x = 3", "∂y/∂x += x = 3, so ∂y/∂x = 6"]
+    u = x * x
+    u.label = "u"
+    z = u + x
+    z.label = "z"
+    inner = next(step for step in backward_steps(z) if step.name == "u")
+    # Below the root the chain rule is spelled out (x got 1 from z = u + x already).
+    assert inner.lines()[1:] == [
+        "∂z/∂x += ∂z/∂u · ∂u/∂x = 1 · x = 1 · 3 = 3, so ∂z/∂x = 4",
+        "∂z/∂x += ∂z/∂u · ∂u/∂x = 1 · x = 1 · 3 = 3, so ∂z/∂x = 7",
     ]
 
 

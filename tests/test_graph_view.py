@@ -36,7 +36,9 @@ async def test_the_seed_scalar_walk_ends_with_dl_dw_minus_four() -> None:
         await pilot.pause()
         screen = graph_screen(app)
         assert [s.name for s in screen.steps] == ["L", "z2", "t", "z1", "x", "w"]
-        assert "∂L/∂z2 = ∂L/∂L · ∂L/∂z2 = 1 · z2 = 1 · (-2) = -2" in screen.step_text
+        # At the root the step is the local derivative alone (∂L/∂L · ∂L/∂z2 restated it).
+        assert "∂L/∂z2 = z2 = -2" in screen.step_text
+        assert "∂L/∂L ·" not in screen.step_text
         assert "grad ?" in screen.diagram_text
         texts = [screen.step_text]
         for _ in range(len(screen.steps) - 1):

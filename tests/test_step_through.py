@@ -141,6 +141,50 @@ async def test_the_layer_tables_light_what_a_phase_reads_and_writes() -> None:
         assert background("W") is None
 
 
+async def test_the_tables_show_only_what_the_phases_so_far_computed() -> None:
+    app, _ = seed_toy_host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.step_screen
+        tables = screen.query_one(LayerTables)
+
+        def filled(quantities: str) -> dict[str, bool]:
+            """Which of the layer-1 and layer-2 tables hold numbers ("z1 a2 …")."""
+            seen = {}
+            for name in quantities.split():
+                quantity, layer = name[:-1], int(name[-1])
+                tables.active_layer = layer
+                tables._shown = {}
+                tables.refresh_tables()
+                seen[name] = tables.tables[(layer, quantity)].row_count > 0
+            return seen
+
+        await pilot.pause(0.3)
+        # Phase 1, z(1): z(1) is there, a(1), δ(1) and ∂W(1) are not (a student working
+        # δ(1) by hand does not see the answer first); W and b always are.
+        assert filled("z1 W1 b1 a1 delta1 dW1") == {
+            "z1": True,
+            "W1": True,
+            "b1": True,
+            "a1": False,
+            "delta1": False,
+            "dW1": False,
+        }
+        assert "(a later phase)" in str(tables._panels[(1, "delta")].caption.render())
+        await pilot.press("7")  # δ(1)
+        await pilot.pause(0.3)
+        assert filled("a1 delta1 dW1 delta2 a2") == {
+            "a1": True,
+            "delta1": True,
+            "dW1": False,
+            "delta2": True,
+            "a2": True,
+        }
+        await pilot.press("end")
+        await pilot.pause(0.3)
+        assert all(filled("z1 a1 delta1 dW1 db1 z2 a2 delta2 dW2 db2").values())
+
+
 async def test_update_phases_show_the_new_weights_in_the_tables() -> None:
     app, _ = seed_toy_host()
     async with app.run_test(size=SIZE) as pilot:

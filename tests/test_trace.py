@@ -305,7 +305,7 @@ def test_fused_output_deltas_show_the_fused_formula():
     sig = Network([np.array([[0.5, -0.3]])], [np.zeros(1)], ["sigmoid"])
     t = trace_step(sig, "bce", make_optimizer("sgd", 0.1), [1.0, 2.0], [1.0])
     delta = phase(t, "delta_output", 1)
-    assert delta.equation == "δ(1) = (ŷ − y) / K"
+    assert delta.equation == "δ(1) = (ŷ − y) / K,  K = 1 output"  # K said
     assert delta.substituted.endswith(f"/ 1 = {fmt_number(t.layers[0].delta[0, 0])}")
 
 

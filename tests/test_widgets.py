@@ -40,6 +40,7 @@ from tui.widgets.format import (
     signed_style,
 )
 from tui.widgets.layer_tables import (
+    DASHBOARD_NOTE,
     MAX_BATCH_ROWS,
     MatrixPanel,
     fitting_columns,
@@ -47,7 +48,13 @@ from tui.widgets.layer_tables import (
     locate_all,
 )
 from tui.widgets.loss_chart import epoch_ticks
-from tui.widgets.output_map import TEST_MARK, TRAIN_MARK, data_bounds, value_range
+from tui.widgets.output_map import (
+    TEST_MARK,
+    TRAIN_MARK,
+    data_bounds,
+    equal_aspect,
+    value_range,
+)
 from tui.widgets.series import Decimator
 from tui.widgets.throttle import Throttle
 
@@ -885,6 +892,8 @@ async def test_no_table_is_cut_off_at_the_right_while_there_is_room_below(width)
         assert len(panels) == 8  # tab 1: W b ∂W ∂b, x z a δ (y is in the last tab)
         for panel in panels:
             assert panel.region.width >= panel.natural_width()
+            # Every row laid out (an auto-height table in a grid cell was cut short).
+            assert panel.table.region.height == panel.table.row_count + 1
             if panel.natural_width() < width - 1:  # wider than the screen: it scrolls
                 assert panel.region.right <= right, (panel.table.quantity, panel.region, right)
         rows = {p.table.quantity: p.region.y for p in panels}
@@ -892,6 +901,44 @@ async def test_no_table_is_cut_off_at_the_right_while_there_is_room_below(width)
             assert rows["W"] == rows["b"] == rows["dW"] == rows["db"]
         if width == 60:  # one under the other
             assert rows["W"] < rows["b"] < rows["dW"] < rows["db"]
+
+
+async def test_batch_tables_carry_no_rise_or_fall_marks_but_parameters_do() -> None:
+    trainer = four_eight_three_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(200, 60)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        trainer.step()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        trainer.step()
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+
+        def marks(quantity: str) -> set[str]:
+            table = tables.tables[(1, quantity)]
+            return {
+                table.cell_text(r, c).plain[-1]
+                for r in range(table.row_count)
+                for c in range(len(table.columns))
+            }
+
+        assert marks("W") & {"▲", "▼"}
+        for quantity in ("a_prev", "z", "a", "delta"):
+            assert not marks(quantity) & {"▲", "▼"}, quantity
+
+
+async def test_the_dashboard_note_says_the_batch_tables_predate_the_update() -> None:
+    trainer = seed_toy_trainer()
+    plain, noted = LayerTables(max_rate=0), LayerTables(max_rate=0, note=DASHBOARD_NOTE)
+    async with Host(plain, noted).run_test(size=(120, 60)) as pilot:
+        for tables in (plain, noted):
+            feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert not plain.query(".tables-note")
+        note = noted.query_one(".tables-note")
+        assert "before its update" in str(note.render())
+        assert note.region.y < noted.tables[(1, "W")].region.y
 
 
 async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title() -> None:
@@ -974,6 +1021,33 @@ async def test_output_map_of_a_two_input_regression_says_what_the_colour_means()
         assert left.red > left.blue and right.blue > right.red
 
 
+async def test_a_sigmoid_regression_map_spans_what_a_sigmoid_can_output() -> None:
+    # two-two-two's case: one sample, sigmoid outputs; the colours run over 0…1, not
+    # over ±1 around the single target.
+    network = Network([np.array([[1.0, 0.0]])], [np.array([0.0])], ["sigmoid"])
+    data = from_arrays([[0.05, 0.1]], [[0.01]], task="regression")
+    trainer = Trainer(network, get_loss("half_sse"), make_optimizer("sgd", lr=0.5), data)
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(100, 12)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        assert "ŷ1 ■ 0…1 ■" in strips_text(omap)[-1]
+
+
+async def test_a_point_on_the_fitted_line_stays_visible_in_the_lines_colour() -> None:
+    # seed-scalar's case: ŷ = w·x through its single point (x = 2, t = 5 with w = 2.5).
+    network = Network([np.array([[2.5]])], [np.array([0.0])], ["linear"])
+    data = from_arrays([[2.0]], [[5.0]], task="regression")
+    trainer = Trainer(network, get_loss("half_sse"), make_optimizer("sgd", lr=0.1), data)
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 16)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        rows = strips_text(omap)[:-1]
+        assert sum(row.count(TRAIN_MARK) for row in rows) == 1
+        assert any(0x2800 < ord(ch) <= 0x28FF for row in rows for ch in row)  # the line
+
+
 async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:
     trainer = seed_toy_trainer()
     omap = OutputMap(max_rate=0)
@@ -998,6 +1072,17 @@ async def test_output_map_plots_the_prediction_over_one_input_regression_data() 
         text = "\n".join(strips_text(omap))
         assert TRAIN_MARK in text
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)
+
+
+def test_the_plane_gets_equal_scales_so_circles_stay_round() -> None:
+    square = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    # 80 × 40 pixels: x1 widened to −2…2 around its centre, x2 kept.
+    assert np.allclose(equal_aspect(square, 80, 40), [[-2.0, -1.0], [2.0, 1.0]])
+    # Taller than wide: x2 widened instead.
+    assert np.allclose(equal_aspect(square, 20, 40), [[-1.0, -2.0], [1.0, 2.0]])
+    # Features in different units (spans 1000 : 1) keep the data's own bounds.
+    mixed = np.array([[0.0, 0.0], [1000.0, 1.0]])
+    assert np.array_equal(equal_aspect(mixed, 80, 40), mixed)
 
 
 def test_a_single_value_gets_a_readable_range() -> None:

@@ -19,6 +19,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Tab, Tabs
@@ -61,6 +62,7 @@ from tui.screens.settings_form import SettingsForm
 from tui.screens.step_session import StepResult
 from tui.screens.step_through import open_step_through
 from tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
+from tui.widgets.layer_tables import DASHBOARD_NOTE
 from tui.widgets.status_bar import StatusBar
 
 DEFAULT_PRESET = "xor"
@@ -72,6 +74,9 @@ PANELS = (
     ("tables", "Layer tables"),
 )
 """(id, title) of the four panels, in tab order."""
+
+COMPACT_FOOTER = 100
+"""Below this many columns the footer is compact."""
 
 SCREEN_ACTIONS = {
     binding.action.split("(")[0] for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS)
@@ -170,7 +175,7 @@ class BackpropApp(FileActions, App[int]):
             yield LossChart(id="chart", classes="panel -shown", **rate)
             yield NetworkView(id="network", classes="panel", **live)
             yield OutputMap(id="map", classes="panel", **live)
-            yield LayerTables(id="tables", classes="panel", **rate)
+            yield LayerTables(id="tables", classes="panel", note=DASHBOARD_NOTE, **rate)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -196,6 +201,10 @@ class BackpropApp(FileActions, App[int]):
         elif self.start_screen == "graph":
             self._when_paused = self._open_start_graph
 
+    def on_resize(self, event: Resize) -> None:
+        # One space less a key on a narrow screen: then the footer still shows d.
+        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER
+
     @on(Tabs.TabActivated, "#panel-tabs")
     def _show_tab(self, event: Tabs.TabActivated) -> None:
         shown = event.tab.id.removeprefix("tab-") if event.tab.id else "chart"
@@ -208,6 +217,8 @@ class BackpropApp(FileActions, App[int]):
             self.notify("the output map needs one or two inputs")
             return
         self.query_one("#panel-tabs", Tabs).active = f"tab-{name}"
+        if name == "tables":
+            self.query_one(LayerTables).focus_scroll()
 
     # -- presets ----------------------------------------------------------------------
 

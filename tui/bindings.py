@@ -15,6 +15,14 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("n", "step", "Step", id="step", tooltip="Train exactly one batch, then pause"),
     Binding("e", "epoch", "Epoch", id="epoch", tooltip="Finish the current epoch, then pause"),
     Binding("r", "reset", "Reset", id="reset", tooltip="Back to the same initial weights, step 0"),
+    # The step-through next: it is what the app is for, and a narrow footer shows it.
+    Binding(
+        "d",
+        "step_through",
+        "Step-through",
+        id="step-through",
+        tooltip="Pause and walk the next update equation by equation; enter applies it",
+    ),
     Binding(
         "less_than_sign",
         "slower",
@@ -56,13 +64,6 @@ DASHBOARD_BINDINGS: list[Binding] = [
         tooltip="Learning rate, batch size, epochs, optimizer, stop-at loss",
     ),
     Binding("p", "presets", "Presets", id="presets", tooltip="Pick a shipped preset"),
-    Binding(
-        "d",
-        "step_through",
-        "Step-through",
-        id="step-through",
-        tooltip="Pause and walk the next update equation by equation; enter applies it",
-    ),
     Binding("R", "reinit", "Re-init", id="reinit", tooltip="New random weights from the next seed"),
     Binding("o", "open", "Open", id="open", tooltip="Open a preset TOML file by path"),
     Binding(

@@ -10,7 +10,7 @@ the next batch), which the owner of the real trainer carries out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 PRECISIONS = (4, 9)
+
+NOT_YET = np.zeros((0, 0))
+"""What a table shows for a quantity the step-through has not computed yet."""
 """Decimals in the equations: 4 reads like the notes; 9 shows the published digits of
 worked examples such as two-two-two (0.298371109)."""
 
@@ -200,13 +203,30 @@ class StepSession:
             loss_after=float(trace.loss_after),
         )
 
-    def snapshot_for(self, trace: StepTrace, updated: Sequence[tuple[int, str]] = ()) -> Snapshot:
+    def snapshot_for(
+        self,
+        trace: StepTrace,
+        updated: Sequence[tuple[int, str]] = (),
+        computed: Collection[tuple[str, int]] | None = None,
+    ) -> Snapshot:
         """A `Snapshot` of the traced step for the layer tables: W and b before the update
         except for the (layer, "W" | "b") pairs in `updated` (1-based layers), which show
-        their new values; z, a, δ, ∂W, ∂b of the traced batch."""
+        their new values; z, a, δ, ∂W, ∂b of the traced batch. With `computed`, only the
+        (quantity, layer) pairs in it have values ("z", 1), ("delta", 2), ("dW", 1), …;
+        the others are empty (not computed yet at this phase)."""
         done = set(updated)
         W = tuple(lt.W_new if (lt.layer, "W") in done else lt.W for lt in trace.layers)
         b = tuple(lt.b_new if (lt.layer, "b") in done else lt.b for lt in trace.layers)
+
+        def known(quantity: str) -> tuple[np.ndarray, ...]:
+            values = tuple(getattr(lt, quantity) for lt in trace.layers)
+            if computed is None:
+                return values
+            return tuple(
+                v if (quantity, lt.layer) in computed else NOT_YET
+                for v, lt in zip(values, trace.layers, strict=True)
+            )
+
         return Snapshot(
             epoch=0,
             step=0,
@@ -215,12 +235,12 @@ class StepSession:
             lr=float(trace.lr),
             W=W,
             b=b,
-            dW=tuple(lt.dW for lt in trace.layers),
-            db=tuple(lt.db for lt in trace.layers),
+            dW=known("dW"),
+            db=known("db"),
             x=trace.x,
             y=trace.y,
-            z=tuple(lt.z for lt in trace.layers),
-            a=tuple(lt.a for lt in trace.layers),
-            delta=tuple(lt.delta for lt in trace.layers),
+            z=known("z"),
+            a=known("a"),
+            delta=known("delta"),
             batch_loss=float(trace.loss),
         )

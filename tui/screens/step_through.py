@@ -309,7 +309,7 @@ class StepThroughScreen(Screen[StepResult | None]):
                     yield GradCheckTable(id="grad-check")
                 with Vertical(id="tables"):
                     yield Static(self._legend(), id="legend")
-                    yield LayerTables(id="layer-tables")
+                    yield LayerTables(id="layer-tables", pending_note="(a later phase)")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -393,10 +393,23 @@ class StepThroughScreen(Screen[StepResult | None]):
             if p.kind in ("update_W", "update_b")
         ]
         tables = self.query_one(LayerTables)
-        tables.show(self.session.snapshot_for(self.trace, updated))
+        tables.show(self.session.snapshot_for(self.trace, updated, self._computed()))
         tables.highlight(self.phase.reads, self.phase.writes)
         self.query_one("#legend", Static).update(self._legend(self.phase))
         self.call_after_refresh(self._reveal_written)
+
+    def _computed(self) -> set[tuple[str, int]]:
+        """(quantity, layer) of what the phases so far have written: the tables show only
+        these (a student checking δ(1) by hand does not see it before its phase)."""
+        L = len(self.trace.layers)
+        done: set[tuple[str, int]] = set()
+        for phase in self.trace.phases[: self.index + 1]:
+            for cell in phase.writes:
+                quantity = "a" if cell.quantity == "y_hat" else str(cell.quantity)
+                layer = L if cell.quantity == "y_hat" else cell.layer
+                if isinstance(layer, int):
+                    done.add((quantity, layer))
+        return done
 
     def _reveal_written(self) -> None:
         """Scroll the layer tables so the table the phase writes is in view."""

@@ -3,8 +3,8 @@
 One tab per weight layer l. Parameters are shown as the engine stores them: W(l) is
 (out × in), row i is unit i of layer l, column j is unit j of layer l − 1; b(l) is a
 column of `out` rows. Batch quantities (x = a(0), z(l), a(l), δ(l), y) have one row per
-sample, capped at `MAX_BATCH_ROWS`. Cells are coloured by sign and magnitude; a cell
-whose value moved since the previous frame carries ▲ or ▼. Only the visible tab is
+sample, capped at `MAX_BATCH_ROWS`. Cells are coloured by sign and magnitude; a
+parameter cell whose value moved since the previous frame carries ▲ or ▼. Only the visible tab is
 updated, by diff (see `MatrixTable`), at most `max_rate` times a second. Layers are
 numbered from 1 as in the notes.
 """
@@ -19,6 +19,7 @@ import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical, VerticalScroll
+from textual.css.scalar import Scalar
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
@@ -38,11 +39,18 @@ from tui.widgets.throttle import Throttle, Throttled
 
 MAX_BATCH_ROWS = 32
 
-MAX_TABLE_HEIGHT = 14
-"""Lines a table takes at most (header included); longer matrices scroll inside it."""
-
 GAP = 2
 """Blank columns between two tables side by side."""
+
+DASHBOARD_NOTE = (
+    "W and b as they are now (▲ ▼: rose or fell since the last frame). ∂W, ∂b, x, z, a "
+    "and δ are the last step's batch, computed with W and b from before its update."
+)
+"""What the dashboard's tables show, said above them: after a step the weights have moved
+on while the batch quantities were computed with the old ones (z ≠ W x + b in the new W)."""
+
+PENDING_NOTE = "(after a step)"
+"""The second line of an empty table's title."""
 
 BATCH = ("a_prev", "z", "a", "delta", "y")
 
@@ -178,8 +186,6 @@ class MatrixPanel(Vertical):
         width = table._row_label_column_width + sum(
             column.get_render_width(table) for column in table.columns.values()
         )
-        if table.row_count + 1 > MAX_TABLE_HEIGHT:
-            width += 1  # the table's own vertical scrollbar
         return max(_extent(self._caption)[1], width)
 
     def set_caption(self, text: str) -> None:
@@ -229,6 +235,10 @@ class LayerTables(Throttled, Widget):
     LayerTables VerticalScroll {
         overflow-x: auto;
     }
+    LayerTables .tables-note {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
     LayerTables #no-context {
         color: $text-muted;
     }
@@ -260,6 +270,8 @@ class LayerTables(Throttled, Widget):
         self,
         *,
         max_rate: float = 15.0,
+        note: str | None = None,
+        pending_note: str = PENDING_NOTE,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -275,6 +287,11 @@ class LayerTables(Throttled, Widget):
         self._shown: dict[int, int] = {}
         self._tabs: TabbedContent | None = None
         self._throttle = Throttle(self, max_rate, self.refresh_tables)
+        self.note = note
+        """A line above each tab's tables saying what they show (None: no line)."""
+        self.pending_note = pending_note
+        """What an empty table says under its title."""
+        self._focus_when_shown = False
 
     def compose(self) -> ComposeResult:
         if self.context is None:
@@ -360,6 +377,22 @@ class LayerTables(Throttled, Widget):
             return
         self.active_layer = (self.active_layer - 1 + step) % self.context.n_layers + 1
 
+    def focus_scroll(self) -> None:
+        """Focus the visible tab's scroll area, so that the arrow and page keys scroll it
+        (on a small terminal most tables are below the fold); when hidden, as soon as it
+        is shown."""
+        if not self.is_on_screen:
+            self._focus_when_shown = True
+            return
+        self._focus_when_shown = False
+        if self._tabs is None or not self._tabs.is_mounted:
+            return
+        pane = self._tabs.get_pane(self._tabs.active) if self._tabs.active else None
+        if pane is not None:
+            for scroll in pane.query(VerticalScroll):
+                scroll.focus(scroll_visible=False)
+                return
+
     def _build_tabs(self) -> TabbedContent:
         assert self.context is not None
         n_layers = self.context.n_layers
@@ -379,10 +412,11 @@ class LayerTables(Throttled, Widget):
                 row.styles.grid_size_columns = len(panels)
                 rows.append(row)
             sizes = f"{self.context.sizes[l - 1]} → {self.context.sizes[l]}"
+            notes = [] if self.note is None else [Static(self.note, classes="tables-note")]
             panes.append(
                 TabPane(
                     f"layer {l} ({sizes})",
-                    VerticalScroll(*rows),
+                    VerticalScroll(*notes, *rows),
                     id=f"layer-{l}",
                 )
             )
@@ -395,6 +429,8 @@ class LayerTables(Throttled, Widget):
     def on_show(self) -> None:
         self.refresh_tables()
         self.call_after_refresh(self.reflow)
+        if self._focus_when_shown:
+            self.call_after_refresh(self.focus_scroll)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
@@ -423,7 +459,7 @@ class LayerTables(Throttled, Widget):
                 specs = self._highlights.get((layer, quantity), {})
                 title = title_of(quantity, layer)
                 if values.size == 0:
-                    title += "\n(after a step)"  # a second line: narrow panels still fit
+                    title += "\n" + self.pending_note  # a second line: narrow panels fit
                 elif total > values.shape[0]:
                     title += f"  first {values.shape[0]} of {total} samples"
                 elif quantity in BATCH:
@@ -440,7 +476,7 @@ class LayerTables(Throttled, Widget):
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self.reflow)
 
-    def on_matrix_table_width_changed(self, event: MatrixTable.WidthChanged) -> None:
+    def on_matrix_table_resized(self, event: MatrixTable.Resized) -> None:
         event.stop()
         self.call_after_refresh(self.reflow)
 
@@ -458,6 +494,12 @@ class LayerTables(Throttled, Widget):
             panels = [self._panels[(layer, q)] for q in group if (layer, q) in self._panels]
             if not panels:
                 continue
+            for panel in panels:
+                # A fixed height, every row: an auto-height table in a grid cell would be
+                # cut to the scroll area's height (Textual sizes auto grid rows in it).
+                lines = panel.table.row_count + 1 if panel.table.columns else 0
+                if panel.table.styles.height != Scalar.from_number(lines):
+                    panel.table.styles.height = lines
             widths = [panel.natural_width() for panel in panels]
             columns = fitting_columns(widths, available, GAP)
             row = panels[0].parent

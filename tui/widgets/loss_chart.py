@@ -243,7 +243,9 @@ class LossChart(Throttled, PlotextPlot):
             plt.plot(
                 [v for v, good in zip(x, ok, strict=True) if good],
                 accuracy[ok].tolist(),
-                label="accuracy",
+                label="test accuracy"
+                if np.isfinite(shown.column("test_accuracy")).any()
+                else "accuracy",
                 color=ACCURACY_COLOR,
                 marker="braille",
                 yside="right",

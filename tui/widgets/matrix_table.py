@@ -71,7 +71,6 @@ class MatrixTable(DataTable):
     MatrixTable {
         width: auto;
         height: auto;
-        max-height: 14;
         scrollbar-size: 1 1;
         & > .datatable--cursor {
             background: transparent;
@@ -106,12 +105,13 @@ class MatrixTable(DataTable):
         self._labels: dict[tuple, list[list[Segment]]] = {}
         self._frame_styles: tuple[Style, Style, Color] | None = None
 
-    class WidthChanged(Message):
-        """The table's columns got wider or narrower (its layout may need to change)."""
+    class Resized(Message):
+        """The table's columns got wider or narrower, or it got more or fewer rows (the
+        layout around it may need to change)."""
 
     def watch_virtual_size(self, old: Size, new: Size) -> None:
-        if old.width != new.width:
-            self.post_message(self.WidthChanged())
+        if old != new:
+            self.post_message(self.Resized())
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -138,7 +138,9 @@ class MatrixTable(DataTable):
         previous = self.values
         rows, cols = values.shape
         rebuild = previous is None or previous.shape[1] != cols or not self._keys
-        if rebuild or previous is None:
+        # Only a parameter's cell is the same quantity from frame to frame: a batch
+        # table's row holds another sample each step, so its ▲ / ▼ would mean nothing.
+        if rebuild or previous is None or self.quantity not in PARAMETERS:
             self._moved = np.zeros(values.shape, dtype=int)
         elif previous.shape != values.shape or not np.array_equal(values, previous, equal_nan=True):
             # A short last batch changes the row count: compare the rows both have.

@@ -79,6 +79,27 @@ def data_bounds(points: Sequence[np.ndarray], pad: float = 0.08) -> np.ndarray:
     return np.stack([low - pad * span, high + pad * span])
 
 
+MAX_ASPECT_STRETCH = 3.0
+"""Equal scales on both axes only when the data's two spans differ by at most this
+factor (features in different units keep a plane that fills the map)."""
+
+
+def equal_aspect(bounds: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`bounds` (2 × 2) widened on one axis, about its centre, so that a pixel of a
+    width × height map covers as much of x1 as of x2: circles stay round. (A half-block
+    pixel is about square in a terminal, whose cells are about twice as tall as wide.)"""
+    (x_lo, y_lo), (x_hi, y_hi) = bounds
+    x_span, y_span = x_hi - x_lo, y_hi - y_lo
+    if width <= 0 or height <= 0 or not (x_span > 0 and y_span > 0):
+        return bounds
+    if max(x_span / y_span, y_span / x_span) > MAX_ASPECT_STRETCH:
+        return bounds
+    per_pixel = max(x_span / width, y_span / height)
+    x_mid, y_mid = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
+    half_x, half_y = per_pixel * width / 2, per_pixel * height / 2
+    return np.array([[x_mid - half_x, y_mid - half_y], [x_mid + half_x, y_mid + half_y]])
+
+
 def value_range(targets: np.ndarray, y_hat: np.ndarray, activation: str) -> tuple[float, float]:
     """The vertical range of the prediction plot: the targets and the predictions, at
     least 0…1 for a sigmoid or softmax output and at least 1 wide, padded by 8 %."""
@@ -135,6 +156,8 @@ class OutputMap(Throttled, Widget):
         self.value_range: tuple[float, float] = (0.0, 1.0)
         """The vertical range of the prediction plot (one input, regression)."""
         self._bounds: np.ndarray | None = None
+        """The plane drawn: the data's bounds, widened to equal scales for the size."""
+        self._data_bounds: np.ndarray | None = None
         self._lines: list[Strip] | None = None
         self._colors: dict[int, list[RGB]] = {}
         self._throttle = Throttle(self, max_rate, self._invalidate, live_rate)
@@ -146,11 +169,11 @@ class OutputMap(Throttled, Widget):
         self.context = context
         self.W, self.b = (), ()
         self.grid = None
-        self._bounds = None
+        self._bounds = self._data_bounds = None
         self._colors = {}
         if self.mode != "explain":
             test = context.test.X if context.test is not None else None
-            self._bounds = data_bounds([context.train.X, test])
+            self._data_bounds = self._bounds = data_bounds([context.train.X, test])
         self._throttle.run()
 
     def show(self, snapshot: Snapshot) -> None:
@@ -218,6 +241,8 @@ class OutputMap(Throttled, Widget):
 
     def _target_range(self) -> tuple[float, float]:
         assert self.context is not None
+        if self.context.activations[-1] in ("sigmoid", "softmax"):
+            return 0.0, 1.0  # what the output can take (one target alone says little)
         Y = self.context.train.Y[:, 0]
         low, high = float(Y.min()), float(Y.max())
         return (low, high) if high > low else (low - 1.0, high + 1.0)
@@ -340,8 +365,9 @@ class OutputMap(Throttled, Widget):
         return self._colors[key]
 
     def _build_plane(self, width: int, height: int) -> list[Strip]:
-        assert self._bounds is not None
+        assert self._data_bounds is not None
         rows = height - 1
+        self._bounds = equal_aspect(self._data_bounds, width, 2 * rows)
         grid_cols, grid_rows = min(width, MAX_GRID_COLS), min(2 * rows, MAX_GRID_ROWS)
         grid = self.compute(grid_cols, grid_rows)
         assert grid is not None
@@ -387,7 +413,8 @@ class OutputMap(Throttled, Widget):
         return strips
 
     def _build_curve(self, width: int, height: int) -> list[Strip]:
-        """ŷ(x) as a braille line (2 × 4 dots a cell) over the data points."""
+        """ŷ(x) as a braille line (2 × 4 dots a cell) under the data points (a point on
+        the line takes the line's colour)."""
         assert self.context is not None and self._bounds is not None
         rows = height - 1
         dot_rows, dot_cols = 4 * rows, 2 * width
@@ -431,10 +458,13 @@ class OutputMap(Throttled, Widget):
             segments = []
             for c in range(width):
                 mark = marks.get((r, c))
-                if cells[r][c]:
+                if mark is not None:
+                    # A point stays visible on the line, in the line's colour: there the
+                    # fit goes through the data.
+                    color = curve if cells[r][c] else rgb_style(mark[1], None)
+                    segments.append(Segment(mark[0], color))
+                elif cells[r][c]:
                     segments.append(Segment(chr(0x2800 + cells[r][c]), curve))
-                elif mark is not None:
-                    segments.append(Segment(mark[0], rgb_style(mark[1], None)))
                 else:
                     segments.append(Segment(" ", blank))
             strips.append(Strip(segments, width).simplify().apply_style(self.rich_style))

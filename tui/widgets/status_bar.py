@@ -39,13 +39,15 @@ def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
     last = snapshot.history[-1] if snapshot.history else None
     train = last.train_loss if last is not None else snapshot.batch_loss
     parts = [(0, f"epoch {snapshot.epoch}/{settings.epochs}")]
-    if snapshot.steps_per_epoch > 1:
+    # Not at the end of the run, where "step 0/19" would be an epoch that never starts.
+    if snapshot.steps_per_epoch > 1 and (snapshot.step or snapshot.epoch < settings.epochs):
         parts.append((5, f"step {snapshot.step}/{snapshot.steps_per_epoch}"))
     parts.append((0, f"loss {number(train)}"))
     if last is not None and last.test_loss is not None:
         parts.append((4, f"test {number(last.test_loss)}"))
     if last is not None and last.accuracy is not None:
-        parts.append((1, f"acc {last.accuracy:.1%}"))
+        held_out = last.test_accuracy is not None  # which accuracy: say so
+        parts.append((1, f"{'test acc' if held_out else 'acc'} {last.accuracy:.1%}"))
     parts += [
         (2, f"η {number(snapshot.lr)}"),
         (3, rate(status.steps_per_second)),
