@@ -109,6 +109,42 @@ def test_running_at_a_pace_waits_one_interval_between_steps(pace) -> None:
     assert isinstance(last, Status) and last.pace == pace and last.state == "running"
 
 
+def test_a_fast_pace_catches_up_the_steps_an_oversleeping_wait_cost() -> None:
+    # A timed wait on a real queue lasts a millisecond or more: at 2000 steps/s (0.5 ms
+    # apart) each wait oversleeps by several steps, which the loop makes up at once
+    # (before, it restarted its schedule after every late wait: ~600 steps/s).
+    loop, inbox, clock, _ = loaded_loop(2000.0, quit_at=1.0)
+    clock.tick = 1e-6  # reading the clock costs (almost) nothing here
+    original = inbox.get
+
+    def oversleeping(block, timeout=None):
+        command = original(block, timeout)
+        if block and timeout is not None and command is None:
+            clock.now += 0.0015
+        return command
+
+    inbox.get = oversleeping
+    loop.run()
+    assert loop.trainer.global_step == pytest.approx(2000, rel=0.05)
+
+
+def test_after_a_long_stall_the_pace_starts_again_instead_of_bursting() -> None:
+    loop, _, clock, _ = loaded_loop(10.0, quit_at=2.0)
+    original = loop.trainer.step
+    stalled = [False]
+
+    def stalling():
+        if not stalled[0] and clock.now > 0.5:
+            stalled[0] = True
+            clock.now += 1.0  # a second lost (the machine was busy)
+        return original()
+
+    loop.trainer.step = stalling
+    loop.run()
+    # About 2 s at 10/s, less the lost second: no burst of ten steps to catch up.
+    assert loop.trainer.global_step == pytest.approx(11, abs=2)
+
+
 def test_full_speed_never_waits() -> None:
     loop, inbox, clock, _ = loaded_loop(None, quit_at=float("inf"))
     # With no wait the fake clock never moves: stop after a fixed number of steps.

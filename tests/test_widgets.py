@@ -1021,6 +1021,18 @@ async def test_output_map_of_a_two_input_regression_says_what_the_colour_means()
         assert left.red > left.blue and right.blue > right.red
 
 
+async def test_a_classification_map_says_which_colour_is_which_class() -> None:
+    trainer = plane_trainer()
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(100, 12)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        legend = omap.render_line(omap.size.height - 1)
+        assert "class ■0 ■1" in legend.text
+        swatches = [seg.style.color.get_truecolor()[:3] for seg in legend if seg.text == "■"]
+        assert swatches == [CLASS_COLORS[0], CLASS_COLORS[1]]
+
+
 async def test_a_sigmoid_regression_map_spans_what_a_sigmoid_can_output() -> None:
     # two-two-two's case: one sample, sigmoid outputs; the colours run over 0…1, not
     # over ±1 around the single target.

@@ -54,6 +54,10 @@ BuildTrainer = Callable[[Any, int | None], Trainer]
 RATE_WINDOW = 0.5
 """Seconds of training over which steps per second is measured."""
 
+CATCH_UP = 0.05
+"""Seconds a paced run may fall behind and still catch up (at 2000 steps/s a timed wait
+oversleeps by several steps; a run that lagged longer starts its schedule again)."""
+
 
 class Inbox(Protocol):
     """Where commands arrive. `get` waits for one when `block` (at most `timeout`
@@ -151,15 +155,16 @@ class TrainingLoop:
         while True:
             if interval:
                 # At the pace: wait for the step's time on the inbox, so a command ends
-                # the wait. Each step is due one interval after the previous one was
-                # (after a longer delay, one interval from now).
+                # the wait. Each step is due one interval after the previous one was, so
+                # steps a wait overslept (a timed wait lasts a millisecond or more) are
+                # caught up at once; after a longer delay, one interval from now.
                 wait = next_step - clock()
                 if wait > 0:
                     command = self.inbox.get(block=True, timeout=wait)
                     if command is not None:
                         return self._handle(command)
                     continue
-                late = -wait >= interval
+                late = -wait > max(interval, CATCH_UP)
                 next_step = (clock() if late else next_step) + interval
                 self._next_step = next_step
             try:
@@ -197,7 +202,10 @@ class TrainingLoop:
             return True
         if trainer.epoch >= settings.epochs:
             # The status line already says "finished" and "epoch N/N": only a notice.
-            self._stop("finished", notice=f"finished {settings.epochs} epochs")
+            self._stop(
+                "finished",
+                notice=f"{settings.epochs} epochs, loss {last:.4g}; space trains on past them",
+            )
             return True
         return False
 

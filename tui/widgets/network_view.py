@@ -292,7 +292,7 @@ class NetworkView(Throttled, Widget):
         legend.append("━━", rgb_style(POSITIVE, None))
         legend.append(" w > 0  ")
         legend.append("━━", rgb_style(NEGATIVE, None))
-        legend.append(" w < 0  brighter = larger |w| · ● bias")
+        legend.append(" w < 0  brighter = larger |w| · ● a unit, coloured by its bias")
         return legend
 
     def _summary(self, compact: bool = False) -> Text:

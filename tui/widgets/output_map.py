@@ -322,7 +322,14 @@ class OutputMap(Throttled, Widget):
         text.append(f"{names[0]} {lo[0]:.2g}…{hi[0]:.2g} → ", "dim")
         if not curve:
             text.append(f"{names[1]} {lo[1]:.2g}…{hi[1]:.2g} ↑ ", "dim")
-            if not self.context.is_classification:
+            if self.context.is_classification:
+                # Which colour is which class (one sigmoid output: classes 0 and 1).
+                text.append("class ", "dim")
+                for k in range(max(self.context.sizes[-1], 2)):
+                    text.append("■", rgb_style(CLASS_COLORS[k % len(CLASS_COLORS)], None))
+                    text.append(f"{k} ", "dim")
+                text.append(" ")
+            else:
                 # Regression: the colour is the first output, orange low to blue high.
                 low, high = self._target_range()
                 text.append("ŷ1 ", "dim")
