@@ -378,6 +378,9 @@ async def test_loss_chart_labels_a_single_epoch_as_a_whole_number() -> None:
         text = chart.render().plain
         axis = text.splitlines()[-2]  # the x tick labels, above "epoch"
         assert "1" in axis and "." not in axis, axis
+        # The one loss sits inside the y axis, not at its bottom edge.
+        ticks = [float(line.split("┤")[0]) for line in text.splitlines() if "┤" in line]
+        assert min(ticks) < 0.7 < max(ticks) < 1.4, ticks
 
 
 async def test_full_accuracy_is_drawn_below_the_legend_not_through_it() -> None:
@@ -1058,6 +1061,28 @@ async def test_a_point_on_the_fitted_line_stays_visible_in_the_lines_colour() ->
         rows = strips_text(omap)[:-1]
         assert sum(row.count(TRAIN_MARK) for row in rows) == 1
         assert any(0x2800 < ord(ch) <= 0x28FF for row in rows for ch in row)  # the line
+
+
+async def test_the_prediction_plots_axis_only_widens_during_a_run() -> None:
+    network = Network([np.array([[1.5]])], [np.array([0.0])], ["linear"])
+    data = from_arrays([[2.0]], [[5.0]], task="regression")
+    trainer = Trainer(network, get_loss("half_sse"), make_optimizer("sgd", lr=0.1), data)
+    omap = OutputMap(max_rate=0)
+    async with Host(omap).run_test(size=(60, 16)) as pilot:
+        feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        first = omap.value_range
+        for _ in range(5):
+            trainer.step()
+            omap.show(trainer.snapshot())
+            await pilot.pause()
+            low, high = omap.value_range
+            assert low <= first[0] and high >= first[1]
+        assert omap.value_range != first  # ŷ grew past the first axis: it widened
+        omap.set_context(ViewContext.from_trainer(trainer))  # a new run starts afresh
+        omap.show(trainer.snapshot())
+        await pilot.pause()
+        assert omap.value_range[0] > first[0]
 
 
 async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:

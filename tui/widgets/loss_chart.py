@@ -233,6 +233,9 @@ class LossChart(Throttled, PlotextPlot):
         legend_rows = len(series) + show_accuracy
         if len(values):
             low, high = float(values.min()), float(values.max())
+            if high <= low:  # one point (or a flat run): centre it, ±half its size
+                spread = 0.5 * abs(low) or 0.5
+                low, high = low - spread, high + spread
             plt.ylim(low, self._headroom(low, high, legend_rows))
             if log:
                 ticks, labels = log_ticks(values)

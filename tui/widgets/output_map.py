@@ -158,6 +158,7 @@ class OutputMap(Throttled, Widget):
         self._bounds: np.ndarray | None = None
         """The plane drawn: the data's bounds, widened to equal scales for the size."""
         self._data_bounds: np.ndarray | None = None
+        self._curve_range: tuple[float, float] | None = None
         self._lines: list[Strip] | None = None
         self._colors: dict[int, list[RGB]] = {}
         self._throttle = Throttle(self, max_rate, self._invalidate, live_rate)
@@ -170,6 +171,7 @@ class OutputMap(Throttled, Widget):
         self.W, self.b = (), ()
         self.grid = None
         self._bounds = self._data_bounds = None
+        self._curve_range: tuple[float, float] | None = None
         self._colors = {}
         if self.mode != "explain":
             test = context.test.X if context.test is not None else None
@@ -432,7 +434,11 @@ class OutputMap(Throttled, Widget):
         if self.context.test is not None:
             targets.append(self.context.test.Y[:, 0])
         low, high = value_range(np.concatenate(targets), y_hat, self.context.activations[-1])
-        self.value_range = (low, high)
+        if self._curve_range is not None:
+            # The axis only widens during a run: rescaled each frame, a line moving
+            # toward the data looked still while the axis moved under it.
+            low, high = min(low, self._curve_range[0]), max(high, self._curve_range[1])
+        self.value_range = self._curve_range = (low, high)
 
         def row_of(v: np.ndarray, per_cell: int) -> np.ndarray:
             return np.floor((high - v) / (high - low) * rows * per_cell).astype(int)
