@@ -555,6 +555,9 @@ async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix(
         assert "W(1)" in title and "W(2)" in title and "W(3)" in title
         # W(2) is 32 × 32: sixteen lines of half blocks under its title.
         assert len(lines) == 5 + 16
+        # With a line to spare, the maps' colour key.
+        taller = view.build(Size(116, 23)).plain.split("\n")
+        assert "▀▀ w > 0  ▀▀ w < 0" in taller[-1]
         # Narrow: two lines a layer; W(2) fits neither way and is named, W(3) still drawn.
         narrow = view.build(Size(78, 18)).plain
         assert "  max |W|" in narrow.split("\n")[1]
@@ -638,9 +641,29 @@ async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
         tables.toggle_precision()
         await pilot.pause()
         assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.15000000"
+        W1 = tables.tables[(1, "W")]
+        wide = W1.columns[W1._column_keys[0]].content_width
         tables.toggle_precision()
         await pilot.pause()
-        assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.1500"
+        assert W1.cell_text(0, 0).plain.strip() == "0.1500"
+        # Back to four decimals, the column narrows again (DataTable's only grow).
+        assert W1.columns[W1._column_keys[0]].content_width < wide
+
+
+async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights() -> None:
+    trainer = seed_toy_trainer()
+    tables = LayerTables(max_rate=0)
+    async with Host(tables).run_test(size=(120, 40)) as pilot:
+        feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
+        await pilot.pause()
+        trainer.step()  # W(2) falls from [0.4, 0.45] while tab 1 is on view
+        tables.show(trainer.snapshot())
+        await pilot.pause()
+        tables.active_layer = 2
+        await pilot.pause(0.2)
+        W2 = tables.tables[(2, "W")]
+        assert [W2.cell_text(0, c).plain for c in range(2)] == ["0.3567▼", "0.4051▼"]
+        assert tables.tables[(2, "b")].cell_text(0, 0).plain == "0.5304▼"
 
 
 async def test_highlight_marks_exactly_the_cells_read_and_written() -> None:

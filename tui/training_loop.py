@@ -204,7 +204,8 @@ class TrainingLoop:
             # The status line already says "finished" and "epoch N/N": only a notice.
             self._stop(
                 "finished",
-                notice=f"{settings.epochs} epochs, loss {last:.4g}; space trains on past them",
+                notice=f"{settings.epochs} epochs, loss {last:.4g}. "
+                "Space trains on past the target.",
             )
             return True
         return False

@@ -117,6 +117,9 @@ class StepThroughScreen(Screen[StepResult | None]):
     StepThroughScreen #sample {
         width: 38;
     }
+    StepThroughScreen.-narrow #sample {
+        width: 32;
+    }
     StepThroughScreen #step-summary {
         width: 1fr;
         color: $text-muted;
@@ -247,6 +250,7 @@ class StepThroughScreen(Screen[StepResult | None]):
         self.precision = PRECISIONS[0]
         self.trace: StepTrace = session.trace(sample, self.precision)
         self.index = 0
+        self._summary_compact: bool | None = None  # the summary's form, by screen width
         """The current phase (from 0)."""
         self.check: GradCheck | None = None
         self.show_check = False
@@ -320,6 +324,9 @@ class StepThroughScreen(Screen[StepResult | None]):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
+        self.set_class(event.size.width < COMPACT, "-narrow")
+        if self._summary_compact != (event.size.width < COMPACT) and self.is_mounted:
+            self._update_summary()
         self.query_one(PhaseList).set_compact(event.size.width < COMPACT)
         # The equations take up to half of the height, the tables the rest.
         room = max(event.size.height - 4, 10)
@@ -377,10 +384,14 @@ class StepThroughScreen(Screen[StepResult | None]):
 
     def _update_summary(self) -> None:
         t, p = self.trace, self.precision
+        before, after = fmt_number(t.loss, p), fmt_number(t.loss_after, p)
         text = (
-            f"L = {fmt_number(t.loss, p)}, after the update {fmt_number(t.loss_after, p)} · "
+            f"L = {before}, after the update {after} · "
             f"{t.optimizer} η = {fmt_number(t.lr, p)} · B = {t.batch_size}"
         )
+        self._summary_compact = compact = 0 < self.size.width < COMPACT
+        if compact:  # the same in fewer columns (B is in the equations)
+            text = f"L {before} → {after} · {t.optimizer} η {fmt_number(t.lr, p)}"
         self.query_one("#step-summary", Static).update(text)
 
     def _show(self) -> None:

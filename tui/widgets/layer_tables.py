@@ -44,7 +44,7 @@ GAP = 2
 
 DASHBOARD_NOTE = (
     "W and b as they are now (▲ ▼: rose or fell since the last frame). ∂W, ∂b, x, z, a "
-    "and δ are the last step's batch, computed with W and b from before its update."
+    "and δ are from the last step's batch, computed with W and b from before its update."
 )
 """What the dashboard's tables show, said above them: after a step the weights have moved
 on while the batch quantities were computed with the old ones (z ≠ W x + b in the new W)."""
@@ -292,6 +292,8 @@ class LayerTables(Throttled, Widget):
         self.pending_note = pending_note
         """What an empty table says under its title."""
         self._focus_when_shown = False
+        self._previous: Snapshot | None = None
+        self._last_layer: int | None = None
 
     def compose(self) -> ComposeResult:
         if self.context is None:
@@ -304,7 +306,8 @@ class LayerTables(Throttled, Widget):
     def set_context(self, context: ViewContext) -> None:
         """A preset was loaded: one tab per weight layer, empty until the next `show`."""
         self.context = context
-        self.snapshot = None
+        self.snapshot = self._previous = None
+        self._last_layer = None
         self._highlights = {}
         self._shown = {}
         self._throttle.cancel()
@@ -314,7 +317,7 @@ class LayerTables(Throttled, Widget):
 
     def show(self, snapshot: Snapshot) -> None:
         """Take the newest snapshot; the visible tab is updated at most `max_rate` a second."""
-        self.snapshot = snapshot
+        self._previous, self.snapshot = self.snapshot, snapshot
         self._generation += 1
         self._throttle.request()
 
@@ -325,6 +328,8 @@ class LayerTables(Throttled, Widget):
 
     def watch_precision(self) -> None:
         self._shown = {}
+        for table in self.tables.values():
+            table.relayout()  # back to 4 decimals, the columns narrow again
         self.refresh_tables()
 
     def highlight(self, reads: Iterable[Any], writes: Iterable[Any], reveal: bool = True) -> None:
@@ -427,6 +432,7 @@ class LayerTables(Throttled, Widget):
         return self._tabs
 
     def on_show(self) -> None:
+        self._last_layer = None  # hidden a while: its tables take the frame before too
         self.refresh_tables()
         self.call_after_refresh(self.reflow)
         if self._focus_when_shown:
@@ -450,11 +456,19 @@ class LayerTables(Throttled, Widget):
         snapshot = self.snapshot
         if self._shown.get(layer) == self._generation:
             return
+        # A tab coming into view first takes the frame before (its parameter tables only):
+        # their ▲ / ▼ then say how the last step moved them, as the tab on view did.
+        before = self._previous if layer != self._last_layer else None
+        self._last_layer = layer
         with self.app.batch_update():
             for quantity in (*PARAMETERS, *BATCH):
                 table = self.tables.get((layer, quantity))
                 if table is None:
                     continue
+                if before is not None and quantity in PARAMETERS:
+                    earlier, _ = self._values(before, layer, quantity)
+                    if earlier.size:
+                        table.set_matrix(earlier, self.precision, {})
                 values, total = self._values(snapshot, layer, quantity)
                 specs = self._highlights.get((layer, quantity), {})
                 title = title_of(quantity, layer)

@@ -137,10 +137,11 @@ class MatrixTable(DataTable):
     ) -> None:
         previous = self.values
         rows, cols = values.shape
-        rebuild = previous is None or previous.shape[1] != cols or not self._keys
+        reshaped = previous is None or previous.shape[1] != cols
+        rebuild = reshaped or not self._keys
         # Only a parameter's cell is the same quantity from frame to frame: a batch
         # table's row holds another sample each step, so its ▲ / ▼ would mean nothing.
-        if rebuild or previous is None or self.quantity not in PARAMETERS:
+        if reshaped or previous is None or self.quantity not in PARAMETERS:
             self._moved = np.zeros(values.shape, dtype=int)
         elif previous.shape != values.shape or not np.array_equal(values, previous, equal_nan=True):
             # A short last batch changes the row count: compare the rows both have.
@@ -167,6 +168,11 @@ class MatrixTable(DataTable):
         # epoch); rows past the current batch are blanked instead.
         keys.extend([BLANK] * cols for _ in range(len(self._keys) - rows))
         self._update(keys)
+
+    def relayout(self) -> None:
+        """Build the table afresh with the next values (columns as wide as those need:
+        DataTable's columns only ever grow), keeping its ▲ / ▼ marks."""
+        self._keys = []
 
     def _update(self, keys: list[list[tuple[str, int, Style | None]]]) -> None:
         """Write the cells whose key changed straight into the table, then repaint once.

@@ -371,9 +371,22 @@ class NetworkView(Throttled, Widget):
                     lower = _heat(float(mat[bottom, j]), scale) if bottom < mat.shape[0] else None
                     text.append("▀" * cell, rgb_style(upper, lower))
                 text.append(" " * (block_width - cell * mat.shape[1]))
-        if left_out and depth + 2 <= height:
+        room = height - depth - 1
+        if left_out and room >= 1:
             text.append("\n" + "  ·  ".join(left_out) + " (a taller panel shows it)", "dim")
+            room -= 1
+        if room >= 1:
+            text.append("\n")
+            text.append_text(self._map_legend())
         return text
+
+    def _map_legend(self) -> Text:
+        legend = Text()
+        legend.append("▀▀", rgb_style(POSITIVE, None))
+        legend.append(" w > 0  ")
+        legend.append("▀▀", rgb_style(NEGATIVE, None))
+        legend.append(" w < 0  brighter = larger |w| (each map on its own scale)", "dim")
+        return legend
 
 
 def _heat(value: float, scale: float) -> tuple[int, int, int]:
