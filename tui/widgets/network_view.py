@@ -284,15 +284,18 @@ class NetworkView(Throttled, Widget):
                     text.append("".join(chars[run_start:col]), styles[run_start])
                     run_start = col
         text.append("\n")
-        text.append_text(self._legend())
+        text.append_text(self._legend(width))
         return text
 
-    def _legend(self) -> Text:
+    def _legend(self, width: int = 1000) -> Text:
         legend = Text()
         legend.append("━━", rgb_style(POSITIVE, None))
         legend.append(" w > 0  ")
         legend.append("━━", rgb_style(NEGATIVE, None))
-        legend.append(" w < 0  brighter = larger |w| · ● a unit, coloured by its bias")
+        long = " w < 0  brighter = larger |w|  ● unit, colour = its bias"
+        legend.append(
+            long if legend.cell_len + len(long) <= width else " w < 0  bright = big |w|  ● bias"
+        )
         return legend
 
     def _summary(self, compact: bool = False) -> Text:

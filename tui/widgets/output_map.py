@@ -317,13 +317,25 @@ class OutputMap(Throttled, Widget):
         ]
 
     def _legend(self, width: int, curve: bool = False) -> Strip:
+        text = self._legend_text(curve, ranges=True)
+        if text.cell_len > width:  # the axes' ranges go first, the keys stay
+            text = self._legend_text(curve, ranges=False)
+        text.truncate(width)
+        strip = Strip(text.render(self.app.console), text.cell_len).extend_cell_length(width)
+        return strip.apply_style(self.rich_style)
+
+    def _legend_text(self, curve: bool, ranges: bool) -> Text:
         assert self.context is not None and self._bounds is not None
         names = self.context.train.feature_names or ("x1", "x2")
         text = Text()
         lo, hi = self._bounds
-        text.append(f"{names[0]} {lo[0]:.2g}…{hi[0]:.2g} → ", "dim")
+
+        def axis(name: str, k: int) -> str:
+            return f"{name} {lo[k]:.2g}…{hi[k]:.2g}" if ranges else name
+
+        text.append(f"{axis(names[0], 0)} → ", "dim")
         if not curve:
-            text.append(f"{names[1]} {lo[1]:.2g}…{hi[1]:.2g} ↑ ", "dim")
+            text.append(f"{axis(names[1], 1)} ↑ ", "dim")
             if self.context.is_classification:
                 # Which colour is which class (one sigmoid output: classes 0 and 1).
                 text.append("class ", "dim")
@@ -346,9 +358,7 @@ class OutputMap(Throttled, Widget):
         text.append(f"{TRAIN_MARK} train", "bold")
         if self.context.test is not None and len(self.context.test):
             text.append(f"  {TEST_MARK} test", "bold")
-        text.truncate(width)
-        strip = Strip(text.render(self.app.console), text.cell_len).extend_cell_length(width)
-        return strip.apply_style(self.rich_style)
+        return text
 
     def _marks(
         self, width: int, pixel_rows: int, to_pixel
