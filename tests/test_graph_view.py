@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 from textual.app import App, ComposeResult
+from textual.containers import ScrollableContainer
 from textual.widgets import Input, Select, Static
 
 from core.autodiff import backward_steps, parse_expression, seed_scalar_graph
@@ -19,7 +20,7 @@ from tui.screens.graph_view import (
     open_graph_view,
 )
 from tui.screens.step_session import StepSession
-from tui.widgets.graph_diagram import WalkState, formula, layout_graph, render_graph
+from tui.widgets.graph_diagram import GraphDiagram, WalkState, formula, layout_graph, render_graph
 
 SIZE = (120, 40)
 
@@ -251,3 +252,18 @@ async def test_open_graph_view_draws_the_dashboard_weights() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not screen
+
+
+async def test_a_narrow_graph_view_never_cuts_a_box_at_its_left_edge() -> None:
+    # 80 columns show all but 9 of seed-scalar's graph: scrolled to the root L, the w
+    # and x boxes were cut, and "val  1.5" showed as ".5".
+    app = StandaloneGraphApp(preset="seed-scalar")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        screen = graph_screen(app)
+        scroll = screen.query_one("#graph-scroll", ScrollableContainer)
+        columns = screen.query_one(GraphDiagram).layout_.col_x
+        for _ in range(len(screen.steps)):
+            assert round(scroll.scroll_x) in columns, (scroll.scroll_x, columns)
+            await pilot.press("right")
+            await pilot.pause(0.1)

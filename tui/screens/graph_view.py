@@ -30,6 +30,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.events import Resize
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
@@ -428,10 +429,27 @@ class GraphScreen(Screen[None]):
         region = diagram.current_region([step.node, *(t.parent for t in step.terms)])
         if region is not None:
             # The drawing is the scroll area's only child; its left padding is 1.
-            scroll = self.query_one("#graph-scroll", ScrollableContainer)
-            self.call_after_refresh(
-                scroll.scroll_to_region, region.translate((1, 0)).grow((1, 2, 1, 2)), animate=False
-            )
+            self.call_after_refresh(self._scroll_into_view, region.translate((1, 0)))
+
+    def _scroll_into_view(self, region: Region) -> None:
+        """Scroll so that `region` shows, moving as little as that takes, and then on to
+        the next column's left edge if a box would be cut there ("val  1.5" shown as
+        ".5" read as 0.5)."""
+        scroll = self.query_one("#graph-scroll", ScrollableContainer)
+        scroll.scroll_to_region(region.grow((1, 2, 1, 2)), animate=False, immediate=True)
+        layout = self.query_one(GraphDiagram).layout_
+        x = round(scroll.scroll_x)
+        if layout is None or x <= 0:
+            return
+        edges = [c + 1 for c in layout.col_x]  # the padding again
+        if x in edges:
+            return
+        later = [e - 1 for e in edges if x < e <= region.x and e - 1 <= scroll.max_scroll_x]
+        # Else back to the column before: the box cut on the right keeps its numbers.
+        earlier = [e - 1 for e in edges if e <= x and region.x < e - 1 + scroll.size.width]
+        target = later[0] if later else earlier[-1] if earlier else None
+        if target is not None:
+            scroll.scroll_to(x=target, animate=False, immediate=True)
 
     def _step_panel(self) -> Text:
         step = self.steps[self.k]
