@@ -9,6 +9,7 @@ by hand; larger ones one line per operand, each a matrix preview with its shape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -59,6 +60,13 @@ def readonly(array: Array | float) -> Array:
     out = np.array(array, copy=True)
     out.flags.writeable = False
     return out
+
+
+def with_outputs(equation: str, k: int) -> str:
+    """`equation` with ", K = 2 outputs" after it when it uses K (the number of outputs)."""
+    if re.search(r"\bK\b", equation) is None:
+        return equation
+    return f"{equation},  K = {k} output{'s' if k != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -361,8 +369,7 @@ class _Builder:
             equation = self.loss.formula.replace("ℓ =", "L =", 1)
         else:
             equation = f"L = (1/B) Σᵢ ℓᵢ,  {self.loss.formula},  B = {self.B}"
-        if "K" in self.loss.formula:
-            equation += f",  K = {K}"
+        equation = with_outputs(equation, K)
         if self.B == 1 and K <= 4:
             lines = [self._sample_loss("L", t.y_hat[0], t.y[0], t.loss)]
         elif self.B <= 4 and K <= 4:
@@ -466,8 +473,7 @@ class _Builder:
             )
             small = False
             lines = [f"g = ∂ℓ/∂ŷ = {self.show(grad)}"]
-        if "K" in equation:
-            equation += f",  K = {K} output{'s' if K != 1 else ''}"
+        equation = with_outputs(equation, K)
         values["∂ℓ/∂ŷ"] = grad
         values[f"δ({L})"] = lt.delta
         if not small:

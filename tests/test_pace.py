@@ -145,6 +145,24 @@ def test_after_a_long_stall_the_pace_starts_again_instead_of_bursting() -> None:
     assert loop.trainer.global_step == pytest.approx(11, abs=2)
 
 
+def test_a_fast_pace_after_a_long_stall_starts_again_instead_of_bursting() -> None:
+    # Catching up is for the milliseconds a wait oversleeps, not for a lost second.
+    loop, _, clock, _ = loaded_loop(2000.0, quit_at=2.0)
+    clock.tick = 1e-6
+    original = loop.trainer.step
+    stalled = [False]
+
+    def stalling():
+        if not stalled[0] and clock.now > 0.5:
+            stalled[0] = True
+            clock.now += 1.0
+        return original()
+
+    loop.trainer.step = stalling
+    loop.run()
+    assert loop.trainer.global_step == pytest.approx(2000, rel=0.05)  # not ~4000
+
+
 def test_full_speed_never_waits() -> None:
     loop, inbox, clock, _ = loaded_loop(None, quit_at=float("inf"))
     # With no wait the fake clock never moves: stop after a fixed number of steps.

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region, Size
 from textual.widget import Widget
 from textual.widgets import Static
@@ -563,6 +563,17 @@ async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix(
         assert "  max |W|" in narrow.split("\n")[1]
         assert "W(2) 32×32 needs 17 lines" in narrow
         assert "W(1)ᵀ" in narrow and "W(3)" in narrow
+        # A layer too wide (not too tall) says so.
+        wide = NetworkView(max_rate=0)
+        wide_ctx = ViewContext(
+            None, (100, 4, 1), ("relu", "sigmoid"), "bce", "classification", ctx.train
+        )
+        await pilot.app.query_one("#host").mount(wide)
+        feed(
+            wide, wide_ctx, hand_snapshot([np.ones((4, 100)), np.ones((1, 4))], [[0.0] * 4, [0.0]])
+        )
+        await pilot.pause()
+        assert "W(1) 4×100 needs 100 columns" in wide.build(Size(80, 20)).plain
 
 
 # -- layer tables ----------------------------------------------------------------------
@@ -904,16 +915,21 @@ def four_eight_three_trainer() -> Trainer:
     return Trainer(network, get_loss("cross_entropy"), make_optimizer("sgd", lr=0.1), data)
 
 
-@pytest.mark.parametrize("width", [60, 80, 120, 200])
-async def test_no_table_is_cut_off_at_the_right_while_there_is_room_below(width) -> None:
+@pytest.mark.parametrize(
+    ("width", "height"), [(60, 60), (80, 60), (120, 60), (200, 60), (110, 20), (127, 20)]
+)
+async def test_no_table_is_cut_off_at_the_right_while_there_is_room_below(width, height) -> None:
     trainer = four_eight_three_trainer()
     trainer.step()
     tables = LayerTables(max_rate=0)
-    async with Host(tables).run_test(size=(width, 60)) as pilot:
+    async with Host(tables).run_test(size=(width, height)) as pilot:
         feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
         await pilot.pause()
         await pilot.pause(0.2)
-        right = tables.content_region.right
+        # Short: the scroll area shows its vertical scrollbar, which must cover no table.
+        scroll = next(s for s in tables.query(VerticalScroll) if s.region.width)
+        assert scroll.show_vertical_scrollbar or height == 60
+        right = scroll.scrollable_content_region.right
         panels = [p for p in tables.query(MatrixPanel) if p.region.width]
         assert len(panels) == 8  # tab 1: W b ∂W ∂b, x z a δ (y is in the last tab)
         for panel in panels:
@@ -1087,9 +1103,12 @@ async def test_a_point_on_the_fitted_line_stays_visible_in_the_lines_colour() ->
 
 
 async def test_the_prediction_plots_axis_only_widens_during_a_run() -> None:
-    network = Network([np.array([[1.5]])], [np.array([0.0])], ["linear"])
-    data = from_arrays([[2.0]], [[5.0]], task="regression")
-    trainer = Trainer(network, get_loss("half_sse"), make_optimizer("sgd", lr=0.1), data)
+    def fresh() -> Trainer:
+        network = Network([np.array([[1.5]])], [np.array([0.0])], ["linear"])
+        data = from_arrays([[2.0]], [[5.0]], task="regression")
+        return Trainer(network, get_loss("half_sse"), make_optimizer("sgd", lr=0.1), data)
+
+    trainer = fresh()
     omap = OutputMap(max_rate=0)
     async with Host(omap).run_test(size=(60, 16)) as pilot:
         feed(omap, ViewContext.from_trainer(trainer), trainer.snapshot())
@@ -1101,11 +1120,11 @@ async def test_the_prediction_plots_axis_only_widens_during_a_run() -> None:
             await pilot.pause()
             low, high = omap.value_range
             assert low <= first[0] and high >= first[1]
-        assert omap.value_range != first  # ŷ grew past the first axis: it widened
-        omap.set_context(ViewContext.from_trainer(trainer))  # a new run starts afresh
-        omap.show(trainer.snapshot())
+        widened = omap.value_range
+        assert widened != first  # ŷ grew past the first axis: it widened
+        omap.show(fresh().snapshot())  # a reset: step 0 again, the axis fits afresh
         await pilot.pause()
-        assert omap.value_range[0] > first[0]
+        assert omap.value_range == first
 
 
 async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:

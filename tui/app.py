@@ -202,7 +202,7 @@ class BackpropApp(FileActions, App[int]):
             self._when_paused = self._open_start_graph
 
     def on_resize(self, event: Resize) -> None:
-        # One space less a key on a narrow screen: then the footer still shows d.
+        # A compact footer (one space less per key) on a narrow screen still shows d.
         self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER
 
     @on(Tabs.TabActivated, "#panel-tabs")

@@ -441,12 +441,13 @@ class GraphScreen(Screen[None]):
         x = round(scroll.scroll_x)
         if layout is None or x <= 0:
             return
-        edges = [c + 1 for c in layout.col_x]  # the padding again
-        if x in edges:
+        # Scrolled to a column's x, its boxes start one cell in (the drawing's padding).
+        stops = layout.col_x
+        if x in stops:
             return
-        later = [e - 1 for e in edges if x < e <= region.x and e - 1 <= scroll.max_scroll_x]
+        later = [c for c in stops if x < c < region.x and c <= scroll.max_scroll_x]
         # Else back to the column before: the box cut on the right keeps its numbers.
-        earlier = [e - 1 for e in edges if e <= x and region.x < e - 1 + scroll.size.width]
+        earlier = [c for c in stops if c < x and region.x < c + scroll.size.width]
         target = later[0] if later else earlier[-1] if earlier else None
         if target is not None:
             scroll.scroll_to(x=target, animate=False, immediate=True)

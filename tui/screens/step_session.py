@@ -30,11 +30,11 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 PRECISIONS = (4, 9)
+"""Decimals in the equations: 4 reads like the notes; 9 shows the published digits of
+worked examples such as two-two-two (0.298371109)."""
 
 NOT_YET = np.zeros((0, 0))
 """What a table shows for a quantity the step-through has not computed yet."""
-"""Decimals in the equations: 4 reads like the notes; 9 shows the published digits of
-worked examples such as two-two-two (0.298371109)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -250,8 +250,8 @@ class StepThroughScreen(Screen[StepResult | None]):
         self.precision = PRECISIONS[0]
         self.trace: StepTrace = session.trace(sample, self.precision)
         self.index = 0
-        self._summary_compact: bool | None = None  # the summary's form, by screen width
         """The current phase (from 0)."""
+        self._summary_compact: bool | None = None  # the summary's form, by screen width
         self.check: GradCheck | None = None
         self.show_check = False
         self.last_export: Path | None = None

@@ -4,9 +4,10 @@ One tab per weight layer l. Parameters are shown as the engine stores them: W(l)
 (out × in), row i is unit i of layer l, column j is unit j of layer l − 1; b(l) is a
 column of `out` rows. Batch quantities (x = a(0), z(l), a(l), δ(l), y) have one row per
 sample, capped at `MAX_BATCH_ROWS`. Cells are coloured by sign and magnitude; a
-parameter cell whose value moved since the previous frame carries ▲ or ▼. Only the visible tab is
-updated, by diff (see `MatrixTable`), at most `max_rate` times a second. Layers are
-numbered from 1 as in the notes.
+parameter cell whose value moved since the previous frame carries ▲ or ▼. Only the
+visible tab is updated, by diff (see `MatrixTable`), at most `max_rate` times a second.
+Each row of tables wraps into as many grid columns as the panel's width holds. Layers
+are numbered from 1 as in the notes.
 """
 
 from __future__ import annotations
@@ -182,11 +183,7 @@ class MatrixPanel(Vertical):
 
     def natural_width(self) -> int:
         """The cells this panel needs to show its title and every column unscrolled."""
-        table = self.table
-        width = table._row_label_column_width + sum(
-            column.get_render_width(table) for column in table.columns.values()
-        )
-        return max(_extent(self._caption)[1], width)
+        return max(_extent(self._caption)[1], self.table.virtual_size.width)
 
     def set_caption(self, text: str) -> None:
         """Change the title (only when it differs; the screen is laid out again only
@@ -227,7 +224,6 @@ class LayerTables(Throttled, Widget):
         grid-size: 4;
         grid-columns: auto;
         grid-rows: auto;
-        grid-gutter: 1 2;
         height: auto;
         width: auto;
         margin-bottom: 1;
@@ -415,6 +411,9 @@ class LayerTables(Throttled, Widget):
                     panels.append(panel)
                 row = Container(*panels, classes="tables-row")
                 row.styles.grid_size_columns = len(panels)
+                # Textual's "vertical" gutter is the one between columns.
+                row.styles.grid_gutter_vertical = GAP
+                row.styles.grid_gutter_horizontal = 1
                 rows.append(row)
             sizes = f"{self.context.sizes[l - 1]} → {self.context.sizes[l]}"
             notes = [] if self.note is None else [Static(self.note, classes="tables-note")]
@@ -457,7 +456,7 @@ class LayerTables(Throttled, Widget):
         if self._shown.get(layer) == self._generation:
             return
         # A tab coming into view first takes the frame before (its parameter tables only):
-        # their ▲ / ▼ then say how the last step moved them, as the tab on view did.
+        # their ▲ / ▼ then say how they moved since the last frame, as on the tab on view.
         before = self._previous if layer != self._last_layer else None
         self._last_layer = layer
         with self.app.batch_update():
@@ -501,23 +500,28 @@ class LayerTables(Throttled, Widget):
         if self.context is None or not self.tables or not self.is_on_screen:
             return
         layer = self.active_layer
-        available = self.content_size.width - 1  # leave the scroll area's scrollbar room
-        if available <= 0:
-            return
         for group in (PARAMETERS, BATCH):
             panels = [self._panels[(layer, q)] for q in group if (layer, q) in self._panels]
             if not panels:
                 continue
+            row = panels[0].parent
+            scroll = row.parent if isinstance(row, Widget) else None
+            if not isinstance(row, Widget) or not isinstance(scroll, Widget):
+                continue
+            # The scroll area's width less its vertical scrollbar (whether shown or not,
+            # so that the columns do not change when it comes and goes).
+            available = scroll.size.width - scroll.styles.scrollbar_size_vertical
+            if available <= 0:
+                return
             for panel in panels:
                 # A fixed height, every row: an auto-height table in a grid cell would be
                 # cut to the scroll area's height (Textual sizes auto grid rows in it).
-                lines = panel.table.row_count + 1 if panel.table.columns else 0
+                lines = panel.table.virtual_size.height if panel.table.columns else 0
                 if panel.table.styles.height != Scalar.from_number(lines):
                     panel.table.styles.height = lines
             widths = [panel.natural_width() for panel in panels]
             columns = fitting_columns(widths, available, GAP)
-            row = panels[0].parent
-            if isinstance(row, Widget) and row.styles.grid_size_columns != columns:
+            if row.styles.grid_size_columns != columns:
                 row.styles.grid_size_columns = columns
 
     def _values(self, snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndarray, int]:

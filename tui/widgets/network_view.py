@@ -348,8 +348,12 @@ class NetworkView(Throttled, Widget):
                     used += block_width + 2
                     break
             else:
-                lines = -(-min(W.shape) // 2) + 1
-                left_out.append(f"W({l + 1}) {W.shape[0]}×{W.shape[1]} needs {lines} lines")
+                shape = f"W({l + 1}) {W.shape[0]}×{W.shape[1]}"
+                tall_enough = [m.shape[1] for m in (W, W.T) if -(-m.shape[0] // 2) + 1 <= height]
+                if tall_enough:  # it is the width that lacks
+                    left_out.append(f"{shape} needs {min(tall_enough)} columns")
+                else:
+                    left_out.append(f"{shape} needs {-(-min(W.shape) // 2) + 1} lines")
         if not blocks:
             return None
         # Two columns a weight when everything still fits: square-ish cells read better.
@@ -376,7 +380,7 @@ class NetworkView(Throttled, Widget):
                 text.append(" " * (block_width - cell * mat.shape[1]))
         room = height - depth - 1
         if left_out and room >= 1:
-            text.append("\n" + "  ·  ".join(left_out) + " (a taller panel shows it)", "dim")
+            text.append("\n" + "  ·  ".join(left_out) + " (a bigger panel shows it)", "dim")
             room -= 1
         if room >= 1:
             text.append("\n")

@@ -159,6 +159,7 @@ class OutputMap(Throttled, Widget):
         """The plane drawn: the data's bounds, widened to equal scales for the size."""
         self._data_bounds: np.ndarray | None = None
         self._curve_range: tuple[float, float] | None = None
+        self._last_step = 0
         self._lines: list[Strip] | None = None
         self._colors: dict[int, list[RGB]] = {}
         self._throttle = Throttle(self, max_rate, self._invalidate, live_rate)
@@ -172,6 +173,7 @@ class OutputMap(Throttled, Widget):
         self.grid = None
         self._bounds = self._data_bounds = None
         self._curve_range: tuple[float, float] | None = None
+        self._last_step = 0
         self._colors = {}
         if self.mode != "explain":
             test = context.test.X if context.test is not None else None
@@ -180,6 +182,9 @@ class OutputMap(Throttled, Widget):
 
     def show(self, snapshot: Snapshot) -> None:
         """Take the newest weights; recomputes (at most `max_rate` a second) when they moved."""
+        if snapshot.global_step < self._last_step or snapshot.global_step == 0:
+            self._curve_range = None  # a reset or a new start: the axis fits afresh
+        self._last_step = snapshot.global_step
         if self._same(self.W, snapshot.W) and self._same(self.b, snapshot.b):
             return
         self.W, self.b = snapshot.W, snapshot.b
