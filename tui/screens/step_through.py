@@ -45,7 +45,7 @@ from tui.screens.trace_export import ExportPathDialog
 from tui.widgets.context import ViewContext
 from tui.widgets.equation_panel import EquationPanel, GradCheckTable
 from tui.widgets.format import READ_BG, WRITE_BG
-from tui.widgets.layer_tables import LayerTables, locate
+from tui.widgets.layer_tables import LayerTables, locate, locate_all
 from tui.widgets.phase_list import PhaseList
 
 if TYPE_CHECKING:
@@ -412,15 +412,13 @@ class StepThroughScreen(Screen[StepResult | None]):
     def _computed(self) -> set[tuple[str, int]]:
         """(quantity, layer) of what the phases so far have written: the tables show only
         these (a student checking δ(1) by hand does not see it before its phase)."""
-        L = len(self.trace.layers)
-        done: set[tuple[str, int]] = set()
-        for phase in self.trace.phases[: self.index + 1]:
-            for cell in phase.writes:
-                quantity = "a" if cell.quantity == "y_hat" else str(cell.quantity)
-                layer = L if cell.quantity == "y_hat" else cell.layer
-                if isinstance(layer, int):
-                    done.add((quantity, layer))
-        return done
+        n_layers = len(self.trace.layers)
+        return {
+            (quantity, layer)
+            for phase in self.trace.phases[: self.index + 1]
+            for cell in phase.writes
+            for layer, quantity, _ in locate_all(cell, n_layers)  # ŷ is a(L), and so on
+        }
 
     def _reveal_written(self) -> None:
         """Scroll the layer tables so the table the phase writes is in view."""

@@ -221,7 +221,6 @@ class LayerTables(Throttled, Widget):
     }
     LayerTables .tables-row {
         layout: grid;
-        grid-size: 4;
         grid-columns: auto;
         grid-rows: auto;
         height: auto;
@@ -288,6 +287,7 @@ class LayerTables(Throttled, Widget):
         self.pending_note = pending_note
         """What an empty table says under its title."""
         self._focus_when_shown = False
+        self._reflow_due = False
         self._previous: Snapshot | None = None
         self._last_layer: int | None = None
 
@@ -433,14 +433,14 @@ class LayerTables(Throttled, Widget):
     def on_show(self) -> None:
         self._last_layer = None  # hidden a while: its tables take the frame before too
         self.refresh_tables()
-        self.call_after_refresh(self.reflow)
+        self._request_reflow()
         if self._focus_when_shown:
             self.call_after_refresh(self.focus_scroll)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
         self.refresh_tables()
-        self.call_after_refresh(self.reflow)
+        self._request_reflow()
 
     # -- updating --------------------------------------------------------------------
 
@@ -484,14 +484,25 @@ class LayerTables(Throttled, Widget):
                 self._panels[(layer, quantity)].set_caption(title)
                 table.set_matrix(values, self.precision, specs)
         self._shown[layer] = self._generation
-        self.call_after_refresh(self.reflow)
+        self._request_reflow()
 
     def on_resize(self, event: Resize) -> None:
-        self.call_after_refresh(self.reflow)
+        self._request_reflow()
 
     def on_matrix_table_resized(self, event: MatrixTable.Resized) -> None:
         event.stop()
-        self.call_after_refresh(self.reflow)
+        self._request_reflow()
+
+    def _request_reflow(self) -> None:
+        """Reflow after the next refresh, once however many asked (a frame's refresh, its
+        tables' new sizes and a resize can all ask together)."""
+        if not self._reflow_due:
+            self._reflow_due = True
+            self.call_after_refresh(self._reflow_when_due)
+
+    def _reflow_when_due(self) -> None:
+        self._reflow_due = False
+        self.reflow()
 
     def reflow(self) -> None:
         """Wrap each row of the visible tab's tables into as many grid columns as fit

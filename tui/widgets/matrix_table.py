@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.color import Color
 from textual.coordinate import Coordinate
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -109,9 +109,8 @@ class MatrixTable(DataTable):
         """The table's columns got wider or narrower, or it got more or fewer rows (the
         layout around it may need to change)."""
 
-    def watch_virtual_size(self, old: Size, new: Size) -> None:
-        if old != new:
-            self.post_message(self.Resized())
+    def watch_virtual_size(self) -> None:
+        self.post_message(self.Resized())  # a reactive's watcher runs only on a change
 
     def on_mount(self) -> None:
         if self._pending is not None:

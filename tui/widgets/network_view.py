@@ -343,17 +343,18 @@ class NetworkView(Throttled, Widget):
         for l, W in enumerate(self.W):
             for title, mat in ((f"W({l + 1})", W), (f"W({l + 1})ᵀ", W.T)):
                 block_width = max(mat.shape[1], len(title))
-                if -(-mat.shape[0] // 2) + 1 <= height and used + block_width <= width:
+                if _map_lines(mat) + 1 <= height and used + block_width <= width:
                     blocks.append((title, mat))
                     used += block_width + 2
                     break
             else:
                 shape = f"W({l + 1}) {W.shape[0]}×{W.shape[1]}"
-                tall_enough = [m.shape[1] for m in (W, W.T) if -(-m.shape[0] // 2) + 1 <= height]
+                tall_enough = [m.shape[1] for m in (W, W.T) if _map_lines(m) + 1 <= height]
                 if tall_enough:  # it is the width that lacks
                     left_out.append(f"{shape} needs {min(tall_enough)} columns")
                 else:
-                    left_out.append(f"{shape} needs {-(-min(W.shape) // 2) + 1} lines")
+                    lines = min(_map_lines(W), _map_lines(W.T)) + 1
+                    left_out.append(f"{shape} needs {lines} lines")
         if not blocks:
             return None
         # Two columns a weight when everything still fits: square-ish cells read better.
@@ -362,7 +363,7 @@ class NetworkView(Throttled, Widget):
         text = Text()
         for n, ((title, _), block_width) in enumerate(zip(blocks, widths, strict=True)):
             text.append(("  " if n else "") + title.ljust(block_width), "bold")
-        depth = max(-(-mat.shape[0] // 2) for _, mat in blocks)
+        depth = max(_map_lines(mat) for _, mat in blocks)
         for line in range(depth):
             text.append("\n")
             for n, ((_, mat), block_width) in enumerate(zip(blocks, widths, strict=True)):
@@ -394,6 +395,11 @@ class NetworkView(Throttled, Widget):
         legend.append("▀▀", rgb_style(NEGATIVE, None))
         legend.append(" w < 0  brighter = larger |w| (each map on its own scale)", "dim")
         return legend
+
+
+def _map_lines(mat: np.ndarray) -> int:
+    """Lines a weight map takes under its title: two rows of `mat` a line (▀)."""
+    return -(-mat.shape[0] // 2)
 
 
 def _heat(value: float, scale: float) -> tuple[int, int, int]:

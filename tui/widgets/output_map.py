@@ -172,7 +172,7 @@ class OutputMap(Throttled, Widget):
         self.W, self.b = (), ()
         self.grid = None
         self._bounds = self._data_bounds = None
-        self._curve_range: tuple[float, float] | None = None
+        self._curve_range = None
         self._last_step = 0
         self._colors = {}
         if self.mode != "explain":
