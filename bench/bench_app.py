@@ -29,13 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from backprop_tui.core.config.presets import build_trainer, load
+from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.messages import SnapshotReady
+from backprop_tui.tui.worker.commands import Pause, Run, SetOptions, SetPace
+from backprop_tui.tui.worker.controller import ProcessController, ThreadController
 from textual import on
-
-from core.presets import build_trainer, load
-from tui.app import BackpropApp
-from tui.control import Pause, Run, SetOptions, SetPace
-from tui.controller import ProcessController, ThreadController
-from tui.messages import SnapshotReady
 
 
 def headless_rate(preset: str, seconds: float) -> float:
@@ -88,7 +87,7 @@ async def app_rate(
     redraw_rate: float | None = None,
 ) -> AppFigures:
     """Train at full speed inside the app for `seconds` after a one-second warm-up."""
-    # As run_app: the collector tuned (see tui.textual_fixes).
+    # As run_app: the collector tuned (see tui.compat).
     app = CountingApp(load(preset), factory, redraw_rate=redraw_rate, tune_gc=True)
     async with app.run_test(size=size) as pilot:
         await _wait(pilot, lambda: app.status is not None and not app._pending)
@@ -140,7 +139,7 @@ def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
     """Milliseconds from `tmux send-keys` to the change on screen: `n` while paused
     (the step counter) and `+` / `-` while training (η in the status line)."""
     session = f"bench-app-{int(time.time())}"
-    code = f"from tui.app import run_app; run_app({preset!r})"
+    code = f"from backprop_tui.tui.app import run_app; run_app({preset!r})"
     command = f"{sys.executable} -c {code!r}"
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "45", command],

@@ -21,12 +21,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.dataset import Dataset
-from core.init import init_parameters
-from core.losses import get_loss
-from core.network import Network
-from core.optimizers import make_optimizer
-from core.trainer import Trainer
+from backprop_tui.core.data.dataset import Dataset
+from backprop_tui.core.nn.init import init_parameters
+from backprop_tui.core.nn.losses import get_loss
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import make_optimizer
+from backprop_tui.core.training.trainer import Trainer
 
 try:
     import torch

@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.errors import BackpropError
+from backprop_tui.core.errors import BackpropError
 
 
 class WriteError(BackpropError, OSError):

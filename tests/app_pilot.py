@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from backprop_tui.core.config.presets import load
+from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.worker.controller import ProcessController, ThreadController
 from textual.pilot import Pilot
-
-from core.presets import load
-from tui.app import BackpropApp
-from tui.controller import ProcessController, ThreadController
 
 TIMEOUT = 60.0
 SIZE = (120, 40)

@@ -1,4 +1,4 @@
-"""Generate the PyTorch reference fixtures that tests/test_against_torch.py compares with.
+"""Generate the PyTorch reference fixtures that tests/unit/test_against_torch.py compares with.
 
 Run by hand, once, from the repository root:
 

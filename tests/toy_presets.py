@@ -1,5 +1,5 @@
-"""Stand-ins for `core.presets.Preset` built straight from `core`, so the controller
-tests need no preset files: `build_toy` is what `core.presets.build_trainer` does."""
+"""Stand-ins for `core.config.presets.Preset` built straight from `core`, so the controller
+tests need no preset files: `build_toy` is what `core.config.presets.build_trainer` does."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from core.dataset import from_arrays
-from core.init import init_parameters
-from core.losses import get_loss
-from core.network import Network
-from core.optimizers import make_optimizer
-from core.trainer import Trainer
+from backprop_tui.core.data.dataset import from_arrays
+from backprop_tui.core.nn.init import init_parameters
+from backprop_tui.core.nn.losses import get_loss
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import make_optimizer
+from backprop_tui.core.training.trainer import Trainer
 
 
 @dataclass(frozen=True)
 class ToyPreset:
-    """The fields of `core.presets.Preset` the training loop reads."""
+    """The fields of `core.config.presets.Preset` the training loop reads."""
 
     name: str
     sizes: tuple[int, ...]

@@ -1,5 +1,5 @@
-"""`python -m tui` runs the `backprop-tui` command line."""
+"""`python -m backprop_tui.tui` runs the `backprop-tui` command line."""
 
-from tui.cli import main
+from backprop_tui.tui.cli.main import main
 
 raise SystemExit(main())

@@ -15,23 +15,30 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
-from textual.app import App, ComposeResult
-from textual.binding import BindingType
-from textual.containers import Container
-from textual.events import Resize
-from textual.notifications import SeverityLevel
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Tab, Tabs
-from threadpoolctl import threadpool_limits
-
-from core.presets import Preset, load
-from core.trainer import Snapshot
-from tui import textual_fixes
-from tui.app_files import LOAD_ERRORS, FileActions
-from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
-from tui.commands import DashboardCommands
-from tui.control import (
+from backprop_tui.core.config.presets import Preset, load
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui import compat
+from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
+from backprop_tui.tui.commands import DashboardCommands
+from backprop_tui.tui.files import LOAD_ERRORS, FileActions
+from backprop_tui.tui.messages import (
+    CommandFailed,
+    SnapshotReady,
+    TrainingDiverged,
+    TrainingFinished,
+    WorkerStopped,
+    to_message,
+)
+from backprop_tui.tui.screens.dialogs import NumberDialog
+from backprop_tui.tui.screens.graph_view import open_graph_view
+from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.screens.settings_form import SettingsForm
+from backprop_tui.tui.screens.step_session import StepResult
+from backprop_tui.tui.screens.step_through import open_step_through
+from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
+from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
+from backprop_tui.tui.widgets.status_bar import StatusBar
+from backprop_tui.tui.worker.commands import (
     EditCell,
     Epoch,
     Pause,
@@ -47,23 +54,21 @@ from tui.control import (
     faster,
     slower,
 )
-from tui.controller import ControllerFactory, ProcessController, TrainingController
-from tui.messages import (
-    CommandFailed,
-    SnapshotReady,
-    TrainingDiverged,
-    TrainingFinished,
-    WorkerStopped,
+from backprop_tui.tui.worker.controller import (
+    ControllerFactory,
+    ProcessController,
+    TrainingController,
 )
-from tui.screens.dialogs import NumberDialog
-from tui.screens.graph_view import open_graph_view
-from tui.screens.help import HelpScreen
-from tui.screens.settings_form import SettingsForm
-from tui.screens.step_session import StepResult
-from tui.screens.step_through import open_step_through
-from tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
-from tui.widgets.layer_tables import DASHBOARD_NOTE
-from tui.widgets.status_bar import StatusBar
+from backprop_tui.tui.worker.events import Event
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.events import Resize
+from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Tab, Tabs
+from threadpoolctl import threadpool_limits
 
 DEFAULT_PRESET = "xor"
 
@@ -94,14 +99,14 @@ PANEL_DELAY = 0.02
 class BackpropApp(FileActions, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
-    `preset` is loaded on mount; `controller_factory(post_message)` makes the controller
+    `preset` is loaded on mount; `controller_factory(post_event)` makes the controller
     (a separate training process by default). `redraw_rate` caps every panel's redraws
     per second (None: each panel's own default; 0: draw every snapshot at once, for
     deterministic screenshots). `snapshot` and `status` hold the newest ones received;
     `context` the loaded preset's fixed facts.
     """
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS]
@@ -184,15 +189,15 @@ class BackpropApp(FileActions, App[int]):
         # (xor trained at 65 % of the headless rate with them, 91 % without).
         threadpool_limits(limits=1, user_api="blas")
         # No self-referencing strips (garbage for the cyclic collector every paint).
-        textual_fixes.apply()
+        compat.apply()
         if self.tune_gc:
-            self.call_after_refresh(textual_fixes.tune_collector)
+            self.call_after_refresh(compat.tune_collector)
         # Kept, not queried per snapshot: cheaper, and safe while the app shuts down.
         self.panels: list[Any] = [self.query_one(f"#{name}") for name, _ in PANELS]
         self.status_bar = self.query_one(StatusBar)
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title
-        self.controller = self.controller_factory(self.post_message)
+        self.controller = self.controller_factory(self.post_event)
         if self.preset is not None:
             self.load_preset(self.preset)
         if self.start_screen == "step":
@@ -259,6 +264,10 @@ class BackpropApp(FileActions, App[int]):
 
     # -- messages from the worker -----------------------------------------------------
 
+    def post_event(self, event: Event) -> None:
+        """Post a controller's event as its Textual message (safe from any thread)."""
+        self.post_message(to_message(event))
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if self._exit or self._closing:
             return  # a thread worker's last snapshot can land while the screen goes
@@ -270,7 +279,7 @@ class BackpropApp(FileActions, App[int]):
         self.snapshot, self.status = message.snapshot, status
         self.status_bar.show(message.snapshot, status)
         if time.monotonic() - self._key_at < KEY_HOLD:
-            textual_fixes.paint_now(self.status_bar)
+            compat.paint_now(self.status_bar)
         # The status line gets a frame of its own: the panels take up to ~30 ms to
         # redraw, and a key press should show its effect at once, so they get the
         # snapshot one frame later (call_after_refresh runs before the paint).
@@ -318,7 +327,7 @@ class BackpropApp(FileActions, App[int]):
         """Start a new worker on the current preset, so the app stays usable."""
         text = message.text
         if self.preset is not None and not self._closing:
-            self.controller = self.controller_factory(self.post_message)
+            self.controller = self.controller_factory(self.post_event)
             self.load_preset(self.preset)
             text += "; started again from the preset's initial weights"
         self.notify(text, title="training stopped", severity="error", timeout=30)
@@ -507,7 +516,7 @@ def run_app(
     view (of `expression` with option `variables` when given, else of the preset). An
     expression without a preset opens the graph view alone: escape leaves."""
     if screen == "graph" and expression is not None and preset is None:
-        from tui.screens.graph_view import StandaloneGraphApp
+        from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
 
         StandaloneGraphApp(expression, options.get("variables")).run()
         return 0

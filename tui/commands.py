@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 
 
 def key_label(binding: Binding) -> str:

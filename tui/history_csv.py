@@ -8,8 +8,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.atomic import write_text_atomic
-from core.history import EpochRecord
+from backprop_tui.core.atomic import write_text_atomic
+from backprop_tui.core.training.history import EpochRecord
 
 COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 

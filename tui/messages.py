@@ -1,17 +1,19 @@
 """Every message the training controller posts to the app, one small dataclass each.
 
-`SnapshotReady` arrives many times a second and overrides `can_replace`, so a burst of
-them reaches the handlers as only the newest (as toolong does with its scan progress).
+Each wraps the plain worker event of the same name (`tui.worker.events`,
+which imports no Textual); `to_message` makes one from the other. `SnapshotReady` arrives
+many times a second and overrides `can_replace`, so a burst of them reaches the handlers
+as only the newest (as toolong does with its scan progress).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.worker import events
+from backprop_tui.tui.worker.commands import Status
 from textual.message import Message
-
-from core.trainer import Snapshot
-from tui.control import Status
 
 
 @dataclass
@@ -54,3 +56,17 @@ class WorkerStopped(Message):
     """The training worker ended without being asked to."""
 
     text: str
+
+
+_MESSAGES: dict[type, type[Message]] = {
+    events.SnapshotReady: SnapshotReady,
+    events.TrainingFinished: TrainingFinished,
+    events.TrainingDiverged: TrainingDiverged,
+    events.CommandFailed: CommandFailed,
+    events.WorkerStopped: WorkerStopped,
+}
+
+
+def to_message(event: events.Event) -> Message:
+    """The Textual message that carries `event` to the app's handlers."""
+    return _MESSAGES[type(event)](**{f.name: getattr(event, f.name) for f in fields(event)})

@@ -17,12 +17,11 @@ from typing import Any
 
 import numpy as np
 import tomli_w
-
-from core.atomic import write_text_atomic
-from core.network import Network
-from core.optimizers import Optimizer
-from core.preset_format import PresetError, resolve_csv
-from core.presets import Preset, shown_name
+from backprop_tui.core.atomic import write_text_atomic
+from backprop_tui.core.config.presets import Preset, shown_name
+from backprop_tui.core.config.schema import PresetError, resolve_csv
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import Optimizer
 
 
 def to_toml(

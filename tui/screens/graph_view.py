@@ -2,7 +2,7 @@
 
 `GraphScreen` draws a scalar graph left to right (`GraphDiagram`) and walks its backward
 pass one node at a time: at each node the gradient ∂L/∂node, and for each parent the
-local derivative and the chain-rule product (`core.autodiff.BackwardStep.lines`), the
+local derivative and the chain-rule product (`core.autodiff.graph.BackwardStep.lines`), the
 current node and its parents highlighted. Two sources:
 
 - an expression typed in the field, with its variables ("0.5 * (w * x - t) ** 2",
@@ -10,7 +10,7 @@ current node and its parents highlighted. Two sources:
   previous graph stays. The notes' expression is drawn as the notes' graph
   (z1 = w·x, z2 = z1 − t, L = ½·z2²), ending with ∂L/∂w = −4;
 - a small network (seed-toy, two-two-two): the loss of one training row, or of one
-  output's term, built unit by unit by `core.autodiff_mlp.mlp_output_graph`, so its
+  output's term, built unit by unit by `core.autodiff.mlp.mlp_output_graph`, so its
   gradients are the step-through's ∂W and ∂b for that row.
 
 Entry points: `GraphScreen(expression, variables)`, `GraphScreen.for_preset(preset,
@@ -25,6 +25,26 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from backprop_tui.core.autodiff.graph import (
+    BackwardStep,
+    ExpressionError,
+    backward_steps,
+    gradients,
+    parse_assignments,
+    parse_expression,
+    seed_scalar_graph,
+)
+from backprop_tui.core.autodiff.mlp import (
+    GRAPH_ACTIVATIONS,
+    GRAPH_LOSSES,
+    MLPGraph,
+    mlp_output_graph,
+)
+from backprop_tui.core.autodiff.node import Node, fmt
+from backprop_tui.core.errors import BackpropError
+from backprop_tui.core.format import fmt_array
+from backprop_tui.core.nn.network import Network
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram, formula
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,27 +54,11 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
-from core.autodiff import (
-    BackwardStep,
-    ExpressionError,
-    backward_steps,
-    gradients,
-    parse_assignments,
-    parse_expression,
-    seed_scalar_graph,
-)
-from core.autodiff_mlp import GRAPH_ACTIVATIONS, GRAPH_LOSSES, MLPGraph, mlp_output_graph
-from core.autodiff_node import Node, fmt
-from core.errors import BackpropError
-from core.format import fmt_array
-from core.network import Network
-from tui.widgets.graph_diagram import GraphDiagram, formula
-
 if TYPE_CHECKING:
-    from core.dataset import Dataset
-    from core.presets import Preset
-    from core.trainer import Snapshot
-    from tui.widgets.context import ViewContext
+    from backprop_tui.core.config.presets import Preset
+    from backprop_tui.core.data.dataset import Dataset
+    from backprop_tui.core.training.trainer import Snapshot
+    from backprop_tui.tui.widgets.context import ViewContext
 
 __all__ = [
     "NOTES_EXPRESSION",
@@ -80,7 +84,7 @@ WIDE = 130
 def build_expression_graph(expression: str, variables: Mapping[str, float]) -> Node:
     """The graph of `expression` (not yet walked). The notes' expression with exactly the
     variables w, x, t becomes the notes' graph, where ½·z2² is one node; anything else
-    is parsed by `core.autodiff.parse_expression`. Raises `ExpressionError`."""
+    is parsed by `core.autodiff.graph.parse_expression`. Raises `ExpressionError`."""
     compact = re.sub(r"\s+", "", expression)
     if compact in _NOTES_FORMS and set(variables) == {"w", "x", "t"}:
         return seed_scalar_graph(
@@ -270,7 +274,7 @@ class GraphScreen(Screen[None]):
     ) -> GraphScreen:
         """The preset's [graph] expression when it has one (seed-scalar), else its
         network's graph for training row 0 (with the snapshot's weights when given)."""
-        from core.presets import build_network, load_data
+        from backprop_tui.core.config.presets import build_network, load_data
 
         if snapshot is not None:
             network = Network(
@@ -587,7 +591,7 @@ class StandaloneGraphApp(App[None]):
     ) -> None:
         super().__init__()
         if isinstance(preset, str):
-            from core.presets import load
+            from backprop_tui.core.config.presets import load
 
             preset = load(preset)
         self.preset = preset

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
+from backprop_tui.tui.commands import key_label
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
-
-from tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
-from tui.commands import key_label
 
 INTRO = (
     "Training runs in its own process; keys take effect between two steps. "

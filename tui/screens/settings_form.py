@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from backprop_tui.tui.screens.dialogs import parse_float
+from backprop_tui.tui.worker.commands import OPTIMIZER_KINDS, Settings
+from backprop_tui.tui.worker.loop import check_settings
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-
-from tui.control import OPTIMIZER_KINDS, Settings
-from tui.screens.dialogs import parse_float
-from tui.training_loop import check_settings
 
 
 def parse_settings(lr: str, batch_size: str, epochs: str, optimizer: object, stop: str) -> Settings:

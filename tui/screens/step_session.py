@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from core.losses import Loss, get_loss
-from core.network import Network
-from core.optimizers import Optimizer, make_optimizer
-from core.trace import StepTrace, trace_step
-from core.trainer import Snapshot, Trainer
-from tui.control import Step, TrainOn
+from backprop_tui.core.nn.losses import Loss, get_loss
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
+from backprop_tui.core.trace.record import StepTrace, trace_step
+from backprop_tui.core.training.trainer import Snapshot, Trainer
+from backprop_tui.tui.worker.commands import Step, TrainOn
 
 if TYPE_CHECKING:
-    from core.dataset import Dataset
-    from tui.widgets.context import ViewContext
+    from backprop_tui.core.data.dataset import Dataset
+    from backprop_tui.tui.widgets.context import ViewContext
 
 Array = np.ndarray
 
@@ -43,7 +42,7 @@ class StepResult:
 
     `indices` are the training rows traced (0-based). When `next_batch` is True they are
     the batch the trainer's next `step()` trains on, so the update is `trainer.step()`
-    (the `tui.control.Step` command); otherwise it is `trainer.train_on(indices)` (the
+    (the `tui.worker.commands.Step` command); otherwise it is `trainer.train_on(indices)` (the
     `TrainOn(indices)` command), which counts as a step but not toward the epoch.
     `W_new` / `b_new` (first layer first) are what that update produces, bit for bit;
     `loss` is the batch loss before it and `loss_after` on the same rows after it.

@@ -1,7 +1,7 @@
 """Step through one backward pass, equation by equation, on a copy of the network.
 
 `StepThroughScreen` traces the trainer's next batch, or one training row picked in the
-selector, with `core.trace` on private copies (a `StepSession`), and walks its phases:
+selector, with `core.trace.record` on private copies (a `StepSession`), and walks its phases:
 each layer's z and a, the loss, δ(L), each δ(l), ∂W and ∂b, the updates. For the
 current phase it shows the equation in the notes' notation, the same with the numbers
 and the result (`EquationPanel`), and lights in the layer tables the cells the phase
@@ -24,6 +24,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from backprop_tui.core.atomic import WriteError, write_text_atomic
+from backprop_tui.core.format import fmt_array, fmt_number
+from backprop_tui.core.nn.gradcheck import GradCheck, gradient_check_trace
+from backprop_tui.core.trace.record import StepTrace
+from backprop_tui.tui.screens.step_session import (
+    PRECISIONS,
+    StepResult,
+    StepSession,
+)
+from backprop_tui.tui.screens.trace_export import ExportPathDialog
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.equation_panel import EquationPanel, GradCheckTable
+from backprop_tui.tui.widgets.format import READ_BG, WRITE_BG
+from backprop_tui.tui.widgets.layer_tables import LayerTables, locate, locate_all
+from backprop_tui.tui.widgets.phase_list import PhaseList
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,25 +47,9 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
-from core.atomic import WriteError, write_text_atomic
-from core.format import fmt_array, fmt_number
-from core.gradcheck import GradCheck, gradient_check_trace
-from core.trace import StepTrace
-from tui.screens.step_session import (
-    PRECISIONS,
-    StepResult,
-    StepSession,
-)
-from tui.screens.trace_export import ExportPathDialog
-from tui.widgets.context import ViewContext
-from tui.widgets.equation_panel import EquationPanel, GradCheckTable
-from tui.widgets.format import READ_BG, WRITE_BG
-from tui.widgets.layer_tables import LayerTables, locate, locate_all
-from tui.widgets.phase_list import PhaseList
-
 if TYPE_CHECKING:
-    from core.presets import Preset
-    from core.trainer import Snapshot, Trainer
+    from backprop_tui.core.config.presets import Preset
+    from backprop_tui.core.training.trainer import Snapshot, Trainer
 
 __all__ = [
     "StandaloneStepApp",
@@ -361,7 +360,7 @@ class StepThroughScreen(Screen[StepResult | None]):
 
     @property
     def phase(self) -> Any:
-        """The current `core.trace.Phase`."""
+        """The current `core.trace.record.Phase`."""
         return self.trace.phases[self.index]
 
     @property
@@ -589,7 +588,7 @@ class StandaloneStepApp(App[None]):
 
     def __init__(self, preset: Preset | str, sample: int | None = None) -> None:
         super().__init__()
-        from core.presets import build_trainer, load
+        from backprop_tui.core.config.presets import build_trainer, load
 
         self.preset = load(preset) if isinstance(preset, str) else preset
         self.trainer = build_trainer(self.preset)

@@ -1,12 +1,12 @@
 """The dashboard's widgets. Each takes `set_context(ViewContext)` when a preset is loaded
 and `show(Snapshot)` for every new snapshot (cheap when nothing it draws has changed)."""
 
-from tui.widgets.context import ViewContext
-from tui.widgets.layer_tables import LayerTables, TableCell
-from tui.widgets.loss_chart import LossChart
-from tui.widgets.matrix_table import MatrixTable
-from tui.widgets.network_view import NetworkView
-from tui.widgets.output_map import OutputMap
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.layer_tables import LayerTables, TableCell
+from backprop_tui.tui.widgets.loss_chart import LossChart
+from backprop_tui.tui.widgets.matrix_table import MatrixTable
+from backprop_tui.tui.widgets.network_view import NetworkView
+from backprop_tui.tui.widgets.output_map import OutputMap
 
 __all__ = [
     "LayerTables",

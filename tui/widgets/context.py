@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from core.dataset import Dataset
+from backprop_tui.core.data.dataset import Dataset
 
 if TYPE_CHECKING:
-    from core.network import Network
-    from core.presets import Preset
-    from core.trainer import Trainer
+    from backprop_tui.core.config.presets import Preset
+    from backprop_tui.core.nn.network import Network
+    from backprop_tui.core.training.trainer import Trainer
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,8 +33,8 @@ class ViewContext:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> ViewContext:
-        """The context of a loaded preset (its data via `core.presets.load_data`)."""
-        from core.presets import load_data
+        """The context of a loaded preset (its data via `core.config.presets.load_data`)."""
+        from backprop_tui.core.config.presets import load_data
 
         train, test = load_data(preset)
         return cls(

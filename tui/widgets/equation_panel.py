@@ -1,14 +1,14 @@
 """The current phase of a step-through: its equation, the same with the numbers, the result.
 
 Small layers come from the trace element by element ("δ(1)₁ = (0.4 · 0.1391) · 0.2350 =
-0.0131"), exactly as `core.trace` writes them. When a phase involves a batch or a layer
+0.0131"), exactly as `core.trace.record` writes them. When a phase involves a batch or a layer
 too big for that (its text holds matrices), the numbers are drawn as matrices instead,
 one bracketed block per quantity with its shape (rows are samples for z, a, δ), at most
 `MAX_ROWS` × `MAX_COLS` entries each. Labels sit in a narrow left column, so long lines
 wrap with a hanging indent at any width.
 
 `GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate and
-the relative error (core.gradcheck), for the step-through's toggle.
+the relative error (core.nn.gradcheck), for the step-through's toggle.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from backprop_tui.core.format import fmt_number, sub
+from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -25,12 +27,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from core.format import fmt_number, sub
-from tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
-
 if TYPE_CHECKING:
-    from core.gradcheck import GradCheck
-    from core.trace import Phase, StepTrace
+    from backprop_tui.core.nn.gradcheck import GradCheck
+    from backprop_tui.core.trace.record import Phase, StepTrace
 
 MAX_ROWS = 6
 MAX_COLS = 6

@@ -9,7 +9,7 @@ operation in terms of its parents, its value and its gradient ∂L/∂node so fa
     │ grad -2    │
     ╰────────────╯
 
-Columns follow `core.autodiff.depths` (a node sits right of all its parents), except
+Columns follow `core.autodiff.graph.depths` (a node sits right of all its parents), except
 that an input is pulled right to sit just before its first use, so the notes' t sits
 beside z1 rather than under w. An edge that still skips columns runs through a
 one-row "pass-through" slot in each column it crosses. Within a column nodes are ordered
@@ -28,13 +28,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from backprop_tui.core.autodiff.graph import BackwardStep, depths, topological_order
+from backprop_tui.core.autodiff.node import Node, fmt
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
-
-from core.autodiff import BackwardStep, depths, topological_order
-from core.autodiff_node import Node, fmt
 
 BOX_HEIGHT = 5
 MAX_BOX_WIDTH = 28
@@ -271,7 +270,7 @@ class WalkState:
 
     @classmethod
     def at(cls, steps: list[BackwardStep], k: int) -> WalkState:
-        """After steps[0 … k] of `core.autodiff.backward_steps` (k = −1: none yet)."""
+        """After steps[0 … k] of `core.autodiff.graph.backward_steps` (k = −1: none yet)."""
         grads: dict[Node, float] = {}
         done: set[Node] = set()
         for step in steps[: k + 1]:

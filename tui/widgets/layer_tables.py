@@ -17,6 +17,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.format import (
+    PRECISIONS,
+    READ_BG,
+    RGB,
+    WRITE_BG,
+)
+from backprop_tui.tui.widgets.matrix_table import PARAMETERS, HighlightSpec, MatrixTable
+from backprop_tui.tui.widgets.throttle import Throttle, Throttled
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical, VerticalScroll
@@ -26,17 +36,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
-
-from core.trainer import Snapshot
-from tui.widgets.context import ViewContext
-from tui.widgets.format import (
-    PRECISIONS,
-    READ_BG,
-    RGB,
-    WRITE_BG,
-)
-from tui.widgets.matrix_table import PARAMETERS, HighlightSpec, MatrixTable
-from tui.widgets.throttle import Throttle, Throttled
 
 MAX_BATCH_ROWS = 32
 
@@ -89,7 +88,7 @@ def title_of(quantity: str, layer: int) -> str:
 
 @dataclass(frozen=True)
 class TableCell:
-    """A cell address, for callers without `core.trace.Cell`: quantity (W, b, dW, db, x,
+    """A cell address, for callers without `core.trace.record.Cell`: quantity (W, b, dW, db, x,
     z, a, delta, y), layer (1-based; a with layer 0 is x) and index (None for all)."""
 
     quantity: str

@@ -12,19 +12,18 @@ import re
 from functools import lru_cache
 
 import numpy as np
+from backprop_tui.core.training.history import EMPTY, HistoryView
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE
+from backprop_tui.tui.widgets.series import Decimator
+from backprop_tui.tui.widgets.throttle import Throttle, Throttled
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
-
-from core.history import EMPTY, HistoryView
-from core.trainer import Snapshot
-from tui.widgets.context import ViewContext
-from tui.widgets.format import NEGATIVE, POSITIVE
-from tui.widgets.series import Decimator
-from tui.widgets.throttle import Throttle, Throttled
 
 ACCURACY_COLOR = (80, 200, 120)
 LOG_FLOOR = 1e-12

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from backprop_tui.tui.widgets.format import READ_BG, WRITE_BG, format_number, scale_of, signed_style
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -24,8 +25,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
-
-from tui.widgets.format import READ_BG, WRITE_BG, format_number, scale_of, signed_style
 
 PARAMETERS = ("W", "b", "dW", "db")
 

@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
-from rich.style import Style
-from rich.text import Text
-from textual.geometry import Size
-from textual.strip import Strip
-from textual.widget import Widget
-
-from core.trainer import Snapshot
-from tui.widgets.context import ViewContext
-from tui.widgets.format import (
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.format import (
     NEGATIVE,
     NEUTRAL,
     POSITIVE,
@@ -31,7 +25,12 @@ from tui.widgets.format import (
     signed_rgb,
     signed_style,
 )
-from tui.widgets.throttle import Throttle, Throttled
+from backprop_tui.tui.widgets.throttle import Throttle, Throttled
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 MAX_DRAWN_UNITS = 8
 

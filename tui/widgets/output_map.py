@@ -15,16 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rich.segment import Segment
-from rich.text import Text
-from textual.strip import Strip
-from textual.widget import Widget
-
-from core.dataset import Dataset
-from core.network import Network
-from core.trainer import Snapshot
-from tui.widgets.context import ViewContext
-from tui.widgets.format import (
+from backprop_tui.core.data.dataset import Dataset
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.format import (
     BACKGROUND,
     CLASS_COLORS,
     NEGATIVE,
@@ -34,7 +29,11 @@ from tui.widgets.format import (
     blend,
     rgb_style,
 )
-from tui.widgets.throttle import Throttle, Throttled
+from backprop_tui.tui.widgets.throttle import Throttle, Throttled
+from rich.segment import Segment
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
 
 MAX_GRID_COLS = 80
 MAX_GRID_ROWS = 80

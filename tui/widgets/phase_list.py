@@ -20,7 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from core.trace import Phase
+    from backprop_tui.core.trace.record import Phase
 
 KIND_LABELS = {
     "forward_z": "weighted in",

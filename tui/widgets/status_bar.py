@@ -3,11 +3,10 @@ the pace."""
 
 from __future__ import annotations
 
+from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.worker.commands import Status
 from rich.text import Text
 from textual.widgets import Static
-
-from core.trainer import Snapshot
-from tui.control import Status
 
 STATE_MARKS = {"running": "▶", "paused": "⏸", "finished": "■", "diverged": "✖"}
 GAP = "  "

@@ -1,0 +1,410 @@
+"""A scalar computation graph (value and gradient per node) and a safe expression parser.
+
+Every `Node` holds one float `value`, the operation `op` that made it, its `parents` in
+order, and `local_grads`: the local derivative ∂node/∂parent for each parent, computed
+in the forward pass beside the operation. `backward(root)` sets ∂L/∂L = 1 and walks the
+nodes in reverse topological order, adding ∂L/∂parent += ∂L/∂node · ∂node/∂parent —
+the chain rule, with `+=` so that a node used twice collects both contributions.
+`backward_steps(root)` does the same walk and records each step with its numbers, for a
+person to follow node by node. `parse_expression` turns text such as
+`0.5 * (w * x - t) ** 2` into such a graph through a whitelist of `ast` nodes (never
+`eval`). Domain errors (log of 0, division by 0, overflow) raise `ExpressionError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import itertools
+import keyword
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from backprop_tui.core.autodiff.node import (
+    ExpressionError,
+    Node,
+    exp,
+    fmt,
+    log,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+)
+from backprop_tui.core.nn.activations import LEAKY_SLOPE
+
+__all__ = [
+    "FUNCTIONS", "BackwardStep", "ChainTerm", "ExpressionError", "Node", "backward",
+    "backward_steps", "depths", "exp", "fmt", "gradients", "log", "name_nodes", "parse_assignments",
+    "parse_expression", "relu", "seed_scalar_graph", "sigmoid", "sqrt", "tanh",
+    "to_dict", "topological_order",
+]  # fmt: skip
+
+FUNCTIONS = ("exp", "log", "relu", "sigmoid", "sqrt", "tanh")
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
+# --- the graph -----------------------------------------------------------------------------
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node `root` depends on, parents before children, `root` last; deterministic
+    because parents are ordered (a depth-first walk, parents left to right)."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:  # iterative, so deep graphs do not hit the recursion limit
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+    return order
+
+
+def name_nodes(root: Node, prefix: str = "z", root_name: str = "L") -> None:
+    """Label the unnamed nodes as the notes do: z1, z2, … in topological order, the root L."""
+    order = topological_order(root)
+    taken = {n.label for n in order if n.label}
+    counter = itertools.count(1)
+    for node in order:
+        if node.label or node.op == "const":
+            continue
+        if node is root and root_name not in taken:
+            node.label = root_name
+            continue
+        node.label = next(f"{prefix}{k}" for k in counter if f"{prefix}{k}" not in taken)
+
+
+@dataclass(frozen=True)
+class ChainTerm:
+    """One use of the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent."""
+
+    parent: Node
+    parent_name: str
+    local_grad: float  # ∂node/∂parent
+    local_formula: str  # the same, in symbols (e.g. "x" for ∂(w·x)/∂w)
+    product: float  # ∂L/∂node · ∂node/∂parent, the amount added
+    total: float  # ∂L/∂parent after the addition
+    accumulated: bool  # the parent had already received a contribution
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """The backward pass at one node: its gradient ∂L/∂node and what it sends each parent."""
+
+    node: Node
+    name: str
+    root_name: str
+    upstream: float  # ∂L/∂node, final when the step runs
+    terms: tuple[ChainTerm, ...]
+
+    def lines(self, digits: int = 4) -> list[str]:
+        """The step as equations with numbers, one line per variable or intermediate parent."""
+        L, n = _symbol(self.root_name), _symbol(self.name)
+
+        def f(v: float) -> str:
+            return fmt(v, digits)
+
+        def factor(v: float) -> str:
+            return f(v) if v >= 0 else f"({f(v)})"
+
+        up = factor(self.upstream)
+        out = [f"∂{L}/∂{n} = {f(self.upstream)}"]
+        for t in self.terms:
+            if t.parent.op == "const":
+                continue
+            p, local = _symbol(t.parent_name), f(t.local_grad)
+            if self.name == self.root_name:
+                # At the root ∂L/∂L = 1: the chain rule's "∂L/∂L · ∂L/∂p" would only
+                # restate ∂L/∂p, so the local derivative is the whole step.
+                symbolic = f"{t.local_formula} = " if t.local_formula != local else ""
+                line = f"∂{L}/∂{p} {'+=' if t.accumulated else '='} {symbolic}{f(t.product)}"
+                out.append(line + (f", so ∂{L}/∂{p} = {f(t.total)}" if t.accumulated else ""))
+                continue
+            symbolic = f"{up} · {_symbol(t.local_formula)} = " if t.local_formula != local else ""
+            line = (
+                f"∂{L}/∂{p} {'+=' if t.accumulated else '='} ∂{L}/∂{n} · ∂{n}/∂{p} = "
+                f"{symbolic}{up} · {factor(t.local_grad)} = {f(t.product)}"
+            )
+            out.append(line + (f", so ∂{L}/∂{p} = {f(t.total)}" if t.accumulated else ""))
+        return out
+
+    def equation(self, digits: int = 4) -> str:
+        """`lines` joined by newlines."""
+        return "\n".join(self.lines(digits))
+
+
+def _symbol(text: str) -> str:
+    """`text` in parentheses when it is a compound like "ŷ − y", so that ∂L/∂(ŷ − y) reads."""
+    return f"({text})" if any(c in text for c in "·+-−/^ ") else text
+
+
+def _local_formulas(node: Node) -> tuple[str, ...]:
+    names = [p.name for p in node.parents]
+    a, b = [*names, "", ""][:2]
+    op = node.op
+    if op == "**" and node.parents[1].op == "const":
+        e = node.parents[1].value - 1
+        return (f"{b}·{a}" if e == 1 else f"{b}·{a}^{fmt(e)}", "0")
+    table = {
+        "+": ("1", "1"), "-": ("1", "-1"), "*": (b, a), "/": (f"1/{b}", f"−{a}/{b}²"),
+        "**": (f"{b}·{a}^({b}−1)", f"{a}^{b}·ln({a})"), "neg": ("-1",), "exp": (f"exp({a})",),
+        "log": (f"1/{a}",), "tanh": (f"1 − tanh²({a})",), "sigmoid": (f"σ({a})(1 − σ({a}))",),
+        "relu": (f"1 if {a} > 0 else 0",), "leaky_relu": (f"1 if {a} > 0 else {LEAKY_SLOPE}",),
+        "linear": ("1",), "half_square": (a,),
+    }  # fmt: skip
+    return table.get(op, ("1",) * len(names))
+
+
+def backward_steps(root: Node) -> list[BackwardStep]:
+    """Run the backward pass from `root` and return one step per non-constant node, in the
+    order the chain rule visits them (reverse topological order, root first).
+
+    All gradients in the graph are reset first, so running it twice gives the same result.
+    """
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    reached: set[Node] = set()
+    steps = []
+    for node in reversed(order):
+        terms = []
+        for parent, local, formula in zip(
+            node.parents, node.local_grads, _local_formulas(node), strict=True
+        ):
+            product = node.grad * local
+            parent.grad += product
+            if not math.isfinite(parent.grad):
+                raise ExpressionError(f"the gradient ∂{root.name}/∂{parent.name} overflows")
+            terms.append(
+                ChainTerm(
+                    parent, parent.name, local, formula, product, parent.grad, parent in reached
+                )
+            )
+            reached.add(parent)
+        if node.op != "const":
+            steps.append(BackwardStep(node, node.name, root.name, node.grad, tuple(terms)))
+    return steps
+
+
+def backward(root: Node) -> None:
+    """Set every node's `grad` to ∂root/∂node (reverse-mode chain rule, `+=` accumulation)."""
+    backward_steps(root)
+
+
+def gradients(root: Node) -> dict[str, float]:
+    """∂root/∂v for every variable v in the graph, by label (after `backward`)."""
+    return {n.name: n.grad for n in topological_order(root) if n.op == "var"}
+
+
+def depths(root: Node) -> dict[Node, int]:
+    """Each node's column in a left-to-right drawing: 0 for leaves, else 1 + its deepest
+    parent's, so inputs sit on the left and the root on the right."""
+    depth: dict[Node, int] = {}
+    for node in topological_order(root):
+        depth[node] = 1 + max((depth[p] for p in node.parents), default=-1)
+    return depth
+
+
+def to_dict(root: Node) -> dict:
+    """A JSON-able description: `nodes` in topological order, each with its position as `id`
+    (stable across runs, unlike `Node.id`), name, label, op, value, grad, parent ids and
+    local gradients and depth (see `depths`); then the root's id and value and the
+    variables' gradients."""
+    order = topological_order(root)
+    index = {node: k for k, node in enumerate(order)}
+    depth = depths(root)
+    nodes = [
+        {
+            "id": index[n], "name": n.name, "label": n.label, "op": n.op, "value": n.value,
+            "grad": n.grad, "depth": depth[n], "parents": [index[p] for p in n.parents],
+            "local_grads": list(n.local_grads),
+        }
+        for n in order
+    ]  # fmt: skip
+    return {"root": index[root], "value": root.value, "nodes": nodes, "gradients": gradients(root)}
+
+
+def seed_scalar_graph(x: float = 2.0, w: float = 1.5, t: float = 5.0) -> Node:
+    """The notes' graph: z1 = w·x, z2 = z1 − t, L = ½·z2²; returns L (not yet backward)."""
+    w_, x_, t_ = Node(w, label="w"), Node(x, label="x"), Node(t, label="t")
+    z1 = w_ * x_
+    z1.label = "z1"
+    z2 = z1 - t_
+    z2.label = "z2"
+    L = z2.half_square()
+    L.label = "L"
+    return L
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_OTHER_OPERATORS = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitOr: "|",
+    ast.BitAnd: "&", ast.LShift: "<<", ast.RShift: ">>",
+}  # fmt: skip
+_CONSTANTS = {str: "strings", bytes: "bytes", bool: "True and False", complex: "complex numbers"}
+_REJECTED = {
+    ast.UnaryOp: "the operators 'not' and '~'",
+    ast.Attribute: "attribute lookups", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+    ast.Compare: "comparisons", ast.IfExp: "conditional expressions", ast.BoolOp: "'and' and 'or'",
+    ast.JoinedStr: "f-strings", ast.NamedExpr: "assignments", ast.Starred: "starred arguments",
+    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+    ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.SetComp: "comprehensions", ast.DictComp: "comprehensions", ast.Slice: "slices",
+}  # fmt: skip
+
+
+class _Builder:
+    """Walks an `ast` tree, accepting only the whitelisted node types."""
+
+    def __init__(self, line: str, shift: int, variables: Mapping[str, float]) -> None:
+        self.line, self.shift, self.variables = line, shift, variables
+        self.leaves: dict[str, Node] = {}
+
+    def error(self, tree: ast.AST, message: str) -> ExpressionError:
+        # ast columns count UTF-8 bytes; people count characters.
+        chars = self.line.encode()[: tree.col_offset].decode("utf-8", "replace")
+        return ExpressionError(message, column=len(chars) + self.shift + 1)
+
+    def build(self, tree: ast.AST) -> Node:
+        try:
+            return self.visit(tree)
+        except ExpressionError as exc:
+            if exc.column is None:  # a domain error: point at the operation that failed
+                raise self.error(tree, exc.reason) from None
+            raise
+
+    def visit(self, tree: ast.AST) -> Node:
+        if isinstance(tree, ast.Constant):
+            if type(tree.value) not in (int, float):
+                kind = _CONSTANTS.get(type(tree.value), "constants like this")
+                raise self.error(tree, f"{kind} are not allowed: {self.source(tree)}")
+            try:
+                value = float(tree.value)
+            except OverflowError:
+                value = math.inf
+            if not math.isfinite(value):
+                raise self.error(tree, f"the number {self.source(tree)} is too large")
+            return Node.const(value)
+        if isinstance(tree, ast.Name):
+            return self.variable(tree)
+        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub | ast.UAdd):
+            operand = self.build(tree.operand)
+            if isinstance(tree.op, ast.UAdd):
+                return operand
+            return Node.const(-operand.value) if operand.op == "const" else -operand
+        if isinstance(tree, ast.BinOp):
+            op = _BINARY.get(type(tree.op))
+            if op is None:
+                text = _OTHER_OPERATORS[type(tree.op)]
+                hint = " (use ** for powers)" if text == "^" else ""
+                raise self.error(tree, f"the operator {text!r} is not allowed{hint}")
+            left, right = self.build(tree.left), self.build(tree.right)
+            return {"+": Node.__add__, "-": Node.__sub__, "*": Node.__mul__,
+                    "/": Node.__truediv__, "**": Node.__pow__}[op](left, right)  # fmt: skip
+        if isinstance(tree, ast.Call):
+            return self.call(tree)
+        what = _REJECTED.get(type(tree), f"{type(tree).__name__} expressions")
+        raise self.error(tree, f"{what} are not allowed: {self.source(tree)!r}")
+
+    def source(self, tree: ast.AST) -> str:
+        return ast.get_source_segment(self.line, tree) or ast.unparse(tree)
+
+    def variable(self, tree: ast.Name) -> Node:
+        name = tree.id
+        if name not in self.variables:
+            known = sorted(self.variables)
+            same_case = [k for k in known if k.lower() == name.lower()]
+            close = same_case or difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" ({name} is a function: write {name}(…))" if name in FUNCTIONS else hint
+            listed = ", ".join(known) if known else "none (give values as NAME=VALUE)"
+            raise self.error(tree, f"unknown variable {name!r}{hint}; known variables: {listed}")
+        if name not in self.leaves:
+            try:
+                value = float(self.variables[name])
+            except (TypeError, ValueError):
+                raise self.error(tree, f"the value of {name} is not a number") from None
+            self.leaves[name] = Node(value, label=name)
+        return self.leaves[name]
+
+    def call(self, tree: ast.Call) -> Node:
+        name = tree.func.id if isinstance(tree.func, ast.Name) else self.source(tree.func)
+        if name not in FUNCTIONS:
+            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            allowed = ", ".join(FUNCTIONS)
+            message = f"function calls other than {allowed} are not allowed: {name!r}{hint}"
+            raise self.error(tree, message)
+        if tree.keywords:
+            raise self.error(tree.keywords[0], f"keyword arguments are not allowed in {name}()")
+        if len(tree.args) != 1:
+            raise self.error(tree, f"{name}() takes exactly one argument, got {len(tree.args)}")
+        function = {"exp": exp, "log": log, "relu": relu, "sigmoid": sigmoid, "sqrt": sqrt,
+                    "tanh": tanh}[name]  # fmt: skip
+        return function(self.build(tree.args[0]))
+
+
+def parse_expression(expr: str, variables: Mapping[str, float]) -> Node:
+    """The graph of `expr` with the given variable values; returns the root, values computed.
+
+    Accepted: numbers, variable names, + − * / ** (binary), unary − and +, parentheses and
+    calls of exp, log, tanh, sigmoid, relu, sqrt with one argument. Unnamed intermediate
+    nodes are labelled z1, z2, … and the root L (see `name_nodes`). Anything else, and any
+    domain error, raises `ExpressionError` naming the 1-based column.
+    """
+    text = expr.strip()
+    if not text:
+        raise ExpressionError("the expression is empty")
+    if "\n" in text:
+        raise ExpressionError("write the expression on one line")
+    shift = len(expr) - len(expr.lstrip())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        column, reason = (exc.offset or 1) + shift, exc.msg
+        if text[-1] in "+-*/(,":
+            # Python points at the start for a dangling operator; the end is what is missing.
+            column = shift + len(text)
+            reason = f"expected a number, a variable or '(' after {text[-1]!r}"
+        elif reason == "invalid syntax":
+            reason = "this is not a valid arithmetic expression here"
+        raise ExpressionError(f"invalid syntax: {reason}", column=column, line=1) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is too long or too deeply nested") from None
+    try:
+        root = _Builder(text, shift, variables).build(tree.body)
+    except RecursionError:
+        raise ExpressionError("the expression is too long or too deeply nested") from None
+    name_nodes(root)
+    return root
+
+
+def parse_assignments(text: str) -> dict[str, float]:
+    """Variable values from text like "w=1.5, x=2, t=5" (separated by ',', ';' or spaces)."""
+    values: dict[str, float] = {}
+    compact = re.sub(r"\s*=\s*", "=", text.strip())
+    for item in filter(None, re.split(r"[,;\s]+", compact)):
+        name, sep, number = item.partition("=")
+        if not sep or not name or not number:
+            raise ExpressionError(f"expected NAME=VALUE, got {item!r}")
+        if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
+            raise ExpressionError(f"{name!r} is not a valid variable name")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"the value of {name} is not a number: {number!r}") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"the value of {name} must be finite, got {number!r}")
+        if name in values:
+            raise ExpressionError(f"{name} is given twice")
+        values[name] = value
+    return values

@@ -1,0 +1,152 @@
+"""One sample's loss through a small MLP, as a scalar computation graph in the notes' notation.
+
+Each weight W(l)[i,j] and bias b(l)[i] becomes a variable node, and for one sample x
+(n0,) the graph repeats the network's forward pass unit by unit:
+z(l)_i = Σⱼ W(l)[i,j]·a(l−1)_j + b(l)[i],  a(l)_i = σ(z(l)_i),  ŷ = a(L).
+The loss node L is half_sse ½ Σₖ (ŷₖ − yₖ)² or mse (1/K) Σₖ (ŷₖ − yₖ)². Running
+`core.autodiff.graph.backward` on it gives ∂L/∂W(l)[i,j] and ∂L/∂b(l)[i] one scalar at a time;
+they equal `Network.backward`'s dW and db for a batch of this one sample. Labels use
+1-based unit indices as the notes do (x1, z(1)_2, W(2)[1,2]); a layer of one unit drops
+the index (z(2), ŷ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from backprop_tui.core.autodiff.node import Node
+from backprop_tui.core.errors import ShapeError, UnknownNameError
+from backprop_tui.core.nn.losses import Loss
+from backprop_tui.core.nn.network import Network
+
+GRAPH_ACTIVATIONS = ("leaky_relu", "linear", "relu", "sigmoid", "tanh")
+GRAPH_LOSSES = ("half_sse", "mse")
+
+
+@dataclass(frozen=True)
+class MLPGraph:
+    """The graph's root (the loss) and its nodes by position, 0-based like `Network`.
+
+    `W[l][i][j]` is the node of W(l+1)[i+1,j+1]; `b[l][i]`, `z[l][i]` and `a[l][i]`
+    likewise; `a[-1]` holds ŷ; `x` and `y` are the input and target nodes. When the graph
+    is one output's term of the loss, nodes outside it keep gradient 0.
+    """
+
+    root: Node
+    x: tuple[Node, ...]
+    y: tuple[Node, ...]
+    W: tuple[tuple[tuple[Node, ...], ...], ...]
+    b: tuple[tuple[Node, ...], ...]
+    z: tuple[tuple[Node, ...], ...]
+    a: tuple[tuple[Node, ...], ...]
+    output_index: int | None
+
+    @property
+    def y_hat(self) -> tuple[Node, ...]:
+        """The output nodes ŷ = a(L)."""
+        return self.a[-1]
+
+    def dW(self) -> list[np.ndarray]:
+        """∂L/∂W(l) per layer, shape (out × in), read from the nodes after `backward`."""
+        return [np.array([[n.grad for n in row] for row in layer]) for layer in self.W]
+
+    def db(self) -> list[np.ndarray]:
+        """∂L/∂b(l) per layer, shape (out,), read from the nodes after `backward`."""
+        return [np.array([n.grad for n in layer]) for layer in self.b]
+
+
+def _indexed(name: str, k: int, count: int) -> str:
+    return name if count == 1 else f"{name}{k + 1}"
+
+
+def _unit(name: str, layer: int, i: int, count: int) -> str:
+    return f"{name}({layer})" if count == 1 else f"{name}({layer})_{i + 1}"
+
+
+def _as_vector(values: np.ndarray, size: int, what: str) -> list[float]:
+    vector = np.asarray(values, dtype=float)
+    if vector.size != size or (vector.ndim == 2 and vector.shape[0] != 1) or vector.ndim > 2:
+        raise ShapeError(f"{what} has shape {vector.shape}; expected ({size},) or (1 × {size})")
+    return [float(v) for v in vector.reshape(-1)]
+
+
+def mlp_output_graph(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss_name: str | Loss,
+    output_index: int | None = None,
+) -> MLPGraph:
+    """The scalar graph of one sample's loss ℓ(ŷ, y), or of output k's term of it.
+
+    `x` is one sample, shape (n0,) or (1 × n0); `y` its target, (nL,) or (1 × nL).
+    With `output_index` k (0-based) the root is only output k's term, ½(ŷₖ − yₖ)² for
+    half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L_{k+1} (L when there is one output).
+    Values are computed; call `core.autodiff.graph.backward(graph.root)` for the gradients.
+    """
+    loss = loss_name.name if isinstance(loss_name, Loss) else loss_name
+    if loss not in GRAPH_LOSSES:
+        raise UnknownNameError("loss for the scalar graph", loss, GRAPH_LOSSES)
+    for act in network.activations:
+        if act.name not in GRAPH_ACTIVATIONS:
+            raise UnknownNameError("activation for the scalar graph", act.name, GRAPH_ACTIVATIONS)
+    sizes = network.sizes
+    n_out = sizes[-1]
+    if output_index is not None and not 0 <= output_index < n_out:
+        raise ShapeError(f"output index {output_index} is outside 0 … {n_out - 1}")
+
+    x_nodes = tuple(
+        Node(v, label=_indexed("x", j, sizes[0]))
+        for j, v in enumerate(_as_vector(x, sizes[0], "the input"))
+    )
+    a_prev, Ws, bs, zs, acts = x_nodes, [], [], [], []
+    for l, (W, b, act) in enumerate(zip(network.W, network.b, network.activations, strict=True)):
+        layer, last = l + 1, l == len(network.W) - 1
+        W_nodes = tuple(
+            tuple(
+                Node(float(W[i, j]), label=f"W({layer})[{i + 1},{j + 1}]")
+                for j in range(W.shape[1])
+            )
+            for i in range(W.shape[0])
+        )
+        b_nodes = tuple(Node(float(b[i]), label=f"b({layer})[{i + 1}]") for i in range(W.shape[0]))
+        z_layer, a_layer = [], []
+        for i, (row, bias) in enumerate(zip(W_nodes, b_nodes, strict=True)):
+            products = []
+            for w, a in zip(row, a_prev, strict=True):
+                product = w * a
+                product.label = f"{w.label}·{a.label}"
+                products.append(product)
+            z = Node.sum([*products, bias], label=_unit("z", layer, i, len(W_nodes)))
+            a = getattr(z, act.name)()  # the Node method of the same name: σ(z)
+            a.label = _indexed("ŷ", i, n_out) if last else _unit("a", layer, i, len(W_nodes))
+            z_layer.append(z)
+            a_layer.append(a)
+        Ws.append(W_nodes)
+        bs.append(b_nodes)
+        zs.append(tuple(z_layer))
+        acts.append(tuple(a_layer))
+        a_prev = tuple(a_layer)
+
+    y_nodes = tuple(
+        Node.const(v, label=_indexed("y", k, n_out))
+        for k, v in enumerate(_as_vector(y, n_out, "the target"))
+    )
+    chosen = range(n_out) if output_index is None else [output_index]
+    terms = []
+    for k in chosen:
+        y_hat, target = a_prev[k], y_nodes[k]
+        error = y_hat - target
+        error.label = f"{y_hat.label} − {target.label}"
+        term = error.half_square() if loss == "half_sse" else error**2
+        term.label = f"½({error.label})²" if loss == "half_sse" else f"({error.label})²"
+        terms.append(term)
+    total = "Σₖ ½(ŷₖ − yₖ)²" if loss == "half_sse" else "Σₖ (ŷₖ − yₖ)²"
+    root = terms[0] if len(terms) == 1 else Node.sum(terms, label=total)
+    if loss == "mse" and n_out > 1:
+        root = root * Node.const(1.0 / n_out, label=f"1/{n_out}")
+    root.label = "L" if output_index is None or n_out == 1 else f"L_{output_index + 1}"
+    return MLPGraph(
+        root, x_nodes, y_nodes, tuple(Ws), tuple(bs), tuple(zs), tuple(acts), output_index
+    )

@@ -1,0 +1,2 @@
+"""Presets: the TOML schema, its validation, loading and listing, and the document saved
+back."""

@@ -1,0 +1,1 @@
+"""The data a network trains on: the Dataset record, seeded generators and CSV files."""

@@ -1,0 +1,110 @@
+"""The scalar graph of an MLP's loss agrees with the network's own backward pass."""
+
+import itertools
+
+import numpy as np
+import pytest
+from backprop_tui.core.autodiff.graph import backward, backward_steps, topological_order
+from backprop_tui.core.autodiff.mlp import GRAPH_ACTIVATIONS, mlp_output_graph
+from backprop_tui.core.errors import ShapeError, UnknownNameError
+from backprop_tui.core.nn.losses import get_loss
+from backprop_tui.core.nn.network import Network
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def seed_toy() -> Network:
+    return Network(
+        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
+        [np.array([0.35, 0.35]), np.array([0.6])],
+        ["sigmoid", "sigmoid"],
+    )
+
+
+def assert_graph_matches_network(network, x, y, loss, output_index=None):
+    graph = mlp_output_graph(network, x, y, loss, output_index)
+    backward(graph.root)
+    fwd, bwd = network.gradients(np.atleast_2d(x), np.atleast_2d(y), get_loss(loss))
+    for got, want in zip(graph.dW(), bwd.dW, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for got, want in zip(graph.db(), bwd.db, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for nodes, z in zip(graph.z, fwd.z, strict=True):
+        np.testing.assert_allclose([n.value for n in nodes], z[0], rtol=1e-12, atol=1e-12)
+    return graph, bwd
+
+
+def test_seed_toy_graph_agrees_with_network_backward():
+    graph, bwd = assert_graph_matches_network(seed_toy(), [1.0], [0.0], "half_sse")
+    assert graph.root.value == pytest.approx(bwd.loss, rel=1e-15)
+    assert graph.root.value == pytest.approx(0.2870, abs=5e-5)
+    assert graph.y_hat[0].value == pytest.approx(0.7576, abs=5e-5)
+
+
+def test_seed_toy_graph_is_labelled_in_the_notes_notation():
+    graph = mlp_output_graph(seed_toy(), np.array([[1.0]]), np.array([[0.0]]), "half_sse")
+    names = {n.name for n in topological_order(graph.root)}
+    expected = {"x", "W(1)[1,1]", "W(1)[2,1]", "b(1)[1]", "b(1)[2]", "z(1)_1", "z(1)_2"}
+    expected |= {"a(1)_1", "a(1)_2", "W(2)[1,1]", "W(2)[1,2]", "b(2)[1]", "z(2)", "ŷ", "L"}
+    assert expected <= names
+    assert graph.W[1][0][1].name == "W(2)[1,2]" and graph.root.op == "half_square"
+
+
+def test_seed_toy_backward_steps_show_the_step_through_deltas():
+    steps = {
+        s.name: s for s in backward_steps(mlp_output_graph(seed_toy(), [1], [0], "half_sse").root)
+    }
+    assert steps["z(2)"].upstream == pytest.approx(0.1391, abs=5e-5)
+    assert steps["z(1)_1"].upstream == pytest.approx(0.0131, abs=5e-5)
+    assert steps["z(1)_2"].upstream == pytest.approx(0.0143, abs=5e-5)
+    assert steps["ŷ"].lines()[1] == "∂L/∂z(2) = ∂L/∂ŷ · ∂ŷ/∂z(2) = " + (
+        "0.7576 · (σ(z(2))(1 − σ(z(2)))) = 0.7576 · 0.1836 = 0.1391"
+    )
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    sizes=st.lists(st.integers(1, 3), min_size=2, max_size=4),
+    activations=st.lists(st.sampled_from(GRAPH_ACTIVATIONS), min_size=3, max_size=3),
+    loss=st.sampled_from(["half_sse", "mse"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_random_small_networks_agree_with_network_backward(sizes, activations, loss, seed):
+    rng = np.random.default_rng(seed)
+    W = [rng.normal(size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
+    b = [rng.normal(size=n_out) for n_out in sizes[1:]]
+    network = Network(W, b, activations[: len(W)])
+    assert_graph_matches_network(
+        network, rng.normal(size=sizes[0]), rng.normal(size=sizes[-1]), loss
+    )
+
+
+@pytest.mark.parametrize("loss", ["half_sse", "mse"])
+def test_one_output_term_agrees_when_the_other_outputs_are_on_target(loss):
+    rng = np.random.default_rng(7)
+    network = Network(
+        [rng.normal(size=(3, 2)), rng.normal(size=(2, 3))],
+        [rng.normal(size=3), rng.normal(size=2)],
+        ["tanh", "sigmoid"],
+    )
+    x = rng.normal(size=2)
+    y = network.predict(x[None, :])[0].copy()
+    y[1] += 0.5  # only output 2 misses, so the whole loss's gradient is that term's
+    graph, _ = assert_graph_matches_network(network, x, y, loss, output_index=1)
+    assert graph.root.name == "L_2"
+    assert graph.W[1][0][0] not in set(topological_order(graph.root))
+
+
+def test_unsupported_loss_and_activation_are_named():
+    with pytest.raises(UnknownNameError, match=r"'cross_entropy'.*half_sse, mse"):
+        mlp_output_graph(seed_toy(), [1.0], [0.0], "cross_entropy")
+    softmax_net = Network([np.ones((2, 1))], [np.zeros(2)], ["softmax"])
+    with pytest.raises(UnknownNameError, match="'softmax'"):
+        mlp_output_graph(softmax_net, [1.0], [0.0, 1.0], "half_sse")
+
+
+def test_wrong_shapes_and_output_index_are_rejected():
+    with pytest.raises(ShapeError, match=r"the input has shape \(2,\); expected \(1,\)"):
+        mlp_output_graph(seed_toy(), [1.0, 2.0], [0.0], "half_sse")
+    with pytest.raises(ShapeError, match="output index 1 is outside 0 … 0"):
+        mlp_output_graph(seed_toy(), [1.0], [0.0], "half_sse", output_index=1)

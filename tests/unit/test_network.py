@@ -1,0 +1,105 @@
+"""The network's forward and backward passes against hand-computed values."""
+
+import numpy as np
+import pytest
+from backprop_tui.core.nn.losses import get_loss
+from backprop_tui.core.nn.network import Network
+
+
+def seed_toy() -> Network:
+    return Network(
+        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
+        [np.array([0.35, 0.35]), np.array([0.6])],
+        ["sigmoid", "sigmoid"],
+    )
+
+
+def test_seed_toy_forward_matches_hand_computation():
+    fwd = seed_toy().forward(np.array([[1.0]]))
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    a1 = sig(np.array([0.5, 0.6]))
+    z2 = 0.4 * a1[0] + 0.45 * a1[1] + 0.6
+    np.testing.assert_allclose(fwd.z[0], [[0.5, 0.6]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(fwd.a[0], [a1], rtol=1e-15)
+    np.testing.assert_allclose(fwd.z[1], [[z2]], rtol=1e-15)
+    assert fwd.z[1][0, 0] == pytest.approx(1.1395, abs=5e-5)
+    assert fwd.y_hat[0, 0] == pytest.approx(0.7576, abs=5e-5)
+
+
+def test_seed_toy_backward_matches_hand_computation():
+    fwd, bwd = seed_toy().gradients(np.array([[1.0]]), np.array([[0.0]]), get_loss("half_sse"))
+    y_hat = fwd.y_hat[0, 0]
+    delta2 = (y_hat - 0.0) * y_hat * (1 - y_hat)
+    a1 = fwd.a[0][0]
+    delta1 = delta2 * np.array([0.4, 0.45]) * a1 * (1 - a1)
+    assert bwd.loss == pytest.approx(0.5 * y_hat**2, rel=1e-15)
+    assert bwd.loss == pytest.approx(0.2870, abs=5e-5)
+    np.testing.assert_allclose(bwd.delta[1], [[delta2]], rtol=1e-14)
+    np.testing.assert_allclose(bwd.delta[0], [delta1], rtol=1e-14)
+    np.testing.assert_allclose(bwd.dW[1], [delta2 * a1], rtol=1e-14)
+    np.testing.assert_allclose(bwd.dW[0], [[delta1[0]], [delta1[1]]], rtol=1e-14)
+    np.testing.assert_allclose(bwd.delta[0], [[0.0131, 0.0143]], atol=5e-5)
+
+
+def _toy_trainer(**kw):
+    from backprop_tui.core.data.dataset import from_arrays
+    from backprop_tui.core.nn.optimizers import make_optimizer
+    from backprop_tui.core.training.trainer import Trainer
+
+    return Trainer(
+        seed_toy(),
+        get_loss("half_sse"),
+        make_optimizer("sgd", 0.5),
+        from_arrays([[1.0], [0.5]], [[0.0], [1.0]]),
+        batch_size=1,
+        **kw,
+    )
+
+
+def test_trainer_step_advances_one_batch_and_epochs_roll_over():
+    t = _toy_trainer()
+    t.step()
+    assert (t.epoch, t.step_in_epoch, t.global_step) == (0, 1, 1)
+    t.step()
+    assert (t.epoch, t.step_in_epoch, t.global_step) == (1, 0, 2)
+    assert len(t.history) == 1
+
+
+def test_trainer_train_on_a_chosen_sample_does_not_touch_the_epoch_order():
+    t = _toy_trainer()
+    upcoming = t.next_batch().copy()
+    t.train_on([1])
+    np.testing.assert_array_equal(t.next_batch(), upcoming)
+    assert (t.step_in_epoch, t.global_step) == (0, 1)
+
+
+def test_snapshot_arrays_are_read_only_copies():
+    t = _toy_trainer()
+    t.step()
+    snap = t.snapshot()
+    assert not snap.W[0].flags.writeable
+    assert snap.W[0] is not t.network.W[0]
+    t.network.W[0][0, 0] = 99.0
+    assert snap.W[0][0, 0] != 99.0
+
+
+def test_divergence_stops_training_and_keeps_the_last_finite_weights():
+    from backprop_tui.core.data.dataset import from_arrays
+    from backprop_tui.core.errors import DivergedError
+    from backprop_tui.core.nn.optimizers import make_optimizer
+    from backprop_tui.core.training.trainer import Trainer
+
+    net = Network(
+        [np.array([[1.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)], ["linear"] * 2
+    )
+    t = Trainer(net, get_loss("mse"), make_optimizer("sgd", 10.0), from_arrays([[3.0]], [[1.0]]))
+    with pytest.raises(DivergedError) as caught:
+        for _ in range(10_000):
+            t.step()
+    assert all(np.isfinite(w).all() for w in t.network.W)
+    assert t.diverged is caught.value
+    assert f"epoch {caught.value.epoch}, step 1" in str(caught.value)
+    with pytest.raises(DivergedError):
+        t.step()
+    t.resume()
+    assert t.diverged is None

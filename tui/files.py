@@ -1,0 +1,119 @@
+"""The dashboard's file and preset actions: pick a preset (p), open a TOML (o), save the
+network as a preset (ctrl+s, atomic) and export the loss history as CSV (x, atomic).
+Every failure is a notification; the app goes on with what it had."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from backprop_tui.core.config.presets import Preset, list_presets, load
+from backprop_tui.core.errors import BackpropError
+from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import make_optimizer
+from backprop_tui.tui.history_csv import write_history_csv
+from backprop_tui.tui.preset_writer import save
+from backprop_tui.tui.screens.dialogs import ConfirmDialog, PathDialog
+from backprop_tui.tui.screens.preset_picker import PresetPicker
+
+LOAD_ERRORS = (BackpropError, OSError, ValueError)
+"""What reading or writing a preset may raise for a reason the person can fix."""
+
+
+class FileActions:
+    """Mixed into the app, which provides `preset`, `snapshot`, `status`,
+    `load_preset`, `notify` and `push_screen`."""
+
+    preset: Preset | None
+    snapshot: Any
+    status: Any
+    load_preset: Callable[[Preset], bool]
+    notify: Callable[..., None]
+    push_screen: Callable[..., Any]
+
+    def action_presets(self) -> None:
+        try:
+            presets = list_presets()
+        except LOAD_ERRORS as error:
+            self.notify(str(error), title="could not list the presets", severity="error")
+            return
+        current = self.preset.key if self.preset is not None else None
+
+        def chosen(preset: Preset | None) -> None:
+            if preset is not None:
+                self.load_preset(preset)
+
+        self.push_screen(PresetPicker(presets, current), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            try:
+                preset = load(path)
+            except LOAD_ERRORS as error:
+                self.notify(str(error), title="could not open the preset", severity="error")
+                return
+            self.load_preset(preset)
+
+        hint = "a preset TOML file (or a shipped preset's name)"
+        self.push_screen(PathDialog("Open a preset", "", "Open", hint), chosen)
+
+    def action_save(self) -> None:
+        if self.snapshot is None or self.status is None or self.preset is None:
+            return
+        snapshot, preset, settings = self.snapshot, self.preset, self.status.settings
+        W, b = [np.array(W) for W in snapshot.W], [np.array(b) for b in snapshot.b]
+        network = Network(W, b, preset.activations)
+        # The optimizer as it is now (the person may have changed its kind or rate).
+        options = preset.optimizer_options if settings.optimizer == preset.optimizer else {}
+        optimizer = make_optimizer(settings.optimizer, settings.lr, **dict(options))
+
+        def write(path: str) -> None:
+            try:
+                save(path, preset, network, optimizer)
+            except LOAD_ERRORS as error:
+                self.notify(str(error), title="could not save", severity="error")
+                return
+            self.notify(f"saved step {snapshot.global_step} to {path}", title="saved")
+
+        hint = "the network with its current weights, as a preset TOML"
+        default = f"{preset.key or 'network'}-trained.toml"
+        self._ask_path("Save as preset", default, "Save", hint, write)
+
+    def action_export(self) -> None:
+        if self.snapshot is None or self.preset is None:
+            return
+        history = self.snapshot.history
+
+        def write(path: str) -> None:
+            try:
+                written = write_history_csv(path, history)
+            except OSError as error:
+                self.notify(str(error), title="could not export", severity="error")
+                return
+            epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
+            self.notify(f"{epochs} written to {written}", title="exported")
+
+        default = f"{self.preset.key or 'network'}-history.csv"
+        self._ask_path("Export the loss history", default, "Export", "a CSV file", write)
+
+    def _ask_path(
+        self, title: str, default: str, ok: str, hint: str, write: Callable[[str], None]
+    ) -> None:
+        """Ask for a path, confirm before overwriting, then `write(path)`."""
+
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            path = os.path.expanduser(path)
+            if Path(path).exists():
+                question = f"{path} exists. Overwrite it?"
+                self.push_screen(ConfirmDialog(question), lambda yes: write(path) if yes else None)
+            else:
+                write(path)
+
+        self.push_screen(PathDialog(title, default, ok, hint), chosen)

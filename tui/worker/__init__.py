@@ -1,0 +1,2 @@
+"""What runs in the training process: commands and events, the loop, the process entry and
+the controller. Imports no Textual."""
