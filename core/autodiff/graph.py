@@ -1,4 +1,4 @@
-"""A scalar computation graph (value and gradient per node) and a safe expression parser.
+"""The walk over a scalar computation graph: order, names, the backward pass, its steps.
 
 Every `Node` holds one float `value`, the operation `op` that made it, its `parents` in
 order, and `local_grads`: the local derivative ∂node/∂parent for each parent, computed
@@ -6,20 +6,14 @@ in the forward pass beside the operation. `backward(root)` sets ∂L/∂L = 1 an
 nodes in reverse topological order, adding ∂L/∂parent += ∂L/∂node · ∂node/∂parent —
 the chain rule, with `+=` so that a node used twice collects both contributions.
 `backward_steps(root)` does the same walk and records each step with its numbers, for a
-person to follow node by node. `parse_expression` turns text such as
-`0.5 * (w * x - t) ** 2` into such a graph through a whitelist of `ast` nodes (never
-`eval`). Domain errors (log of 0, division by 0, overflow) raise `ExpressionError`.
+person to follow node by node. The expression parser that builds such graphs from text
+is `core.autodiff.parse`.
 """
 
 from __future__ import annotations
 
-import ast
-import difflib
 import itertools
-import keyword
 import math
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from backprop_tui.core.autodiff.node import (
@@ -36,18 +30,10 @@ from backprop_tui.core.autodiff.node import (
 from backprop_tui.core.nn.activations import LEAKY_SLOPE
 
 __all__ = [
-    "FUNCTIONS", "BackwardStep", "ChainTerm", "ExpressionError", "Node", "backward",
-    "backward_steps", "depths", "exp", "fmt", "gradients", "log", "name_nodes", "parse_assignments",
-    "parse_expression", "relu", "seed_scalar_graph", "sigmoid", "sqrt", "tanh",
-    "to_dict", "topological_order",
+    "BackwardStep", "ChainTerm", "ExpressionError", "Node", "backward", "backward_steps",
+    "depths", "exp", "fmt", "gradients", "log", "name_nodes", "relu", "seed_scalar_graph",
+    "sigmoid", "sqrt", "tanh", "to_dict", "topological_order",
 ]  # fmt: skip
-
-FUNCTIONS = ("exp", "log", "relu", "sigmoid", "sqrt", "tanh")
-
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-
-
-# --- the graph -----------------------------------------------------------------------------
 
 
 def topological_order(root: Node) -> list[Node]:
@@ -242,169 +228,3 @@ def seed_scalar_graph(x: float = 2.0, w: float = 1.5, t: float = 5.0) -> Node:
     L = z2.half_square()
     L.label = "L"
     return L
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-_OTHER_OPERATORS = {
-    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitOr: "|",
-    ast.BitAnd: "&", ast.LShift: "<<", ast.RShift: ">>",
-}  # fmt: skip
-_CONSTANTS = {str: "strings", bytes: "bytes", bool: "True and False", complex: "complex numbers"}
-_REJECTED = {
-    ast.UnaryOp: "the operators 'not' and '~'",
-    ast.Attribute: "attribute lookups", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
-    ast.Compare: "comparisons", ast.IfExp: "conditional expressions", ast.BoolOp: "'and' and 'or'",
-    ast.JoinedStr: "f-strings", ast.NamedExpr: "assignments", ast.Starred: "starred arguments",
-    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
-    ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
-    ast.SetComp: "comprehensions", ast.DictComp: "comprehensions", ast.Slice: "slices",
-}  # fmt: skip
-
-
-class _Builder:
-    """Walks an `ast` tree, accepting only the whitelisted node types."""
-
-    def __init__(self, line: str, shift: int, variables: Mapping[str, float]) -> None:
-        self.line, self.shift, self.variables = line, shift, variables
-        self.leaves: dict[str, Node] = {}
-
-    def error(self, tree: ast.AST, message: str) -> ExpressionError:
-        # ast columns count UTF-8 bytes; people count characters.
-        chars = self.line.encode()[: tree.col_offset].decode("utf-8", "replace")
-        return ExpressionError(message, column=len(chars) + self.shift + 1)
-
-    def build(self, tree: ast.AST) -> Node:
-        try:
-            return self.visit(tree)
-        except ExpressionError as exc:
-            if exc.column is None:  # a domain error: point at the operation that failed
-                raise self.error(tree, exc.reason) from None
-            raise
-
-    def visit(self, tree: ast.AST) -> Node:
-        if isinstance(tree, ast.Constant):
-            if type(tree.value) not in (int, float):
-                kind = _CONSTANTS.get(type(tree.value), "constants like this")
-                raise self.error(tree, f"{kind} are not allowed: {self.source(tree)}")
-            try:
-                value = float(tree.value)
-            except OverflowError:
-                value = math.inf
-            if not math.isfinite(value):
-                raise self.error(tree, f"the number {self.source(tree)} is too large")
-            return Node.const(value)
-        if isinstance(tree, ast.Name):
-            return self.variable(tree)
-        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub | ast.UAdd):
-            operand = self.build(tree.operand)
-            if isinstance(tree.op, ast.UAdd):
-                return operand
-            return Node.const(-operand.value) if operand.op == "const" else -operand
-        if isinstance(tree, ast.BinOp):
-            op = _BINARY.get(type(tree.op))
-            if op is None:
-                text = _OTHER_OPERATORS[type(tree.op)]
-                hint = " (use ** for powers)" if text == "^" else ""
-                raise self.error(tree, f"the operator {text!r} is not allowed{hint}")
-            left, right = self.build(tree.left), self.build(tree.right)
-            return {"+": Node.__add__, "-": Node.__sub__, "*": Node.__mul__,
-                    "/": Node.__truediv__, "**": Node.__pow__}[op](left, right)  # fmt: skip
-        if isinstance(tree, ast.Call):
-            return self.call(tree)
-        what = _REJECTED.get(type(tree), f"{type(tree).__name__} expressions")
-        raise self.error(tree, f"{what} are not allowed: {self.source(tree)!r}")
-
-    def source(self, tree: ast.AST) -> str:
-        return ast.get_source_segment(self.line, tree) or ast.unparse(tree)
-
-    def variable(self, tree: ast.Name) -> Node:
-        name = tree.id
-        if name not in self.variables:
-            known = sorted(self.variables)
-            same_case = [k for k in known if k.lower() == name.lower()]
-            close = same_case or difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            hint = f" ({name} is a function: write {name}(…))" if name in FUNCTIONS else hint
-            listed = ", ".join(known) if known else "none (give values as NAME=VALUE)"
-            raise self.error(tree, f"unknown variable {name!r}{hint}; known variables: {listed}")
-        if name not in self.leaves:
-            try:
-                value = float(self.variables[name])
-            except (TypeError, ValueError):
-                raise self.error(tree, f"the value of {name} is not a number") from None
-            self.leaves[name] = Node(value, label=name)
-        return self.leaves[name]
-
-    def call(self, tree: ast.Call) -> Node:
-        name = tree.func.id if isinstance(tree.func, ast.Name) else self.source(tree.func)
-        if name not in FUNCTIONS:
-            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            allowed = ", ".join(FUNCTIONS)
-            message = f"function calls other than {allowed} are not allowed: {name!r}{hint}"
-            raise self.error(tree, message)
-        if tree.keywords:
-            raise self.error(tree.keywords[0], f"keyword arguments are not allowed in {name}()")
-        if len(tree.args) != 1:
-            raise self.error(tree, f"{name}() takes exactly one argument, got {len(tree.args)}")
-        function = {"exp": exp, "log": log, "relu": relu, "sigmoid": sigmoid, "sqrt": sqrt,
-                    "tanh": tanh}[name]  # fmt: skip
-        return function(self.build(tree.args[0]))
-
-
-def parse_expression(expr: str, variables: Mapping[str, float]) -> Node:
-    """The graph of `expr` with the given variable values; returns the root, values computed.
-
-    Accepted: numbers, variable names, + − * / ** (binary), unary − and +, parentheses and
-    calls of exp, log, tanh, sigmoid, relu, sqrt with one argument. Unnamed intermediate
-    nodes are labelled z1, z2, … and the root L (see `name_nodes`). Anything else, and any
-    domain error, raises `ExpressionError` naming the 1-based column.
-    """
-    text = expr.strip()
-    if not text:
-        raise ExpressionError("the expression is empty")
-    if "\n" in text:
-        raise ExpressionError("write the expression on one line")
-    shift = len(expr) - len(expr.lstrip())
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        column, reason = (exc.offset or 1) + shift, exc.msg
-        if text[-1] in "+-*/(,":
-            # Python points at the start for a dangling operator; the end is what is missing.
-            column = shift + len(text)
-            reason = f"expected a number, a variable or '(' after {text[-1]!r}"
-        elif reason == "invalid syntax":
-            reason = "this is not a valid arithmetic expression here"
-        raise ExpressionError(f"invalid syntax: {reason}", column=column, line=1) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is too long or too deeply nested") from None
-    try:
-        root = _Builder(text, shift, variables).build(tree.body)
-    except RecursionError:
-        raise ExpressionError("the expression is too long or too deeply nested") from None
-    name_nodes(root)
-    return root
-
-
-def parse_assignments(text: str) -> dict[str, float]:
-    """Variable values from text like "w=1.5, x=2, t=5" (separated by ',', ';' or spaces)."""
-    values: dict[str, float] = {}
-    compact = re.sub(r"\s*=\s*", "=", text.strip())
-    for item in filter(None, re.split(r"[,;\s]+", compact)):
-        name, sep, number = item.partition("=")
-        if not sep or not name or not number:
-            raise ExpressionError(f"expected NAME=VALUE, got {item!r}")
-        if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is not a valid variable name")
-        try:
-            value = float(number)
-        except ValueError:
-            raise ExpressionError(f"the value of {name} is not a number: {number!r}") from None
-        if not math.isfinite(value):
-            raise ExpressionError(f"the value of {name} must be finite, got {number!r}")
-        if name in values:
-            raise ExpressionError(f"{name} is given twice")
-        values[name] = value
-    return values

@@ -6,7 +6,8 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from backprop_tui.core.autodiff.graph import backward_steps, parse_expression, seed_scalar_graph
+from backprop_tui.core.autodiff.graph import backward_steps, seed_scalar_graph
+from backprop_tui.core.autodiff.parse import parse_expression
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.tui.screens.graph_view import (
     GraphScreen,

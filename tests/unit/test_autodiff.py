@@ -11,13 +11,12 @@ from backprop_tui.core.autodiff.graph import (
     backward_steps,
     depths,
     gradients,
-    parse_assignments,
-    parse_expression,
     seed_scalar_graph,
     sqrt,
     to_dict,
     topological_order,
 )
+from backprop_tui.core.autodiff.parse import parse_assignments, parse_expression
 from backprop_tui.core.errors import BackpropError
 
 VARS = {"w": 1.5, "x": 2.0, "t": 5.0}
@@ -307,3 +306,43 @@ def test_a_dangling_operator_is_reported_at_the_end_of_the_expression():
         parse_expression("w +", {"w": 1.0})
     assert caught.value.column == 3
     assert "after '+'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "value", "dx"),
+    [
+        ("x ** (1 + 1)", 4.0, -4.0),
+        ("x ** 2 ** 2", 16.0, -32.0),
+        ("x ** (6 / 2 - 1)", 4.0, -4.0),
+        ("x ** -(1 + 2)", -0.125, -0.1875),
+    ],
+)
+def test_an_exponent_without_variables_is_a_constant_so_a_negative_base_is_allowed(expr, value, dx):
+    root = parse_expression(expr, {"x": -2.0})
+    backward(root)
+    assert (root.value, gradients(root)) == (value, {"x": dx})
+    # The exponent is one constant: no intermediate node for 1 + 1 in the graph.
+    assert [n.op for n in topological_order(root)] == ["var", "const", "**"]
+
+
+def test_an_exponent_with_a_variable_still_needs_a_positive_base():
+    with pytest.raises(ExpressionError, match="needs a > 0"):
+        parse_expression("x ** (y + 1)", {"x": -2.0, "y": 1.0})
+
+
+def test_a_byte_that_is_not_utf8_is_named_with_its_column():
+    # `grad $'w\xff'`: the command line keeps the byte 0xff as the surrogate U+DCFF.
+    with pytest.raises(ExpressionError, match=r"column 2: the byte 0xff is not UTF-8 text"):
+        parse_expression("w\udcff", VARS)
+
+
+def test_text_quoted_from_the_expression_is_one_capped_line():
+    with pytest.raises(ExpressionError) as long_name:
+        parse_expression("q" * 100_000, VARS)
+    assert len(str(long_name.value)) < 300
+    with pytest.raises(ExpressionError) as control:
+        parse_expression('"\x1b]0;PWNED\x07" + w', VARS)
+    assert "\x1b" not in str(control.value)
+    with pytest.raises(ExpressionError) as assignment:
+        parse_assignments("w=" + "9" * 100_000 + "x")
+    assert len(str(assignment.value)) < 300

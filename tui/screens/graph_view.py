@@ -30,8 +30,6 @@ from backprop_tui.core.autodiff.graph import (
     ExpressionError,
     backward_steps,
     gradients,
-    parse_assignments,
-    parse_expression,
     seed_scalar_graph,
 )
 from backprop_tui.core.autodiff.mlp import (
@@ -41,6 +39,7 @@ from backprop_tui.core.autodiff.mlp import (
     mlp_output_graph,
 )
 from backprop_tui.core.autodiff.node import Node, fmt
+from backprop_tui.core.autodiff.parse import parse_assignments, parse_expression
 from backprop_tui.core.errors import BackpropError
 from backprop_tui.core.format import fmt_array
 from backprop_tui.core.nn.network import Network
@@ -84,7 +83,7 @@ WIDE = 130
 def build_expression_graph(expression: str, variables: Mapping[str, float]) -> Node:
     """The graph of `expression` (not yet walked). The notes' expression with exactly the
     variables w, x, t becomes the notes' graph, where ½·z2² is one node; anything else
-    is parsed by `core.autodiff.graph.parse_expression`. Raises `ExpressionError`."""
+    is parsed by `core.autodiff.parse.parse_expression`. Raises `ExpressionError`."""
     compact = re.sub(r"\s+", "", expression)
     if compact in _NOTES_FORMS and set(variables) == {"w", "x", "t"}:
         return seed_scalar_graph(
