@@ -1,44 +1,34 @@
-"""The command line: parsing, help, error handling and every command's output.
+"""The command line: parsing, help, error handling and every command's output but
+`train`'s (test_cli_train.py).
 
 Most tests call `main(argv)` in-process (fast); a few run the real entry point
-`python -m tui` in a subprocess to check what a person at a shell sees.
+`python -m backprop_tui.tui` in a subprocess to check what a person at a shell sees.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import os
 import re
-import signal
 import subprocess
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
-from backprop_tui.core.config.presets import build_trainer, load, shipped_names
+from backprop_tui.core.config.presets import load, shipped_names
 from backprop_tui.core.errors import BackpropError
-from backprop_tui.core.training.trainer import Trainer
-from backprop_tui.tui.cli import main as cli
 from backprop_tui.tui.cli import report as cf
-from backprop_tui.tui.cli.main import COMMANDS, main
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
-    """The real entry point, as a shell would run it (stdout and stderr are pipes)."""
-    return subprocess.run(
-        [sys.executable, "-m", "backprop_tui.tui", *args],
-        capture_output=True,
-        text=True,
-        cwd=kwargs.pop("cwd", REPO),
-        timeout=120,
-        **kwargs,
-    )
-
+from backprop_tui.tui.cli.handlers import HANDLERS
+from backprop_tui.tui.cli.main import main
+from backprop_tui.tui.cli.parser import COMMANDS, normalize_argv
+from cli_support import (
+    DIVERGING,
+    REPO,
+    SEED_SCALAR,
+    TOY,
+    assert_one_line_error,
+    run_cli,
+    write_preset,
+)
 
 # -- parsing and help -------------------------------------------------------------------
 
@@ -67,15 +57,15 @@ def test_version_prints_the_program_name_and_a_version(capsys):
 
 
 def test_a_bare_word_means_open_the_dashboard_with_that_preset():
-    assert cli.normalize_argv(["xor"]) == ["run", "xor"]
-    assert cli.normalize_argv(["--debug", "my/net.toml"]) == ["--debug", "run", "my/net.toml"]
-    assert cli.normalize_argv([]) == ["run"]
+    assert normalize_argv(["xor"]) == ["run", "xor"]
+    assert normalize_argv(["--debug", "my/net.toml"]) == ["--debug", "run", "my/net.toml"]
+    assert normalize_argv([]) == ["run"]
 
 
 def test_known_commands_and_help_pass_through_unchanged():
-    assert cli.normalize_argv(["train", "xor", "--json"]) == ["train", "xor", "--json"]
-    assert cli.normalize_argv(["--help"]) == ["--help"]
-    assert cli.normalize_argv(["--version"]) == ["--version"]
+    assert normalize_argv(["train", "xor", "--json"]) == ["train", "xor", "--json"]
+    assert normalize_argv(["--help"]) == ["--help"]
+    assert normalize_argv(["--version"]) == ["--version"]
 
 
 def test_a_misspelt_command_is_an_error_with_a_suggestion(capsys):
@@ -113,7 +103,7 @@ def replace_handler(monkeypatch, name: str, error: BaseException) -> None:
     def handler(args):
         raise error
 
-    monkeypatch.setattr(cli, f"cmd_{name}", handler)
+    monkeypatch.setitem(HANDLERS, name, handler)
 
 
 def test_a_backprop_error_is_one_line_on_stderr_and_exit_2(monkeypatch, capsys):
@@ -165,102 +155,40 @@ def test_an_os_error_names_the_file_and_exits_2(monkeypatch, capsys):
 # -- opening the TUI --------------------------------------------------------------------
 
 
-def test_without_the_app_opening_the_dashboard_says_so_and_exits_0(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_find_run_app", lambda: None)
-    assert main([]) == 0
-    out = capsys.readouterr().out
-    assert "dashboard is not built yet" in out
-    assert "backprop-tui train PRESET" in out
+def fake_run_app(monkeypatch, run_app) -> None:
+    """Stand in for the dashboard: `tui.app.run_app`, which the command line imports when a
+    command opens the app."""
+    import backprop_tui.tui.app
+
+    monkeypatch.setattr(backprop_tui.tui.app, "run_app", run_app)
 
 
-def test_the_app_receives_the_screen_and_the_options_it_accepts(monkeypatch):
-    calls = []
-
-    def run_app(preset, screen=None, expression=None):
-        calls.append((preset, screen, expression))
-        return 0
-
-    monkeypatch.setattr(cli, "_find_run_app", lambda: run_app)
-    assert cli._open_tui(None, screen="graph", expression="w * x", variables={"w": 1.0}) == 0
-    assert calls == [(None, "graph", "w * x")]
-
-
-def test_an_app_without_screens_opens_the_dashboard_and_says_why(monkeypatch, capsys):
-    calls = []
-    monkeypatch.setattr(cli, "_find_run_app", lambda: lambda preset: calls.append(preset) or 0)
-    assert cli._open_tui(None, screen="step", sample=2) == 0
-    assert calls == [None]
-    assert "the step screen is not built yet" in capsys.readouterr().out
+def test_every_command_has_a_handler_in_the_table():
+    assert list(HANDLERS) == list(COMMANDS)
+    assert all(callable(handler) for handler in HANDLERS.values())
 
 
 def test_the_app_exit_code_becomes_the_command_exit_code(monkeypatch):
-    monkeypatch.setattr(cli, "_find_run_app", lambda: lambda preset: 5)
+    fake_run_app(monkeypatch, lambda preset: 5)
     assert main(["run"]) == 5
 
 
-# -- writing files ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"screen": "step", "sample": 2}, {"screen": "graph"},
+     {"screen": "graph", "expression": "w * x", "variables": {"w": 1.0}}],
+)  # fmt: skip
+def test_what_the_command_line_passes_is_what_run_app_takes(options):
+    import inspect
+
+    from backprop_tui.tui.app import run_app
+
+    inspect.signature(run_app).bind(None, **options)
 
 
 # -- presets and check ------------------------------------------------------------------
 
 SHIPPED = shipped_names()
-
-TOY = """
-name = "Toy"
-description = "One input, one sigmoid output."
-
-[network]
-sizes = [1, 1]
-activations = ["sigmoid"]
-weights = [[[0.5]]]
-biases = [[0.0]]
-
-[loss]
-kind = "half_sse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 0.5
-
-[training]
-epochs = 20
-batch_size = 1
-
-[data]
-inputs = [[1.0]]
-targets = [[0.0]]
-"""
-
-DIVERGING = """
-name = "Diverging"
-description = "A learning rate a million times too large."
-
-[network]
-sizes = [1, 4, 1]
-activations = ["relu", "linear"]
-init = "he"
-
-[loss]
-kind = "mse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 1e6
-
-[training]
-epochs = 50
-batch_size = 4
-
-[data]
-inputs = [[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]]
-targets = [[2.0], [4.0], [6.0], [8.0], [10.0], [12.0], [14.0], [16.0]]
-"""
-
-
-def write_preset(tmp_path: Path, text: str, name: str = "net.toml") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_presets_lists_every_shipped_preset_with_its_sizes(capsys):
@@ -304,17 +232,6 @@ def test_check_says_when_biases_are_fixed(capsys):
 # -- bad input --------------------------------------------------------------------------
 
 
-def assert_one_line_error(capsys, *fragments: str) -> str:
-    captured = capsys.readouterr()
-    err = captured.err
-    assert err.startswith("backprop-tui: error: ")
-    assert err.count("\n") == 1, err
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in err
-    return err
-
-
 @pytest.mark.parametrize("command", ["check", "train", "trace", "run", "step"])
 def test_a_missing_preset_file_is_named(command, tmp_path, capsys):
     missing = str(tmp_path / "missing.toml")
@@ -352,159 +269,9 @@ def test_an_unknown_activation_suggests_the_closest(tmp_path, capsys):
 
 
 def test_a_bare_unknown_preset_is_an_error_before_any_tui(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_find_run_app", lambda: pytest.fail("the TUI was opened"))
+    fake_run_app(monkeypatch, lambda *args, **kwargs: pytest.fail("the TUI was opened"))
     assert main(["no-such-preset"]) == 2
     assert_one_line_error(capsys, "no-such-preset")
-
-
-# -- train ------------------------------------------------------------------------------
-
-
-def train_json(capsys, *args: str) -> tuple[int, dict]:
-    code = main(["train", *args, "--json"])
-    return code, json.loads(capsys.readouterr().out)
-
-
-def test_train_json_has_the_contract_keys_and_one_record_per_epoch(capsys):
-    code, doc = train_json(capsys, "seed-toy", "--epochs", "3")
-    assert code == 0
-    for key in ("preset", "epochs", "seed", "stopped", "history", "weights", "biases"):
-        assert key in doc
-    assert doc["preset"] == "seed-toy"
-    assert (doc["epochs"], doc["stopped"]) == (3, "epochs")
-    assert [r["epoch"] for r in doc["history"]] == [1, 2, 3]
-    assert doc["history"][0]["train_loss"] == pytest.approx(0.2869737, abs=1e-7)
-    assert [len(W) for W in doc["weights"]] == [2, 1]
-    assert [len(W[0]) for W in doc["weights"]] == [1, 2]
-    assert [len(b) for b in doc["biases"]] == [2, 1]
-
-
-def test_train_json_weights_are_what_the_trainer_reaches(capsys):
-    _, doc = train_json(capsys, "seed-toy", "--epochs", "3")
-    trainer = build_trainer(load("seed-toy"))
-    trainer.train(3)
-    assert doc["weights"] == [W.tolist() for W in trainer.network.W]
-    assert doc["biases"] == [b.tolist() for b in trainer.network.b]
-
-
-def test_train_json_weights_load_back_into_a_preset(tmp_path, capsys):
-    _, doc = train_json(capsys, write_preset(tmp_path, TOY), "--epochs", "2")
-    text = TOY.replace("[[[0.5]]]", json.dumps(doc["weights"]))
-    text = text.replace("[[0.0]]\n\n[loss]", json.dumps(doc["biases"]) + "\n\n[loss]")
-    reloaded = load(write_preset(tmp_path, text, "again.toml"))
-    assert reloaded.weights[0].tolist() == doc["weights"][0]
-    assert reloaded.biases[0].tolist() == doc["biases"][0]
-
-
-def test_train_prints_a_line_per_epoch_and_a_summary(capsys):
-    assert main(["train", "seed-toy", "--epochs", "3"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[1] for line in lines[:3]] == ["1/3", "2/3", "3/3"]
-    assert lines[0].startswith("epoch 1/3  train loss 0.286974")
-    assert lines[3] == "seed-toy: 3 epochs, 3 steps (seed 0)"
-    assert lines[4].startswith("final: train loss ")
-
-
-def test_a_long_run_prints_about_fifty_lines_and_the_last_epoch(capsys):
-    assert main(["train", "seed-toy", "--epochs", "321"]) == 0
-    epoch_lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
-    assert 45 <= len(epoch_lines) <= 52
-    assert epoch_lines[-1].startswith("epoch 321/321")
-
-
-def test_quiet_prints_only_the_summary(capsys):
-    assert main(["train", "seed-toy", "--epochs", "3", "--quiet"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "seed-toy: 3 epochs, 3 steps (seed 0)"
-
-
-def test_the_seed_option_draws_other_initial_weights_reproducibly(tmp_path, capsys):
-    drawn = TOY.replace("weights = [[[0.5]]]\nbiases = [[0.0]]", 'init = "normal"')
-    path = write_preset(tmp_path, drawn)
-    runs = [train_json(capsys, path, "--epochs", "0", "--seed", s)[1] for s in ("1", "2", "1")]
-    assert [run["seed"] for run in runs] == [1, 2, 1]
-    assert runs[0]["weights"] != runs[1]["weights"]
-    assert runs[0]["weights"] == runs[2]["weights"]
-    assert runs[0]["history"] == []
-
-
-def test_the_stop_loss_ends_training_early(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY.replace("batch_size = 1", "batch_size = 1\nstop_loss = 0.1"))
-    code, doc = train_json(capsys, path)
-    assert code == 0
-    assert doc["stopped"] == "stop_loss"
-    assert doc["history"][-1]["train_loss"] <= 0.1
-    assert doc["history"][-2]["train_loss"] > 0.1
-    assert doc["epochs"] < 20
-
-
-def test_divergence_exits_3_naming_the_epoch_and_step(tmp_path, capsys):
-    assert main(["train", write_preset(tmp_path, DIVERGING)]) == 3
-    captured = capsys.readouterr()
-    assert re.search(r"training diverged at epoch \d+, step \d+", captured.err)
-    assert "last finite weights" in captured.err
-    assert "Traceback" not in captured.err
-    assert captured.out.splitlines()[-1].startswith("final: train loss ")
-
-
-def test_divergence_with_json_still_prints_the_document(tmp_path, capsys):
-    code, doc = train_json(capsys, write_preset(tmp_path, DIVERGING))
-    assert code == 3
-    assert doc["stopped"] == "diverged"
-    assert doc["diverged"]["epoch"] == doc["epochs"] + 1
-    assert doc["diverged"]["step"] >= 1
-    assert all(math.isfinite(v) for W in doc["weights"] for row in W for v in row)
-
-
-def interrupt_at_step(monkeypatch, at: int, interrupt) -> None:
-    """Make `Trainer.step` call `interrupt()` just before training step number `at`."""
-    real_step = Trainer.step
-
-    def step(self):
-        if self.global_step == at:
-            interrupt()
-        return real_step(self)
-
-    monkeypatch.setattr(Trainer, "step", step)
-
-
-def test_ctrl_c_stops_after_the_current_step_and_exits_130(monkeypatch, capsys):
-    three_steps = build_trainer(load("seed-toy"))
-    three_steps.train(3)
-    interrupt_at_step(monkeypatch, 2, lambda: os.kill(os.getpid(), signal.SIGINT))
-    code = main(["train", "seed-toy", "--epochs", "10", "--json"])
-    captured = capsys.readouterr()
-    assert code == 130
-    doc = json.loads(captured.out)
-    assert (doc["stopped"], doc["steps"], len(doc["history"])) == ("interrupted", 3, 3)
-    assert "interrupted after 3 epochs" in captured.err
-    assert doc["weights"] == [W.tolist() for W in three_steps.network.W]
-
-
-def test_a_keyboard_interrupt_inside_a_step_still_prints_what_was_done(monkeypatch, capsys):
-    def interrupt():
-        raise KeyboardInterrupt
-
-    interrupt_at_step(monkeypatch, 2, interrupt)
-    assert main(["train", "seed-toy", "--epochs", "10"]) == 130
-    captured = capsys.readouterr()
-    assert "seed-toy: 2 epochs, 2 steps (seed 0)" in captured.out
-    assert "interrupted after 2 epochs" in captured.err
-
-
-def test_training_restores_the_ctrl_c_handler(capsys):
-    before = signal.getsignal(signal.SIGINT)
-    assert main(["train", "seed-toy", "--epochs", "2", "--quiet"]) == 0
-    assert signal.getsignal(signal.SIGINT) is before
-
-
-@pytest.mark.parametrize("name", SHIPPED)
-def test_every_shipped_preset_trains_one_epoch(name, capsys):
-    code, doc = train_json(capsys, name, "--epochs", "1")
-    assert code == 0
-    assert [r["epoch"] for r in doc["history"]] == [1]
-    assert [np.shape(W) for W in doc["weights"]] == [
-        (n_out, n_in) for n_in, n_out in itertools.pairwise(load(name).sizes)
-    ]
 
 
 # -- trace ------------------------------------------------------------------------------
@@ -564,8 +331,6 @@ def test_trace_of_one_sample_out_of_range_is_an_error(capsys):
 
 
 # -- grad -------------------------------------------------------------------------------
-
-SEED_SCALAR = ["0.5 * (w * x - t) ** 2", "--var", "w=1.5", "--var", "x=2", "--var", "t=5"]
 
 
 def test_grad_prints_the_value_and_every_gradient(capsys):
@@ -634,7 +399,7 @@ def app_calls(monkeypatch) -> list:
                       "variables": variables, "sample": sample})  # fmt: skip
         return 0
 
-    monkeypatch.setattr(cli, "_find_run_app", lambda: run_app)
+    fake_run_app(monkeypatch, run_app)
     return calls
 
 

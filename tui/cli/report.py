@@ -92,15 +92,31 @@ def key_value_block(pairs: Sequence[tuple[str, str]], indent: int = 2) -> str:
     return "\n".join(f"{' ' * indent}{k.ljust(width)}  {v}" for k, v in pairs)
 
 
-def epoch_line(record: Mapping[str, Any], total: int) -> str:
-    """One epoch's figures: `epoch   10/500  train loss 0.693147  test loss …  accuracy …`."""
-    width = len(str(total))
-    parts = [f"epoch {record['epoch']:>{width}}/{total}", f"train loss {fmt(record['train_loss'])}"]
+def accuracy_of(record: Mapping[str, Any]) -> tuple[str, float | None]:
+    """The accuracy a record reports and its name: "test accuracy" when there is a test
+    set, "train accuracy" otherwise (the record's `accuracy` is the one or the other)."""
+    if record.get("test_accuracy") is not None:
+        return "test accuracy", record["test_accuracy"]
+    if record.get("train_accuracy") is not None:
+        return "train accuracy", record["train_accuracy"]
+    return "accuracy", record.get("accuracy")
+
+
+def figures(record: Mapping[str, Any]) -> str:
+    """`train loss 0.693147  test loss 0.7  test accuracy 0.5000`: what the record has."""
+    parts = [f"train loss {fmt(record['train_loss'])}"]
     if record.get("test_loss") is not None:
         parts.append(f"test loss {fmt(record['test_loss'])}")
-    if record.get("accuracy") is not None:
-        parts.append(f"accuracy {record['accuracy']:.4f}")
+    label, accuracy = accuracy_of(record)
+    if accuracy is not None:
+        parts.append(f"{label} {accuracy:.4f}")
     return "  ".join(parts)
+
+
+def epoch_line(record: Mapping[str, Any], total: int) -> str:
+    """One epoch's figures: `epoch   10/500  train loss 0.693147  test loss …  test accuracy …`."""
+    width = len(str(total))
+    return f"epoch {record['epoch']:>{width}}/{total}  {figures(record)}"
 
 
 def report_every(total: int, lines: int = 50) -> int:

@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection
 
 from backprop_tui.tui.worker.commands import Command
 from backprop_tui.tui.worker.loop import BuildTrainer, TrainingLoop
+from backprop_tui.tui.worker.threads import training_threads
 
 
 class PipeInbox:
@@ -44,7 +45,8 @@ def serve(
             raise EOFError("the UI has gone") from error
 
     try:
-        TrainingLoop(PipeInbox(commands), emit, build, max_rate).run()
+        with training_threads():
+            TrainingLoop(PipeInbox(commands), emit, build, max_rate).run()
     finally:
         events.close()
         commands.close()

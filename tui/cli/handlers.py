@@ -1,0 +1,23 @@
+"""The table from a command's name (`args.command`) to its handler: the parsed arguments
+in, the exit code out."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from backprop_tui.tui.cli import commands
+from backprop_tui.tui.cli.train import cmd_train
+
+Handler = Callable[[argparse.Namespace], int]
+
+HANDLERS: dict[str, Handler] = {
+    "run": commands.cmd_run,
+    "presets": commands.cmd_presets,
+    "check": commands.cmd_check,
+    "train": cmd_train,
+    "trace": commands.cmd_trace,
+    "grad": commands.cmd_grad,
+    "step": commands.cmd_step,
+    "graph": commands.cmd_graph,
+}

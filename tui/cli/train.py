@@ -1,0 +1,118 @@
+"""`backprop-tui train`: train a preset headless, show progress, print a summary or JSON.
+
+Training runs with BLAS on the dashboard's thread count (`tui.worker.threads`), so the
+numbers match the dashboard's to the last bit. When a run stops is decided in one
+function, `run_until_stopped`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from backprop_tui.core.errors import DivergedError
+from backprop_tui.core.text import shown
+from backprop_tui.tui.cli import report as cf
+from backprop_tui.tui.cli.commands import load
+from backprop_tui.tui.cli.documents import dump_json, training_document
+from backprop_tui.tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_OK, PROG
+from backprop_tui.tui.cli.progress import reporter_for
+
+if TYPE_CHECKING:
+    from backprop_tui.core.training.history import EpochRecord
+    from backprop_tui.core.training.trainer import Trainer
+
+
+class DeferredInterrupt(contextlib.AbstractContextManager):
+    """Turn the first ctrl-c into a request to stop after the current step, so the
+    weights are never left half-updated; a second ctrl-c interrupts at once. Only the
+    main thread can install signal handlers; elsewhere ctrl-c behaves as usual."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> DeferredInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def run_until_stopped(
+    trainer: Trainer,
+    total: int,
+    stop_loss: float | None,
+    on_epoch: Callable[[EpochRecord], None],
+) -> tuple[str, DivergedError | None]:
+    """Train until `total` epochs, the stop loss, a divergence or ctrl-c; returns why it
+    stopped ("epochs", "stop_loss", "diverged", "interrupted") and the divergence.
+    Steps one batch at a time so that ctrl-c takes effect between two steps."""
+    with DeferredInterrupt() as interrupt:
+        try:
+            while trainer.epoch < total:
+                finished = len(trainer.history)
+                trainer.step()
+                if len(trainer.history) > finished:
+                    record = trainer.history[-1]
+                    on_epoch(record)
+                    if stop_loss is not None and record.train_loss <= stop_loss:
+                        return "stop_loss", None
+                if interrupt.requested:
+                    return "interrupted", None
+        except DivergedError as err:
+            return "diverged", err
+        except KeyboardInterrupt:
+            return "interrupted", None
+    return "epochs", None
+
+
+def _final_line(trainer: Trainer) -> str:
+    if not trainer.history:
+        return "no epoch finished"
+    return "final: " + cf.figures(trainer.history[-1].as_dict())
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from backprop_tui.core.config.presets import build_trainer
+    from backprop_tui.tui.worker.threads import training_threads
+
+    preset = load(args.preset)
+    trainer = build_trainer(preset, seed=args.seed)
+    total = preset.epochs if args.epochs is None else args.epochs
+    seed = preset.seed if args.seed is None else args.seed
+    key = shown(preset.key)
+
+    with reporter_for(total, key, args.quiet, args.json) as reporter, training_threads():
+        stopped, diverged = run_until_stopped(trainer, total, preset.stop_loss, reporter.epoch)
+
+    if args.json:
+        print(dump_json(training_document(preset, trainer, seed, total, stopped, diverged)))
+    else:
+        print(
+            f"{key}: {cf.plural(trainer.epoch, 'epoch')}, "
+            f"{cf.plural(trainer.global_step, 'step')} (seed {seed})"
+        )
+        print(_final_line(trainer))
+        if stopped == "stop_loss":
+            print(f"stopped early: train loss reached the preset's stop_loss {preset.stop_loss}")
+    if diverged is not None:
+        print(f"{PROG}: {diverged}", file=sys.stderr)
+        return EXIT_DIVERGED
+    if stopped == "interrupted":
+        print(f"{PROG}: interrupted after {cf.plural(trainer.epoch, 'epoch')}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
