@@ -287,8 +287,8 @@ def trace_trainer(trainer: Trainer, sample: int | None = None, *, precision: int
             raise TraceError(f"sample must be an integer row number, not {sample!r}")
         if not 0 <= sample < n:
             raise TraceError(
-                f"sample {sample} is out of range: the training set has {n} samples, "
-                f"numbered 0 to {n - 1}"
+                f"sample {sample} is out of range: the training set has "
+                + ("1 sample, number 0" if n == 1 else f"{n} samples, numbered 0 to {n - 1}")
             )
         index = np.array([int(sample)])
     X, Y = trainer.train_data.X[index], trainer.train_data.Y[index]

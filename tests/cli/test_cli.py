@@ -528,10 +528,13 @@ def test_plain_table_aligns_columns():
 def test_epoch_lines_show_what_the_record_has():
     regression = {"epoch": 3, "train_loss": 0.5}
     assert cf.epoch_line(regression, 100) == "epoch   3/100  train loss 0.5"
-    classification = {"epoch": 10, "train_loss": 0.1, "test_loss": 0.2, "accuracy": 0.95}
-    assert cf.epoch_line(classification, 10) == (
-        "epoch 10/10  train loss 0.1  test loss 0.2  accuracy 0.9500"
+    tested = {"epoch": 10, "train_loss": 0.1, "test_loss": 0.2, "accuracy": 0.95,
+              "train_accuracy": 0.9, "test_accuracy": 0.95}  # fmt: skip
+    assert cf.epoch_line(tested, 10) == (
+        "epoch 10/10  train loss 0.1  test loss 0.2  test accuracy 0.9500"
     )
+    untested = {"epoch": 1, "train_loss": 0.1, "accuracy": 0.75, "train_accuracy": 0.75}
+    assert cf.epoch_line(untested, 1) == "epoch 1/1  train loss 0.1  train accuracy 0.7500"
 
 
 def test_long_runs_report_about_fifty_epochs_and_always_the_last():
