@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import itertools
 import math
 import os
 import sys
@@ -309,7 +310,7 @@ def _expression_last(args: list[str]) -> list[str]:
         if word == "--":
             kept += [word, *words]
         elif word in VALUE_OPTIONS:
-            kept += [word, *[value for value in [next(words, None)] if value is not None]]
+            kept += [word, *itertools.islice(words, 1)]
         elif word.startswith("-") and not word.startswith("--") and word not in ("-", "-h"):
             expressions.append(word)
         else:
