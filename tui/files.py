@@ -9,11 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from backprop_tui.core.config.presets import Preset, list_presets, load
 from backprop_tui.core.errors import BackpropError
-from backprop_tui.core.nn.network import Network
-from backprop_tui.core.nn.optimizers import make_optimizer
+from backprop_tui.core.training.snapshot import restore_network, restore_optimizer
 from backprop_tui.tui.history_csv import write_history_csv
 from backprop_tui.tui.preset_writer import save
 from backprop_tui.tui.screens.dialogs import ConfirmDialog, PathDialog
@@ -65,12 +63,10 @@ class FileActions:
     def action_save(self) -> None:
         if self.snapshot is None or self.status is None or self.preset is None:
             return
-        snapshot, preset, settings = self.snapshot, self.preset, self.status.settings
-        W, b = [np.array(W) for W in snapshot.W], [np.array(b) for b in snapshot.b]
-        network = Network(W, b, preset.activations)
+        snapshot, preset = self.snapshot, self.preset
+        network = restore_network(snapshot)
         # The optimizer as it is now (the person may have changed its kind or rate).
-        options = preset.optimizer_options if settings.optimizer == preset.optimizer else {}
-        optimizer = make_optimizer(settings.optimizer, settings.lr, **dict(options))
+        optimizer = restore_optimizer(snapshot)
 
         def write(path: str) -> None:
             try:
@@ -95,7 +91,9 @@ class FileActions:
             except OSError as error:
                 self.notify(str(error), title="could not export", severity="error")
                 return
-            epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
+            epochs = f"{history.epochs} epoch{'' if history.epochs == 1 else 's'}"
+            if not history.complete:  # a long run: its older epochs as the chart draws them
+                epochs = f"{len(history)} rows of {epochs}"
             self.notify(f"{epochs} written to {written}", title="exported")
 
         default = f"{self.preset.key or 'network'}-history.csv"

@@ -38,6 +38,7 @@ from backprop_tui.core.nn.init import init_parameters
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
+from backprop_tui.core.training import run
 from backprop_tui.core.training.history import EpochRecord, History
 from backprop_tui.core.training.trainer import Trainer
 
@@ -250,13 +251,12 @@ def train(
     on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> History:
     """Train `epochs` (default: the preset's) more epochs, stopping early once the
-    epoch's train loss is ≤ the preset's stop_loss."""
-    for _ in range(preset.epochs if epochs is None else epochs):
-        record = trainer.run_epoch()
-        if on_epoch is not None:
-            on_epoch(record)
-        if preset.stop_loss is not None and record.train_loss <= preset.stop_loss:
-            break
+    epoch's train loss is ≤ the preset's stop_loss (`core.training.run`'s rule). Raises
+    `DivergedError` when the loss or a parameter becomes NaN or infinite."""
+    more = preset.epochs if epochs is None else epochs
+    outcome = run.train(trainer, run.Goal.of(preset, trainer.epoch + more), on_epoch)
+    if outcome.diverged is not None:
+        raise outcome.diverged
     return trainer.history
 
 

@@ -9,6 +9,7 @@ parameter becomes NaN or infinite the trainer keeps the last finite weights and 
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,57 +21,24 @@ from backprop_tui.core.nn.fused import FusedStep, ParameterVector
 from backprop_tui.core.nn.losses import Loss
 from backprop_tui.core.nn.network import BackwardPass, ForwardPass, Network
 from backprop_tui.core.nn.optimizers import Optimizer
-from backprop_tui.core.training.history import EMPTY, EpochRecord, History, HistoryView
+from backprop_tui.core.training.history import EMPTY, EpochRecord, History
+from backprop_tui.core.training.run import Goal, train
+from backprop_tui.core.training.snapshot import Snapshot, frozen, optimizer_options
+
+__all__ = ["Snapshot", "Trainer", "frozen"]
 
 Array = np.ndarray
-
-
-def frozen(array: Array) -> Array:
-    """A read-only copy: what crosses from the trainer to any viewer."""
-    out = np.array(array, copy=True)
-    out.flags.writeable = False
-    return out
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable picture of the trainer between two steps. Every array is a read-only
-    copy; `z`, `a`, `delta`, `dW`, `db` belong to the last batch trained (empty before
-    the first step). `history` is a view of the epochs so far, whose rows are never
-    written again (records given as a tuple or list are turned into one)."""
-
-    epoch: int
-    step: int
-    global_step: int
-    steps_per_epoch: int
-    lr: float
-    W: tuple[Array, ...]
-    b: tuple[Array, ...]
-    dW: tuple[Array, ...] = ()
-    db: tuple[Array, ...] = ()
-    x: Array | None = None
-    y: Array | None = None
-    z: tuple[Array, ...] = ()
-    a: tuple[Array, ...] = ()
-    delta: tuple[Array, ...] = ()
-    batch_loss: float | None = None
-    history: HistoryView = field(default_factory=lambda: EMPTY)
-    diverged: str | None = None
-    optimizer_state: tuple[dict[str, Array], ...] = ()
-    optimizer_t: int = 0
-    next_batch: Array | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.history, HistoryView):
-            object.__setattr__(self, "history", HistoryView.of(self.history))
 
 
 @dataclass
 class Trainer:
     """Owns network, loss, optimizer, data, counters and history.
 
-    `epoch` counts completed epochs; `step_in_epoch` is the batch index within the current epoch;
-    `global_step` counts every update so far. `train_biases=False` keeps b fixed.
+    `epoch` counts completed epochs; `step_in_epoch` the steps taken in the current one;
+    `global_step` every update so far. `train_biases=False` keeps b fixed. An epoch
+    visits the training rows once, in an order drawn (seeded) at its first step, in
+    consecutive batches of `batch_size` rows (0: the whole set; the last may be short);
+    a new batch size applies from the next step on, to the rest of the epoch.
     """
 
     network: Network
@@ -90,15 +58,18 @@ class Trainer:
     last_backward: BackwardPass | None = None
     last_batch: Array | None = None
     diverged: DivergedError | None = None
+    measured: EpochRecord | None = None
 
     def __post_init__(self) -> None:
-        dtype = self.network.dtype
+        dtype = self.network.dtype.type
         self.train_data = self.train_data.astype(dtype)
         if self.test_data is not None:
             self.test_data = self.test_data.astype(dtype)
         self._rng = np.random.default_rng(self.seed)
-        # The epoch's batches, last first: (row indices, X rows, Y rows).
-        self._batches: list[tuple[Array, Array, Array]] = []
+        # The current epoch's row order and its X and Y rows in that order (None before
+        # its first step), and how many of those rows its steps have taken.
+        self._epoch_rows: tuple[Array, Array, Array] | None = None
+        self._taken = 0
         self._epoch_loss = 0.0
         self._epoch_correct = 0.0
         self._epoch_seen = 0
@@ -120,59 +91,91 @@ class Trainer:
         return params
 
     @property
-    def steps_per_epoch(self) -> int:
+    def batch_rows(self) -> int:
+        """Rows in a full batch at the current batch size (the whole set for 0)."""
         n, size = len(self.train_data), self.batch_size
-        return 1 if size <= 0 or size >= n else -(-n // size)
+        return n if size <= 0 else min(size, n)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """The current epoch's steps: those taken and the rest at the current batch size."""
+        left = len(self.train_data) - self._taken
+        return self.step_in_epoch + -(-left // max(self.batch_rows, 1))
 
     @property
     def is_classification(self) -> bool:
         return self.train_data.task == "classification"
 
     def next_batch(self) -> Array:
-        """The row indices of the batch the next `step()` will train on."""
-        return self._next()[0]
+        """The row indices of the batch the next `step()` will train on. Changes nothing:
+        before an epoch's first step its order is drawn from a copy of the generator."""
+        if self._epoch_rows is None:
+            order = self._order(copy.deepcopy(self._rng))
+        else:
+            order = self._epoch_rows[0]
+        return order[self._taken : self._taken + self.batch_rows]
 
-    def _next(self) -> tuple[Array, Array, Array]:
-        if not self._batches:
-            data = self.train_data
-            rng = self._rng if self.shuffle else None
-            order, size = epoch_order(len(data), self.batch_size, rng)
-            # One gather per epoch; each batch is then a slice of it (the same rows).
-            # np.take is X[order] without fancy indexing's overhead (~5× faster).
-            X, Y = (
-                (data.X, data.Y)
-                if order is None
-                else (np.take(data.X, order, axis=0), np.take(data.Y, order, axis=0))
-            )
-            index = np.arange(len(data)) if order is None else order
-            self._batches = [
-                (index[i : i + size], X[i : i + size], Y[i : i + size])
-                for i in range(0, len(data), size)
-            ]
-            self._batches.reverse()
-        return self._batches[-1]
+    def _order(self, rng: np.random.Generator) -> Array:
+        n = len(self.train_data)
+        order, _ = epoch_order(n, self.batch_size, rng if self.shuffle else None)
+        return np.arange(n) if order is None else order
+
+    def _start_epoch(self) -> None:
+        data = self.train_data
+        order = self._order(self._rng)
+        # One gather per epoch; each batch is then a slice of it (the same rows).
+        # np.take is X[order] without fancy indexing's overhead (~5× faster).
+        if self.shuffle:
+            X, Y = np.take(data.X, order, axis=0), np.take(data.Y, order, axis=0)
+        else:
+            X, Y = data.X, data.Y
+        self._epoch_rows = (order, X, Y)
 
     # -- training -------------------------------------------------------------------
 
     def step(self) -> float:
         """Train on the next batch of the epoch; returns its loss (before the update)."""
-        return self._train_batch(*self._next(), consume=True)
-
-    def train_on(self, index: Array) -> float:
-        """One update on the training rows `index` (a sample chosen in the step-through),
-        outside the epoch's batch order; counts as a step but not toward the epoch."""
-        index = np.asarray(index).reshape(-1)
-        data = self.train_data
-        return self._train_batch(index, data.X[index], data.Y[index], consume=False)
-
-    def _train_batch(self, index: Array, X: Array, Y: Array, consume: bool) -> float:
         if self.diverged is not None:
             raise self.diverged
+        if self._epoch_rows is None:
+            self._start_epoch()
+        assert self._epoch_rows is not None
+        at, size = self._taken, self.batch_rows
+        index, X, Y = (rows[at : at + size] for rows in self._epoch_rows)
+        return self._train(index, X, Y, len(index))
+
+    def train_on(self, index: Array) -> float:
+        """One update on the training rows `index` (a sample chosen in the step-through)
+        in place of the epoch's next batch: a step like any other (its loss counts in the
+        epoch's), after which the epoch goes on from the batch after that one."""
+        if self.diverged is not None:
+            raise self.diverged
+        index = np.asarray(index).reshape(-1)
+        if self._epoch_rows is None:
+            self._start_epoch()
+        slot = min(self.batch_rows, len(self.train_data) - self._taken)
+        data = self.train_data
+        return self._train(index, data.X[index], data.Y[index], slot)
+
+    def _train(self, index: Array, X: Array, Y: Array, slot: int) -> float:
+        """Update on rows `index` (X, Y) as the epoch's step that takes `slot` rows."""
         # Overflow is detected below and reported as divergence, not as numpy warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._update(index, X, Y, consume)
+            fwd, bwd = self._update(X, Y)
+        self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
+        self.measured = None
+        self.global_step += 1
+        self.step_in_epoch += 1
+        self._taken += slot
+        self._epoch_loss += bwd.loss * len(index)
+        self._epoch_seen += len(index)
+        if self.is_classification:
+            self._epoch_correct += accuracy(fwd.y_hat, Y) * len(index)
+        if self._taken >= len(self.train_data):
+            self._finish_epoch()
+        return bwd.loss
 
-    def _update(self, index: Array, X: Array, Y: Array, consume: bool) -> float:
+    def _update(self, X: Array, Y: Array) -> tuple[ForwardPass, BackwardPass]:
         # What network.gradients(X, Y, loss) gives, into buffers (core.nn.fused).
         fwd, bwd = self._fused.run(X, Y)
         if not math.isfinite(bwd.loss):
@@ -188,19 +191,7 @@ class Trainer:
             self.optimizer.reset()
             self._diverge(float("inf"))
         flat.swap()
-        self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
-        self.global_step += 1
-        if not consume:
-            return bwd.loss
-        self._batches.pop()
-        self.step_in_epoch += 1
-        self._epoch_loss += bwd.loss * len(index)
-        self._epoch_seen += len(index)
-        if self.is_classification:
-            self._epoch_correct += accuracy(fwd.y_hat, Y) * len(index)
-        if not self._batches:
-            self._finish_epoch()
-        return bwd.loss
+        return fwd, bwd
 
     def _diverge(self, loss: float) -> None:
         self.diverged = DivergedError(self.epoch + 1, self.step_in_epoch + 1, loss)
@@ -209,6 +200,7 @@ class Trainer:
     def _finish_epoch(self) -> None:
         self.epoch += 1
         self.step_in_epoch = 0
+        self._epoch_rows, self._taken = None, 0
         seen = max(self._epoch_seen, 1)
         test_loss = test_acc = None
         if self.test_data is not None and len(self.test_data):
@@ -239,23 +231,25 @@ class Trainer:
         epochs: int,
         on_epoch: Callable[[EpochRecord], None] | None = None,
     ) -> History:
-        """Train `epochs` more epochs; `on_epoch` is called after each one."""
-        for _ in range(epochs):
-            record = self.run_epoch()
-            if on_epoch is not None:
-                on_epoch(record)
+        """Train `epochs` more epochs; `on_epoch` is called after each one. Raises
+        `DivergedError` when the loss or a parameter becomes NaN or infinite."""
+        outcome = train(self, Goal(self.epoch + epochs), on_epoch)
+        if outcome.diverged is not None:
+            raise outcome.diverged
         return self.history
 
     def set_parameter(
         self, layer: int, quantity: str, index: tuple[int, ...], value: float
     ) -> None:
-        """Set one weight W(layer)[i, j] or bias b(layer)[i] (layer 1-based), between steps."""
+        """Set one weight W(layer)[i, j] or bias b(layer)[i] (layer 1-based), between
+        steps; `measured` then holds the loss and accuracy of the weights so changed."""
         if quantity not in ("W", "b"):
             raise ValueError(f"quantity must be 'W' or 'b', not {quantity!r}")
         if not np.isfinite(value):
             raise ValueError(f"a parameter must be a finite number, not {value}")
         arrays = self.network.W if quantity == "W" else self.network.b
         arrays[layer - 1][index] = value
+        self.measured = self.measure()
 
     def resume(self) -> None:
         """Clear a divergence so training can go on (after, say, lowering the rate)."""
@@ -265,13 +259,24 @@ class Trainer:
 
     def evaluate(self, data: Dataset) -> tuple[float, float | None]:
         """Batch loss and (for classification) accuracy of the current network on `data`."""
-        fwd = self.network.forward(data.X)
-        loss = self.loss.value(fwd.y_hat, data.Y, fwd.z[-1])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            fwd = self.network.forward(data.X)
+            loss = self.loss.value(fwd.y_hat, data.Y, fwd.z[-1])
         acc = accuracy(fwd.y_hat, data.Y) if data.task == "classification" else None
         return loss, acc
 
+    def measure(self) -> EpochRecord:
+        """The loss and accuracy of the weights as they are, on the whole training set
+        (and the test set), as a record of the current epoch count."""
+        train_loss, train_acc = self.evaluate(self.train_data)
+        test_loss = test_acc = None
+        if self.test_data is not None and len(self.test_data):
+            test_loss, test_acc = self.evaluate(self.test_data)
+        return EpochRecord(self.epoch, train_loss, test_loss, train_acc, test_acc)
+
     def snapshot(self, with_history: bool = True, with_batch: bool = True) -> Snapshot:
-        """An immutable copy of the state; the batch arrays are optional (they can be big)."""
+        """An immutable copy of the state; the batch arrays are optional (they can be
+        big). Taking one changes nothing in the trainer."""
         fwd, bwd = self.last_forward, self.last_backward
         batch: dict = {}
         if with_batch and fwd is not None and bwd is not None:
@@ -301,5 +306,10 @@ class Trainer:
             ),
             optimizer_t=self.optimizer.t,
             next_batch=frozen(self.next_batch()),
+            activations=tuple(act.name for act in self.network.activations),
+            optimizer=self.optimizer.kind,
+            optimizer_options=optimizer_options(self.optimizer),
+            train_biases=self.train_biases,
+            measured=self.measured,
             **batch,
         )

@@ -10,9 +10,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from backprop_tui.core.training.history import HistoryView
 from backprop_tui.tui.worker.commands import (
     EditCell,
     Epoch,
+    LoadPreset,
     Pause,
     Reinit,
     Reset,
@@ -26,6 +28,7 @@ from backprop_tui.tui.worker.commands import (
 )
 from backprop_tui.tui.worker.controller import (
     ProcessController,
+    QueueInbox,
     ThreadController,
     TrainingController,
 )
@@ -35,7 +38,10 @@ from backprop_tui.tui.worker.events import (
     TrainingDiverged,
     TrainingFinished,
 )
+from backprop_tui.tui.worker.loop import TrainingLoop
 from toy_presets import BROKEN, EXPLODING, SEED_TOY, XOR, build_toy
+
+XOR_INPUTS = np.array(XOR.inputs)
 
 TIMEOUT = 60.0
 
@@ -301,13 +307,47 @@ def test_an_edit_changes_the_network_and_a_bad_one_fails_without_harm(make) -> N
     inbox.settle(token, 1)
 
 
-def test_train_on_one_sample_counts_a_step_outside_the_epoch(make) -> None:
+def test_train_on_one_sample_counts_as_the_epochs_next_step(make) -> None:
     controller, inbox = make()
-    token = controller.start(XOR)
+    token = controller.start(XOR)  # batches of 2: two steps an epoch
     controller.send(TrainOn((3,)))
     ready = inbox.settle(token, 1)
-    assert ready.snapshot.step == 0
+    assert (ready.snapshot.epoch, ready.snapshot.step, ready.snapshot.steps_per_epoch) == (0, 1, 2)
     np.testing.assert_array_equal(ready.snapshot.x, [[1.0, 1.0]])
+    controller.send(TrainOn((0,)))
+    ended = inbox.settle(token, 2)
+    assert (ended.snapshot.epoch, ended.snapshot.step) == (1, 0)
+    assert len(ended.snapshot.history) == 1
+
+
+def test_a_new_batch_size_applies_from_the_next_step_and_the_snapshot_says_so(make) -> None:
+    controller, inbox = make()
+    token = controller.start(replace(XOR, batch_size=0))  # the whole set: one step an epoch
+    loaded = inbox.settle(token, 0)
+    assert (loaded.snapshot.steps_per_epoch, len(loaded.snapshot.next_batch)) == (1, 4)
+    controller.send(SetOptions(replace(loaded.status.settings, batch_size=1)))
+    changed = inbox.wait(lambda m: m.status.settings.batch_size == 1, "batch size 1")
+    assert changed.snapshot.steps_per_epoch == 4
+    upcoming = changed.snapshot.next_batch
+    assert len(upcoming) == 1
+    controller.send(Step())
+    stepped = inbox.settle(token, 1).snapshot
+    assert (stepped.epoch, stepped.step, stepped.steps_per_epoch) == (0, 1, 4)
+    np.testing.assert_array_equal(stepped.x, XOR_INPUTS[upcoming])
+
+
+def test_an_edit_publishes_the_loss_and_accuracy_of_the_edited_weights_at_once(make) -> None:
+    controller, inbox = make()
+    controller.start(XOR)
+    controller.send(Epoch())
+    epoch = inbox.wait(lambda m: m.snapshot.epoch == 1 and m.status.state == "paused", "an epoch")
+    assert epoch.snapshot.latest == epoch.snapshot.history[-1]
+    controller.send(EditCell(2, "W", (0, 1), 4.0))
+    edited = inbox.wait(lambda m: m.snapshot.W[1][0, 1] == 4.0, "the edit").snapshot
+    reference = reference_after(XOR, 2)
+    reference.set_parameter(2, "W", (0, 1), 4.0)
+    assert edited.measured == reference.measure() == edited.latest
+    assert edited.global_step == 2
 
 
 def test_invalid_settings_are_rejected_whole(make) -> None:
@@ -400,3 +440,27 @@ def test_scaling_the_learning_rate_compounds_every_request(make) -> None:
     controller.send(ScaleLearningRate(0.5))
     ready = inbox.wait(lambda m: m.status.token == token and m.snapshot.lr == 2.0, "η = 2")
     assert ready.status.settings.lr == 2.0
+
+
+def test_the_ui_rebuilds_a_long_run_the_worker_no_longer_holds_epoch_by_epoch() -> None:
+    events: list[object] = []
+    loop = TrainingLoop(QueueInbox(), events.append, build=build_toy)
+    loop._handle(LoadPreset(XOR, 1))
+    ui = ThreadController(events.append)  # not started: only its event handling
+    history = loop.trainer.history
+    epochs = np.arange(1.0, 500_001.0)
+    rows = np.column_stack([epochs, 1 / epochs, *[np.ones(len(epochs))] * 3])
+    for start in range(0, len(rows), 125_000):  # more epochs than are held, between updates
+        history.extend(HistoryView(rows[start : start + 125_000]))
+        loop.publish()
+        ui._receive(events[-1])
+    assert not history.view().complete
+    for _ in range(3):  # and then the usual increments
+        loop.trainer.step()
+        loop.trainer.step()
+        loop.publish()
+        assert events[-1].history_start > 0
+        ui._receive(events[-1])
+    shown = events[-1].snapshot.history
+    assert shown == history.view() and shown.epochs == 500_003
+    assert shown.drawn(160) == history.view().drawn(160)

@@ -14,7 +14,7 @@ from backprop_tui.core.data.dataset import from_arrays
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import make_optimizer
-from backprop_tui.core.training.history import EpochRecord, History
+from backprop_tui.core.training.history import EpochRecord
 from backprop_tui.core.training.trainer import Snapshot, Trainer
 from backprop_tui.tui.widgets import (
     LayerTables,
@@ -48,7 +48,6 @@ from backprop_tui.tui.widgets.output_map import (
     equal_aspect,
     value_range,
 )
-from backprop_tui.tui.widgets.series import Decimator
 from backprop_tui.tui.widgets.throttle import Throttle
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -276,52 +275,6 @@ async def test_every_shipped_preset_draws_in_every_widget() -> None:
 
 
 # -- loss chart ------------------------------------------------------------------------
-
-
-def _grown(values: np.ndarray, max_points: int, chunks: int) -> list[np.ndarray]:
-    """The decimator's picks after each of `chunks` appends, as the chart calls it."""
-    history, decimator, picks = History(), Decimator(max_points), []
-    for part in np.array_split(values, chunks):
-        for value in part.tolist():
-            history.append(EpochRecord(len(history) + 1, value))
-        # A column of the history's rows: a strided view, as the chart reads it.
-        picks.append(decimator.indices(history.view().column("train_loss")))
-    return picks
-
-
-@pytest.mark.parametrize("chunks", [1, 7, 400])
-def test_downsampling_keeps_at_most_n_points_and_the_first_and_last(chunks) -> None:
-    values = np.exp(-np.linspace(0, 5, 10_000)) + 0.01 * np.sin(np.arange(10_000))
-    for keep, n in zip(
-        _grown(values, 300, chunks),
-        np.cumsum([len(p) for p in np.array_split(values, chunks)]),
-        strict=True,
-    ):
-        assert len(keep) <= 300
-        assert keep[0] == 0 and keep[-1] == n - 1
-        assert np.all(np.diff(keep) > 0)
-
-
-@pytest.mark.parametrize("chunks", [1, 3, 250])
-def test_downsampling_keeps_the_extremes(chunks) -> None:
-    values = np.ones(5_000)
-    values[1234], values[4321] = -7.0, 9.0
-    values[77] = np.nan  # never counts as an extreme
-    keep = _grown(values, 50, chunks)[-1]
-    assert 1234 in keep and 4321 in keep and len(keep) <= 50
-
-
-def test_downsampling_a_short_history_keeps_everything() -> None:
-    assert Decimator(300).indices(np.arange(5.0)).tolist() == [0, 1, 2, 3, 4]
-
-
-def test_downsampling_after_a_clear_starts_again() -> None:
-    decimator = Decimator(20)
-    decimator.indices(np.arange(1000.0))
-    decimator.clear()
-    values = -np.arange(100.0)
-    keep = decimator.indices(values)
-    assert keep[0] == 0 and keep[-1] == 99 and len(keep) <= 20
 
 
 async def test_loss_chart_draws_a_long_history_from_at_most_max_points() -> None:

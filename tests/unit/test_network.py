@@ -65,12 +65,13 @@ def test_trainer_step_advances_one_batch_and_epochs_roll_over():
     assert len(t.history) == 1
 
 
-def test_trainer_train_on_a_chosen_sample_does_not_touch_the_epoch_order():
-    t = _toy_trainer()
-    upcoming = t.next_batch().copy()
+def test_trainer_train_on_a_chosen_sample_is_a_step_in_place_of_the_next_batch():
+    t, order = _toy_trainer(), _toy_trainer()
+    order.step()
+    after = order.next_batch().copy()  # the epoch's second batch
     t.train_on([1])
-    np.testing.assert_array_equal(t.next_batch(), upcoming)
-    assert (t.step_in_epoch, t.global_step) == (0, 1)
+    assert (t.epoch, t.step_in_epoch, t.global_step) == (0, 1, 1)
+    np.testing.assert_array_equal(t.next_batch(), after)
 
 
 def test_snapshot_arrays_are_read_only_copies():

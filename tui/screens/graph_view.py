@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from backprop_tui.core.autodiff.graph import (
     BackwardStep,
     ExpressionError,
@@ -274,13 +273,10 @@ class GraphScreen(Screen[None]):
         """The preset's [graph] expression when it has one (seed-scalar), else its
         network's graph for training row 0 (with the snapshot's weights when given)."""
         from backprop_tui.core.config.presets import build_network, load_data
+        from backprop_tui.core.training.snapshot import restore_network
 
         if snapshot is not None:
-            network = Network(
-                [np.array(w, copy=True) for w in snapshot.W],
-                [np.array(v, copy=True) for v in snapshot.b],
-                list(preset.activations),
-            )
+            network = restore_network(snapshot, preset.activations)
         else:
             network = build_network(preset)
         data = context.train if context is not None else load_data(preset)[0]

@@ -7,7 +7,6 @@ from typing import ClassVar
 
 from backprop_tui.tui.screens.dialogs import parse_float
 from backprop_tui.tui.worker.commands import OPTIMIZER_KINDS, Settings
-from backprop_tui.tui.worker.loop import check_settings
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -39,7 +38,7 @@ def parse_settings(lr: str, batch_size: str, epochs: str, optimizer: object, sto
     if not isinstance(optimizer, str):
         raise ValueError("optimizer: choose one")
     settings = Settings(rate, batch, n_epochs, optimizer, stop_loss)
-    check_settings(settings)
+    settings.check()
     return settings
 
 

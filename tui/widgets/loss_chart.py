@@ -1,9 +1,9 @@
 """The loss chart: train and test loss per epoch (and accuracy for classification).
 
-A plotext redraw costs 10–40 ms and grows with the number of points, so the chart keeps
-the whole history but draws a downsampled copy (≤ `max_points`, keeping the first and
-last epochs and each block's extremes; see `tui.widgets.series`, whose cost does not grow
-with the run) and redraws at most `max_rate` times a second, only when the history grew.
+A plotext redraw costs 10–40 ms and grows with the number of points, so the chart draws
+the rows of the whole run a history gives for at most `max_points` points (the first and
+last epochs and each block's extremes; `HistoryView.drawn`, whose cost does not grow with
+the run) and redraws at most `max_rate` times a second, only when the history grew.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from backprop_tui.core.training.history import EMPTY, HistoryView
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE
-from backprop_tui.tui.widgets.series import Decimator
 from backprop_tui.tui.widgets.throttle import Throttle, Throttled
 from rich.segment import Segment
 from rich.style import Style
@@ -81,9 +80,10 @@ def epoch_ticks(first: int, last: int, most: int = 6) -> list[int]:
     return ticks if len(ticks) >= 2 else sorted({first, last})
 
 
-def _row(history: HistoryView, index: int) -> tuple[float, float]:
-    """What tells two histories' rows apart: the epoch and its train loss."""
-    return (history.column("epoch")[index], history.column("train_loss")[index])
+def _last(history: HistoryView) -> tuple[int, float]:
+    """What tells two histories' last rows apart: the epoch and its train loss."""
+    last = history[-1]
+    return (last.epoch, last.train_loss)
 
 
 def ansi_strip(line: str, base: Style) -> Strip:
@@ -126,7 +126,6 @@ class LossChart(Throttled, PlotextPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.max_points = max_points
-        self._decimator = Decimator(max_points)
         self._history: HistoryView = EMPTY
         self.context: ViewContext | None = None
         self._throttle = Throttle(self, max_rate, self.replot)
@@ -164,19 +163,16 @@ class LossChart(Throttled, PlotextPlot):
     @property
     def n_epochs(self) -> int:
         """How many epochs the chart holds (all of them, not only those drawn)."""
-        return len(self._history)
+        return self._history.epochs
 
     def _clear_history(self) -> None:
         self._history = EMPTY
-        self._decimator.clear()
 
     def _ingest(self, history: HistoryView) -> bool:
         """Hold the newest history (a view: no copy); True when it differs from the one
-        held. One that is not the held one grown (a reset) starts the decimation again."""
-        held, seen = self._history, len(self._history)
-        if seen and (len(history) < seen or _row(history, seen - 1) != _row(held, seen - 1)):
-            self._decimator.clear()
-        elif len(history) == seen:
+        held (another length or another last epoch)."""
+        held = self._history
+        if history.epochs == held.epochs and (not held.epochs or _last(history) == _last(held)):
             return False
         self._history = history
         return True
@@ -192,15 +188,14 @@ class LossChart(Throttled, PlotextPlot):
         plt.title("loss per epoch" + (" (log scale)" if log else ""))
         plt.xlabel("epoch")
         history = self._history
-        train = history.column("train_loss")
-        if not len(train):
+        if not history.epochs:
             plt.title("loss per epoch: a point as each epoch ends")
             self.drawn_epochs = np.zeros(0, dtype=int)
             plt.xlim(0, 1)
             plt.ylim(0, 1)
             self.refresh()
             return
-        shown = history.at(self._decimator.indices(train))
+        shown = history.drawn(self.max_points)
         epochs = shown.column("epoch").astype(int)
         self.drawn_epochs = epochs
         x = epochs.tolist()

@@ -35,7 +35,7 @@ def pace(steps_per_second: float | None) -> str:
 def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
     """(priority, text) of every figure in display order; 0 is kept longest."""
     settings = status.settings
-    last = snapshot.history[-1] if snapshot.history else None
+    last = snapshot.latest  # the weights shown: after an edit, measured at once
     train = last.train_loss if last is not None else snapshot.batch_loss
     parts = [(0, f"epoch {snapshot.epoch}/{settings.epochs}")]
     # Not at the end of the run, where "step 0/19" would be an epoch that never starts.

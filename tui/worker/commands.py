@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backprop_tui.core.training.history import HistoryView
-from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.core.training.settings import OPTIMIZER_KINDS as OPTIMIZER_KINDS
+from backprop_tui.core.training.settings import Settings as Settings
+from backprop_tui.core.training.snapshot import Snapshot
 
 RunState = Literal["running", "paused", "finished", "diverged"]
 """running: training (at the pace) · paused: waiting for a command · finished: the epoch
 target or the stop-at loss was reached · diverged: the loss became NaN or infinite."""
-
-OPTIMIZER_KINDS = ("sgd", "momentum", "adam", "rmsprop")
 
 
 PACES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
@@ -52,17 +52,6 @@ def slower(pace: float | None) -> float:
         return PACES[-1]
     gentler = [p for p in PACES if p < pace]
     return gentler[-1] if gentler else PACES[0]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The training settings a person can change while a preset is loaded."""
-
-    lr: float
-    batch_size: int
-    epochs: int
-    optimizer: str
-    stop_loss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +144,8 @@ class EditCell:
 
 @dataclass(frozen=True)
 class TrainOn:
-    """One update on the chosen training rows (the step-through's "apply")."""
+    """One step on the chosen training rows in place of the epoch's next batch (the
+    step-through's "apply" of a chosen sample)."""
 
     indices: tuple[int, ...]
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
 from backprop_tui.core.errors import DivergedError
 from backprop_tui.core.nn.init import init_parameters
-from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
+from backprop_tui.core.training.settings import apply_settings
 from backprop_tui.core.training.trainer import Trainer
 from backprop_tui.tui.worker.commands import (
-    OPTIMIZER_KINDS,
     Command,
     EditCell,
     Epoch,
@@ -70,23 +70,6 @@ def default_build(preset: Any, seed: int | None) -> Trainer:
     from backprop_tui.core.config.presets import build_trainer
 
     return build_trainer(preset, seed)
-
-
-def check_settings(settings: Settings) -> None:
-    """Raise ValueError naming the first setting that cannot be used."""
-    if not (math.isfinite(settings.lr) and settings.lr > 0):
-        raise ValueError(f"learning rate must be a positive number, not {settings.lr}")
-    if settings.batch_size < 0:
-        raise ValueError(f"batch size must be 0 (whole set) or more, not {settings.batch_size}")
-    if settings.epochs < 1:
-        raise ValueError(f"epochs must be at least 1, not {settings.epochs}")
-    if settings.optimizer not in OPTIMIZER_KINDS:
-        raise ValueError(
-            f"optimizer must be one of {', '.join(OPTIMIZER_KINDS)}, not {settings.optimizer!r}"
-        )
-    stop = settings.stop_loss
-    if stop is not None and not (math.isfinite(stop) and stop >= 0):
-        raise ValueError(f"stop-at loss must be a number ≥ 0 or empty, not {stop}")
 
 
 class TrainingLoop:
@@ -150,7 +133,7 @@ class TrainingLoop:
         next_step = max(self._next_step, now)
         # Slower than the snapshot rate, every step is shown.
         every_step = interval >= self.publish_interval
-        history_len = len(trainer.history)
+        epoch = trainer.epoch
         while True:
             if interval:
                 # At the pace: wait for the step's time on the inbox, so a command ends
@@ -171,8 +154,8 @@ class TrainingLoop:
             except DivergedError as error:
                 self._diverged(error)
                 return True
-            if len(trainer.history) != history_len:
-                history_len = len(trainer.history)
+            if trainer.epoch != epoch:
+                epoch = trainer.epoch
                 if self._reached_goal():
                     return True
             now = clock()
@@ -187,7 +170,8 @@ class TrainingLoop:
                 self.publish()
 
     def _reached_goal(self) -> bool:
-        """After an epoch: pause for `epoch`, finish at the epoch target or stop-at loss."""
+        """After an epoch: pause for `epoch`; finish when the run's goal (the epoch target
+        or the stop-at loss, `core.training.run`) is reached, unless training past it."""
         trainer, settings = self.trainer, self.settings
         assert trainer is not None and settings is not None
         if self.until_epoch is not None and trainer.epoch >= self.until_epoch:
@@ -195,19 +179,22 @@ class TrainingLoop:
             return True
         if self.past_target:
             return False
-        last = trainer.history.last.train_loss
-        if settings.stop_loss is not None and last <= settings.stop_loss:
-            self._stop("finished", f"reached the stop-at loss: {last:.6g} ≤ {settings.stop_loss:g}")
-            return True
-        if trainer.epoch >= settings.epochs:
+        reached = settings.goal.reached(trainer)
+        if reached is None:
+            return False
+        last = trainer.history.last
+        assert last is not None
+        if reached == "stop_loss":
+            stop = f"{settings.stop_loss:g}"
+            self._stop("finished", f"reached the stop-at loss: {last.train_loss:.6g} ≤ {stop}")
+        else:
             # The status line already says "finished" and "epoch N/N": only a notice.
             self._stop(
                 "finished",
-                notice=f"{settings.epochs} epochs, loss {last:.4g}. "
+                notice=f"{settings.epochs} epochs, loss {last.train_loss:.4g}. "
                 "Space trains on past the target.",
             )
-            return True
-        return False
+        return True
 
     def _stop(self, state: RunState, message: str = "", notice: str = "") -> None:
         self.state, self.message, self.until_epoch = state, message, None
@@ -277,7 +264,7 @@ class TrainingLoop:
                 self._replace_trainer(base + 1 if seed is None else seed)
             case SetLearningRate(lr=lr):
                 assert self.settings is not None
-                self._set_settings(Settings(lr, *_rest(self.settings)))
+                self._set_settings(replace(self.settings, lr=lr))
             case SetPace(steps_per_second=pace):
                 if pace is not None and not (math.isfinite(pace) and pace > 0):
                     raise ValueError(f"the pace must be a positive number of steps/s, not {pace}")
@@ -285,7 +272,7 @@ class TrainingLoop:
                 self._next_step = 0.0  # the new pace starts from the next step
             case ScaleLearningRate(factor=factor):
                 assert self.settings is not None
-                self._set_settings(Settings(self.settings.lr * factor, *_rest(self.settings)))
+                self._set_settings(replace(self.settings, lr=self.settings.lr * factor))
             case SetOptions(settings=settings):
                 self._set_settings(settings)
             case EditCell(layer=layer, quantity=quantity, index=index, value=value):
@@ -321,13 +308,7 @@ class TrainingLoop:
     def _load(self, preset: Any, token: int) -> None:
         trainer = self.build(preset, None)
         self.preset, self.token, self.seed = preset, token, None
-        self.settings = Settings(
-            lr=trainer.optimizer.lr,
-            batch_size=trainer.batch_size,
-            epochs=preset.epochs,
-            optimizer=trainer.optimizer.kind,
-            stop_loss=preset.stop_loss,
-        )
+        self.settings = Settings.of(trainer, preset)
         self.pace = default_pace(preset.epochs * trainer.steps_per_epoch)
         self._install(trainer)
 
@@ -337,7 +318,7 @@ class TrainingLoop:
         if seed is not None:
             _draw_explicit_parameters(trainer, self.preset, seed)
         assert self.settings is not None
-        _configure(trainer, self.settings, self.preset)
+        apply_settings(trainer, self.settings, self.preset)
         self.seed = seed
         self._install(trainer)
 
@@ -349,11 +330,11 @@ class TrainingLoop:
         self.steps_per_second = None
 
     def _set_settings(self, settings: Settings) -> None:
-        check_settings(settings)
+        settings.check()
         assert self.trainer is not None and self.settings is not None
-        if settings.epochs != self.settings.epochs or settings.stop_loss != self.settings.stop_loss:
+        if settings.goal != self.settings.goal:
             self.past_target = False
-        _configure(self.trainer, settings, self.preset)
+        apply_settings(self.trainer, settings, self.preset)
         self.settings = settings
 
     # -- publishing -------------------------------------------------------------------
@@ -372,17 +353,17 @@ class TrainingLoop:
         )
 
     def publish(self) -> None:
-        """Send the newest snapshot with only the history rows not sent before."""
+        """Send the newest snapshot with only the history rows not sent before (the whole
+        history after a reset, or when rows not sent are no longer held one by one)."""
         trainer = self.trainer
         assert trainer is not None
-        start = min(self.sent_history, len(trainer.history))
-        new = trainer.history.view(start)
-        self.sent_history = start + len(new)
+        history = trainer.history
+        start = self.sent_history
+        if not history.exact_from <= start <= history.epochs:
+            start = 0
+        self.sent_history = history.epochs
+        new = history.view(start)
         self.emit(Update(trainer.snapshot(with_history=False), self.status(), start, new))
-
-
-def _rest(settings: Settings) -> tuple[int, int, str, float | None]:
-    return settings.batch_size, settings.epochs, settings.optimizer, settings.stop_loss
 
 
 def _draw_explicit_parameters(trainer: Trainer, preset: Any, seed: int) -> None:
@@ -396,22 +377,3 @@ def _draw_explicit_parameters(trainer: Trainer, preset: Any, seed: int) -> None:
     if preset.biases is not None:
         for target, source in zip(network.b, b, strict=True):
             np.copyto(target, source)
-
-
-def _configure(trainer: Trainer, settings: Settings, preset: Any) -> None:
-    """Apply settings to a trainer. A new batch size applies from the next epoch (the
-    current epoch's batches are already drawn)."""
-    if settings.optimizer != trainer.optimizer.kind:
-        trainer.optimizer = _make_optimizer(
-            settings.optimizer, settings.lr, trainer.optimizer, preset
-        )
-    trainer.optimizer.lr = settings.lr
-    trainer.batch_size = settings.batch_size
-
-
-def _make_optimizer(kind: str, lr: float, old: Optimizer, preset: Any) -> Optimizer:
-    """The preset's own options when switching back to its optimizer; otherwise torch's
-    defaults with the old optimizer's weight decay."""
-    if kind == getattr(preset, "optimizer", None):
-        return make_optimizer(kind, lr, **dict(preset.optimizer_options))
-    return make_optimizer(kind, lr, weight_decay=old.weight_decay)
