@@ -14,7 +14,6 @@ person to follow node by node. `parse_expression` turns text such as
 from __future__ import annotations
 
 import ast
-import difflib
 import itertools
 import keyword
 import math
@@ -34,6 +33,7 @@ from backprop_tui.core.autodiff.node import (
     tanh,
 )
 from backprop_tui.core.nn.activations import LEAKY_SLOPE
+from backprop_tui.core.text import did_you_mean
 
 __all__ = [
     "FUNCTIONS", "BackwardStep", "ChainTerm", "ExpressionError", "Node", "backward",
@@ -323,8 +323,7 @@ class _Builder:
         if name not in self.variables:
             known = sorted(self.variables)
             same_case = [k for k in known if k.lower() == name.lower()]
-            close = same_case or difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" (did you mean {same_case[0]!r}?)" if same_case else did_you_mean(name, known)
             hint = f" ({name} is a function: write {name}(…))" if name in FUNCTIONS else hint
             listed = ", ".join(known) if known else "none (give values as NAME=VALUE)"
             raise self.error(tree, f"unknown variable {name!r}{hint}; known variables: {listed}")
@@ -339,8 +338,7 @@ class _Builder:
     def call(self, tree: ast.Call) -> Node:
         name = tree.func.id if isinstance(tree.func, ast.Name) else self.source(tree.func)
         if name not in FUNCTIONS:
-            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, FUNCTIONS)
             allowed = ", ".join(FUNCTIONS)
             message = f"function calls other than {allowed} are not allowed: {name!r}{hint}"
             raise self.error(tree, message)
