@@ -16,7 +16,8 @@ import io
 import math
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,14 @@ class _Reader:
             yield line, row
 
 
+def _picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function that takes the cells at `indexes` from a row, as a tuple."""
+    if len(indexes) == 1:
+        (k,) = indexes
+        return lambda row: (row[k],)
+    return itemgetter(*indexes)
+
+
 def _cell_error(cell: str, where: str) -> DataError:
     """Why `cell`, which does not read as a finite number, is refused."""
     text = cell.strip()
@@ -180,10 +189,11 @@ def load_csv(
 
     values = array("d")
     labels: list[tuple[int, str]] = []
+    pick = _picker(feature_index)
     for line, row in reader.rows():
-        cells = [row[k] for k in feature_index]
+        cells = pick(row)
         try:
-            parsed = [float(cell) for cell in cells]
+            parsed = list(map(float, cells))
         except ValueError:
             parsed = [math.nan]
         if not all(map(math.isfinite, parsed)):
