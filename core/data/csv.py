@@ -269,7 +269,9 @@ def _classification(
     width = X.shape[1] + (len(class_names) if one_hot else 1)
     too_big = over_limit(len(labels) * width, "values", MAX_DATA_VALUES, values=True)
     if too_big is not None:
-        raise DataError(f"{where}: {len(labels)} rows × {width} columns are {too_big}")
+        raise DataError(
+            f"{where}: {count(len(labels))} rows × {count(width)} columns are {too_big}"
+        )
     label_index = np.array([index_of[key] for key in keys], dtype=np.intp)
     if one_hot:
         Y = one_hot_rows(label_index, len(class_names))

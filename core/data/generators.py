@@ -353,7 +353,8 @@ def generate(
     too_big = over_limit(int(n_samples) * width, "values", MAX_DATA_VALUES, values=True)
     if too_big is not None:
         raise OptionError(
-            "n_samples", f"n_samples: {count(n_samples)} rows × {width} columns are {too_big}"
+            "n_samples",
+            f"n_samples: {count(n_samples)} rows × {count(width)} columns are {too_big}",
         )
     n, noise, seed = int(n_samples), float(noise), int(seed)
     rng = np.random.default_rng(seed)

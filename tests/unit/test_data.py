@@ -6,7 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backprop_tui.core.data import csv as csv_module
+from backprop_tui.core.data import generators
 from backprop_tui.core.data.csv import load_csv
+from backprop_tui.core.data.dataset import one_hot_rows
 from backprop_tui.core.data.files import DataError
 from backprop_tui.core.data.generators import GENERATORS, generate
 from backprop_tui.core.errors import BackpropError, UnknownNameError
@@ -275,3 +278,40 @@ def test_a_missing_column_lists_a_long_header_in_one_short_line(tmp_path):
         load_csv(path, "target")
     message = str(error.value)
     assert "(5,000 columns)" in message and len(message) < 600
+
+
+# --- limits -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_samples": 10**10}, "n_samples must be at most 5,000,000 rows, got 10,000,000,000"),
+        ({"classes": 100_000}, "classes must be at most 1,000, got 100,000"),
+        (
+            {"n_samples": 5_000_000, "classes": 1_000},
+            r"5,000,000 rows × 1,002 columns are 5,010,000,000 values \(40.1 GB as float64\); "
+            r"the limit is 50,000,000 \(400 MB\)",
+        ),
+    ],
+)
+def test_a_generator_refuses_more_than_the_limits_before_drawing(kwargs, message):
+    with pytest.raises(generators.OptionError, match=message):
+        generate("spiral", **kwargs)
+
+
+def test_one_hot_rows_are_the_rows_of_the_identity_without_building_it():
+    labels = np.array([2, 0, 1, 2])
+    np.testing.assert_array_equal(one_hot_rows(labels, 3), np.eye(3)[labels])
+    assert one_hot_rows(labels, 3).dtype == np.float64
+
+
+def test_a_csv_with_more_rows_or_classes_than_the_limits_is_refused(tmp_path, monkeypatch):
+    path = write(tmp_path, "x,y\n1,a\n2,b\n3,c\n4,d\n")
+    monkeypatch.setattr(csv_module, "MAX_SAMPLES", 3)
+    with pytest.raises(DataError, match="more data rows than the limit of 3"):
+        load_csv(path, "y")
+    monkeypatch.setattr(csv_module, "MAX_SAMPLES", 4)
+    monkeypatch.setattr(csv_module, "MAX_CLASSES", 3)
+    with pytest.raises(DataError, match="column 'y': 4 classes; the limit is 3"):
+        load_csv(path, "y")
