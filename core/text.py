@@ -58,7 +58,10 @@ def shown(text: object, limit: int | None = SHOWN_LIMIT) -> str:
     # costs no more than its first `limit` characters.
     if limit is not None:
         raw = raw[: limit + 1]
-    return _cut("".join(_escaped(c) if _is_control(c) else c for c in raw), limit)
+    # isprintable() is False for every character _is_control escapes (and for a few it
+    # keeps, such as a no-break space): a quick pass for the usual, plain text.
+    safe = raw if raw.isprintable() else "".join(_escaped(c) if _is_control(c) else c for c in raw)
+    return _cut(safe, limit)
 
 
 def quoted(value: object, limit: int | None = SHOWN_LIMIT) -> str:
