@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
+
+from backprop_tui.core.text import did_you_mean, quoted
 
 
 class BackpropError(Exception):
@@ -15,9 +16,10 @@ class UnknownNameError(BackpropError, ValueError):
 
     def __init__(self, kind: str, name: object, known: Iterable[str]) -> None:
         known = sorted(known)
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}; expected one of: {', '.join(known)}")
+        hint = did_you_mean(str(name), known)
+        super().__init__(
+            f"unknown {kind} {quoted(name)}{hint}; expected one of: {', '.join(known)}"
+        )
         self.kind = kind
         self.name = name
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backprop_tui.core.config.presets import Preset, list_presets, load
+from backprop_tui.core.config.presets import Preset, PresetSummary, list_presets, load
 from backprop_tui.core.errors import BackpropError
 from backprop_tui.core.training.snapshot import restore_network, restore_optimizer
 from backprop_tui.tui.history_csv import write_history_csv
@@ -40,9 +40,15 @@ class FileActions:
             return
         current = self.preset.key if self.preset is not None else None
 
-        def chosen(preset: Preset | None) -> None:
-            if preset is not None:
-                self.load_preset(preset)
+        def chosen(summary: PresetSummary | None) -> None:
+            if summary is None:
+                return
+            try:
+                preset = load(summary.key)
+            except LOAD_ERRORS as error:
+                self.notify(str(error), title="could not open the preset", severity="error")
+                return
+            self.load_preset(preset)
 
         self.push_screen(PresetPicker(presets, current), chosen)
 

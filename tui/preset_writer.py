@@ -1,25 +1,23 @@
 """A preset written back as TOML, with a network's current weights: what ctrl+s saves.
 
-`to_toml(preset, network, optimizer)` gives the text (floats in repr form, which reads
-back to the same bits; arrays laid out compactly), `save(path, …)` writes it atomically.
-It lives beside the UI rather than in `core` because writing TOML takes `tomli_w`, and
-`core` uses numpy and the standard library only.
+`core.config.document` makes the document; `to_toml(preset, network, optimizer)` dumps
+it (floats in repr form, which reads back to the same bits; arrays laid out compactly)
+and `save(path, …)` writes it atomically. Only the dumping lives beside the UI: writing
+TOML takes `tomli_w`, and `core` uses numpy and the standard library only.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import tomli_w
 from backprop_tui.core.atomic import write_text_atomic
-from backprop_tui.core.config.presets import Preset, shown_name
-from backprop_tui.core.config.schema import PresetError, resolve_csv
+from backprop_tui.core.config.document import preset_document
+from backprop_tui.core.config.records import Preset
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import Optimizer
 
@@ -30,45 +28,10 @@ def to_toml(
     optimizer: Optimizer | None = None,
     path: str | os.PathLike | None = None,
 ) -> str:
-    """The preset as TOML, with `network`'s current W and b written out as explicit
-    weights / biases (floats that reload bit for bit) and `optimizer`'s settings.
-
-    A CSV path is rewritten relative to `path`'s folder (the file being written), or
-    made absolute when there is no `path`, so it still resolves.
-    """
-    doc = copy.deepcopy(preset.raw)
-    doc.setdefault("name", preset.name)
-    if network is not None:
-        if tuple(network.sizes) != preset.sizes:
-            raise PresetError(
-                shown_name(preset),
-                "[network] sizes",
-                f"the network has sizes {network.sizes}, the preset {list(preset.sizes)}",
-            )
-        net = doc.setdefault("network", {})
-        net["weights"] = [w.astype(np.float64).tolist() for w in network.W]
-        net["biases"] = [v.astype(np.float64).tolist() for v in network.b]
-    if optimizer is not None:
-        opt = {"kind": optimizer.kind}
-        for k, v in optimizer.hyperparameters().items():
-            opt[k] = list(v) if isinstance(v, tuple) else v
-        doc["optimizer"] = opt
-    data = doc.get("data", {})
-    if "csv" in data:
-        csv_path = resolve_csv(data["csv"], preset.path).resolve()
-        if path is None:
-            data["csv"] = str(csv_path)
-        else:
-            data["csv"] = _csv_reference(csv_path, Path(path).resolve().parent)
-    return _dumps(doc)
-
-
-def _csv_reference(csv_path: Path, folder: Path) -> str:
-    """`csv_path` relative to `folder` when it lies inside it, absolute otherwise."""
-    try:
-        return csv_path.relative_to(folder).as_posix()
-    except ValueError:
-        return str(csv_path)
+    """`core.config.document.preset_document(...)` as TOML text: the preset with
+    `network`'s current W and b (floats that reload bit for bit) and `optimizer`'s
+    settings; a CSV path relative to `path`'s folder."""
+    return _dumps(preset_document(preset, network, optimizer, path))
 
 
 def _dumps(doc: dict[str, Any]) -> str:

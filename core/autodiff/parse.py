@@ -11,7 +11,6 @@ with the 1-based column; text from the expression in a message goes through `sho
 from __future__ import annotations
 
 import ast
-import difflib
 import keyword
 import math
 import re
@@ -28,7 +27,7 @@ from backprop_tui.core.autodiff.node import (
     sqrt,
     tanh,
 )
-from backprop_tui.core.text import shown
+from backprop_tui.core.text import did_you_mean, quoted, shown
 
 __all__ = ["FUNCTIONS", "parse_assignments", "parse_expression"]
 
@@ -127,8 +126,11 @@ class _Builder:
         if name not in self.variables:
             known = sorted(self.variables)
             same_case = [k for k in known if k.lower() == name.lower()]
-            close = same_case or difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean '{shown(close[0])}'?)" if close else ""
+            hint = (
+                f" (did you mean {quoted(same_case[0])}?)"
+                if same_case
+                else did_you_mean(name, known)
+            )
             hint = f" ({name} is a function: write {name}(…))" if name in FUNCTIONS else hint
             listed = ", ".join(map(shown, known)) if known else "none (give values as NAME=VALUE)"
             raise self.error(
@@ -145,8 +147,7 @@ class _Builder:
     def call(self, tree: ast.Call) -> Node:
         name = tree.func.id if isinstance(tree.func, ast.Name) else self.source(tree.func)
         if name not in FUNCTIONS:
-            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, FUNCTIONS)
             allowed = ", ".join(FUNCTIONS)
             message = f"function calls other than {allowed} are not allowed: '{shown(name)}'{hint}"
             raise self.error(tree, message)

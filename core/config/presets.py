@@ -1,9 +1,9 @@
 """Presets: one TOML file describes a network, its data and how to train it.
 
 `load(name_or_path)` reads a shipped preset (`xor`) or a `.toml` file, checks every
-table, key, name, shape and number, and returns a frozen `Preset`; every mistake raises
-`PresetError` naming the file, the key (or the line) and what was expected. The format
-is ARCHITECTURE.md's "Preset file (TOML)":
+table, key, name, shape and number, builds its data set once, and returns a frozen
+`Preset`; every mistake raises `PresetError` naming the file, the key (or the line) and
+what was expected. The format (README, "Preset files"):
 
     name, description           top level; the description's first line is its summary
     [network]  sizes, activations, init, seed, weights, biases, train_biases, dtype
@@ -15,25 +15,31 @@ is ARCHITECTURE.md's "Preset file (TOML)":
     [graph]    expression, variables  (a scalar computation graph, for the graph view)
 
 Weights follow the notes: layer l has W(l) of shape (sizes[l], sizes[l−1]) (out × in)
-and b(l) of shape (sizes[l],). Writing a preset back (with a network's current
-weights) is `tui.preset_writer`'s: TOML writing needs a library beyond the standard one.
+and b(l) of shape (sizes[l],). Only regular files are read, within `core.config.limits`
+and `core.data.limits`. `list_presets` reads only names, descriptions and sizes. The
+document that saves a preset back is `core.config.document`'s.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from backprop_tui.core.config.schema import PresetError, build_dataset, data_seed, validate
+from backprop_tui.core import text as safe
+from backprop_tui.core.config.data import build_dataset
+from backprop_tui.core.config.limits import MAX_NESTING, MAX_PRESET_BYTES, too_deep
+from backprop_tui.core.config.reader import PresetError
+from backprop_tui.core.config.records import Preset, PresetSummary
+from backprop_tui.core.config.schema import validate
 from backprop_tui.core.data.dataset import Dataset, split
+from backprop_tui.core.data.files import UnreadableFileError, file_status, read_regular_file
+from backprop_tui.core.data.limits import size
 from backprop_tui.core.nn.init import init_parameters
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
@@ -46,6 +52,7 @@ __all__ = [
     "SHIPPED",
     "Preset",
     "PresetError",
+    "PresetSummary",
     "build_network",
     "build_optimizer",
     "build_trainer",
@@ -59,8 +66,6 @@ __all__ = [
     "train",
 ]
 
-Array = np.ndarray
-
 # The teaching order: hand-checkable examples first, then data sets of growing difficulty.
 SHIPPED = (
     "seed-toy",
@@ -73,56 +78,6 @@ SHIPPED = (
     "sine",
     "iris",
 )
-
-
-@dataclass(frozen=True, eq=False)
-class Preset:
-    """A validated preset. `weights` / `biases` are None or one read-only array per layer,
-    W(l) (sizes[l] × sizes[l−1]) and b(l) (sizes[l],); `data` is the [data] table as
-    written; `raw` the whole file as parsed; `task` is classification or regression."""
-
-    key: str
-    name: str
-    description: str
-    path: Path | None
-    sizes: tuple[int, ...]
-    activations: tuple[str, ...]
-    init: str
-    seed: int
-    weights: tuple[Array, ...] | None
-    biases: tuple[Array, ...] | None
-    train_biases: bool
-    dtype: str
-    loss: str
-    optimizer: str
-    learning_rate: float
-    optimizer_options: dict[str, Any]
-    epochs: int
-    batch_size: int
-    shuffle: bool
-    shuffle_seed: int
-    test_fraction: float
-    stop_loss: float | None
-    data: dict[str, Any]
-    task: str
-    graph: dict[str, Any] | None
-    raw: dict[str, Any]
-
-    @property
-    def summary(self) -> str:
-        """The first line of the description."""
-        lines = self.description.strip().splitlines()
-        return lines[0].strip() if lines else ""
-
-    @property
-    def data_seed(self) -> int:
-        """The seed of the generator and of the train/test split."""
-        return data_seed(self.data)
-
-    @property
-    def n_parameters(self) -> int:
-        """Weights and biases in the network: Σₗ sizes[l]·sizes[l−1] + sizes[l]."""
-        return sum(o * i + o for i, o in zip(self.sizes, self.sizes[1:], strict=False))
 
 
 # -- finding presets ----------------------------------------------------------------
@@ -139,9 +94,25 @@ def shipped_names() -> list[str]:
     return [n for n in SHIPPED if n in found] + sorted(found - set(SHIPPED))
 
 
-def list_presets() -> list[Preset]:
-    """Every shipped preset, loaded and validated, in the teaching order."""
-    return [load(name) for name in shipped_names()]
+def list_presets() -> list[PresetSummary]:
+    """Every shipped preset's key, name, description and sizes, in the teaching order.
+    Reads each file's text only: no table is checked and no data set is built."""
+    return [_summary(name) for name in shipped_names()]
+
+
+def _summary(name: str) -> PresetSummary:
+    path = shipped_folder() / f"{name}.toml"
+    raw = _document(_read(path, f"{name}.toml"), f"{name}.toml")
+    network = raw.get("network")
+    sizes = network.get("sizes") if isinstance(network, dict) else None
+    whole = isinstance(sizes, list) and all(type(s) is int for s in sizes)
+    return PresetSummary(
+        key=name,
+        name=_display_name(raw, name),
+        description=_display_description(raw),
+        path=path,
+        sizes=tuple(sizes) if whole and isinstance(sizes, list) else (),
+    )
 
 
 def load(name_or_path: str | os.PathLike) -> Preset:
@@ -157,36 +128,41 @@ def load(name_or_path: str | os.PathLike) -> Preset:
     if not looks_like_path and text in names:
         return _load_file(shipped_folder() / f"{text}.toml", key=text, shown=f"{text}.toml")
     path = Path(text)
-    if looks_like_path or path.is_file():
+    try:
+        found = looks_like_path or file_status(path) is not None
+    except UnreadableFileError as exc:
+        raise PresetError(text, None, exc.reason) from None
+    if found:
         return _load_file(path, key=path.stem, shown=text)
-    close = difflib.get_close_matches(text, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise PresetError(
         text,
         None,
-        f"not a shipped preset or a .toml file{hint}; shipped presets: {', '.join(names)}",
+        f"not a shipped preset or a .toml file{safe.did_you_mean(text, names)}; "
+        f"shipped presets: {', '.join(names)}",
     )
 
 
-def _load_file(path: Path, key: str, shown: str) -> Preset:
+def _read(path: Path, shown: str) -> str:
+    """The text of the preset file at `path` (a regular file within the size limit)."""
     try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise PresetError(shown, None, "no such file") from None
-    except IsADirectoryError:
-        raise PresetError(shown, None, "is a folder, not a preset file") from None
-    except OSError as exc:
-        raise PresetError(shown, None, f"cannot read the file ({exc.strerror})") from None
+        raw_bytes = read_regular_file(path, MAX_PRESET_BYTES)
+    except UnreadableFileError as exc:
+        raise PresetError(shown, None, exc.reason) from None
     try:
-        text = raw_bytes.decode("utf-8")
+        return raw_bytes.decode("utf-8")
     except UnicodeDecodeError:
         raise PresetError(shown, None, "not UTF-8 text, so not a TOML preset") from None
-    return parse(text, path=path, key=key, shown=shown)
 
 
-def parse(text: str, path: Path | None = None, key: str = "", shown: str | None = None) -> Preset:
-    """Validate TOML text as a preset; `path` anchors relative CSV paths (default: cwd)."""
-    file = shown if shown is not None else (str(path) if path is not None else "<preset>")
+def _load_file(path: Path, key: str, shown: str) -> Preset:
+    return parse(_read(path, shown), path=path, key=key, shown=shown)
+
+
+def _document(text: str, file: str) -> dict[str, Any]:
+    """The TOML document `text`, or a PresetError with the line; nesting bounded."""
+    if len(text) > MAX_PRESET_BYTES:
+        reason = f"is {size(len(text))}; the limit is {size(MAX_PRESET_BYTES)}"
+        raise PresetError(file, None, reason)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -198,17 +174,60 @@ def parse(text: str, path: Path | None = None, key: str = "", shown: str | None 
         # tomllib says "at end of document" for an unclosed value: that is the last line.
         last_line = text.rstrip("\n").count("\n") + 1
         raise PresetError(file, None, f"invalid TOML: {message}", last_line) from None
-    return Preset(**validate(raw, file, path, key or (path.stem if path else "preset")))
+    except RecursionError:
+        raise PresetError(
+            file,
+            None,
+            f"nested too deep to read; a preset nests tables and arrays at most {MAX_NESTING} deep",
+        ) from None
+    deep = too_deep(raw)
+    if deep is not None:
+        key, depth = deep
+        reason = f"nested {depth} deep; a preset nests tables and arrays at most {MAX_NESTING} deep"
+        raise PresetError(file, key, reason)
+    return raw
+
+
+def parse(text: str, path: Path | None = None, key: str = "", shown: str | None = None) -> Preset:
+    """Validate TOML text as a preset and build its data; `path` anchors relative CSV
+    paths (default: cwd), `shown` is how messages name the file."""
+    file = shown if shown is not None else (str(path) if path is not None else "<preset>")
+    raw = _document(text, file)
+    config = validate(raw, file, path)
+    dataset = build_dataset(config.data, config.network.sizes, config.loss.kind, file)
+    for array in (dataset.X, dataset.Y):
+        array.flags.writeable = False
+    key = key or (path.stem if path else "preset")
+    return Preset(
+        key=safe.shown(key),
+        name=_display_name(raw, key),
+        description=_display_description(raw),
+        path=path,
+        config=config,
+        dataset=dataset,
+        raw=raw,
+    )
+
+
+def _display_name(raw: dict[str, Any], key: str) -> str:
+    """The name to show: one line, control characters escaped, at most 80 characters."""
+    name = raw.get("name")
+    return safe.shown(name if isinstance(name, str) else key)
+
+
+def _display_description(raw: dict[str, Any]) -> str:
+    """The description to show: its lines kept, other control characters escaped."""
+    description = raw.get("description")
+    return safe.shown_lines(description) if isinstance(description, str) else ""
 
 
 # -- building -----------------------------------------------------------------------
 
 
 def load_data(preset: Preset) -> tuple[Dataset, Dataset | None]:
-    """(train, test): the preset's data, split with the data seed (test is None when
-    test_fraction is 0). Targets are laid out for the output layer."""
-    dataset = build_dataset(preset.data, preset.path, preset.sizes, preset.loss, shown_name(preset))
-    return split(dataset, preset.test_fraction, preset.data_seed)
+    """(train, test): the preset's data set, built when it was loaded, split with the
+    data seed (test is None when test_fraction is 0). Targets fit the output layer."""
+    return split(preset.dataset, preset.test_fraction, preset.data_seed)
 
 
 def build_network(preset: Preset, seed: int | None = None) -> Network:

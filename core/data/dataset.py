@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from backprop_tui.core.errors import ShapeError
 
 Array = np.ndarray
@@ -64,7 +65,8 @@ class Dataset:
             self.meta,
         )
 
-    def astype(self, dtype: type) -> Dataset:
+    def astype(self, dtype: npt.DTypeLike) -> Dataset:
+        """The same rows with X and Y converted to `dtype` (copies)."""
         return Dataset(
             self.X.astype(dtype),
             self.Y.astype(dtype),
@@ -74,6 +76,16 @@ class Dataset:
             self.name,
             self.meta,
         )
+
+
+def one_hot_rows(labels: Array, classes: int) -> Array:
+    """Class indices (n,) in 0 … classes−1 as one-hot rows (n × classes), float64.
+
+    The same numbers as `np.eye(classes)[labels]`, without the classes × classes table.
+    """
+    rows = np.zeros((len(labels), classes))
+    rows[np.arange(len(labels)), labels] = 1.0
+    return rows
 
 
 def from_arrays(

@@ -1,4 +1,4 @@
-"""Where the data comes from: seeded toy generators and CSV files.
+"""Seeded toy data sets: xor, circles, moons, spiral, gaussians and sine.
 
 Every function returns a `core.data.dataset.Dataset`: inputs X (n × inputs) and targets
 Y (n × outputs), float64. Classification targets follow one rule throughout:
@@ -20,45 +20,45 @@ Generators (`generate(name, n_samples, noise, seed, **options)`):
 
 All randomness comes from `np.random.default_rng(seed)`: the same arguments give the
 same arrays, bit for bit. `noise` is the standard deviation of gaussian noise added to
-each coordinate (to the target for sine).
+each coordinate (to the target for sine). The rows, the classes and the values of the
+result are bounded (`core.data.limits`) before anything is drawn.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
 import math
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from backprop_tui.core.data.dataset import TASKS, Dataset
-from backprop_tui.core.errors import BackpropError, UnknownNameError
+from backprop_tui.core.data.dataset import Dataset, one_hot_rows
+from backprop_tui.core.data.files import DataError
+from backprop_tui.core.data.limits import (
+    MAX_CLASSES,
+    MAX_DATA_VALUES,
+    MAX_SAMPLES,
+    count,
+    over_limit,
+)
+from backprop_tui.core.errors import UnknownNameError
+from backprop_tui.core.text import did_you_mean, quoted
 
 Array = np.ndarray
 
-__all__ = [
-    "GENERATORS",
-    "DataError",
-    "Generator",
-    "check_finite",
-    "generate",
-    "load_csv",
-]
+__all__ = ["GENERATORS", "Generator", "OptionError", "generate", "target_columns"]
 
 
-class DataError(BackpropError, ValueError):
-    """Data that cannot be used: a missing file or column, a cell that is not a number,
-    NaN or infinity. The message names the file, line and column where it can."""
+class OptionError(DataError):
+    """An argument of `generate` that cannot be used; `option` names it (n_samples,
+    noise, seed, classes, …)."""
 
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(message)
 
-# ---------------------------------------------------------------------------
-# Generators
-# ---------------------------------------------------------------------------
 
 # A maker draws n samples from `rng` and returns the inputs X (n × 2 or n × 1) and
 # either integer class labels (n,) or regression targets (n × 1).
@@ -239,30 +239,55 @@ def _check_options(gen: Generator, options: Mapping[str, Any]) -> dict[str, Any]
     for key in options:
         if key not in gen.options:
             if not gen.options:
-                raise ValueError(f"generator {gen.name!r} takes no options, got {key!r}")
-            raise ValueError(
-                f"generator {gen.name!r} has no option {key!r}{_did_you_mean(key, gen.options)}"
-                f"; its options: {', '.join(gen.options)}"
+                raise OptionError(
+                    key, f"generator {gen.name!r} takes no options, got {quoted(key)}"
+                )
+            raise OptionError(
+                key,
+                f"generator {gen.name!r} has no option {quoted(key)}"
+                f"{did_you_mean(key, gen.options)}; its options: {', '.join(gen.options)}",
             )
     values = {**gen.options, **options}
     where = f"generator {gen.name!r}:"
     if "classes" in values:
         classes = values["classes"]
         if not _is_int(classes) or classes < 2:
-            raise ValueError(f"{where} classes must be a whole number ≥ 2, got {classes!r}")
+            raise OptionError(
+                "classes", f"{where} classes must be a whole number ≥ 2, got {quoted(classes)}"
+            )
+        if classes > MAX_CLASSES:
+            raise OptionError(
+                "classes",
+                f"{where} classes must be at most {count(MAX_CLASSES)}, got {count(classes)}",
+            )
         values["classes"] = int(classes)
     if "one_hot" in values and not isinstance(values["one_hot"], bool | np.bool_):
-        raise ValueError(f"{where} one_hot must be true or false, got {values['one_hot']!r}")
+        raise OptionError(
+            "one_hot", f"{where} one_hot must be true or false, got {quoted(values['one_hot'])}"
+        )
     if "factor" in values:
         factor = values["factor"]
         if not _is_real(factor) or not 0.0 < factor < 1.0:
-            raise ValueError(f"{where} factor must be between 0 and 1, got {factor!r}")
+            raise OptionError(
+                "factor", f"{where} factor must be between 0 and 1, got {quoted(factor)}"
+            )
     for key in ("turns", "radius"):
         if key in values:
             value = values[key]
             if not _is_real(value) or not value > 0.0:
-                raise ValueError(f"{where} {key} must be a positive number, got {value!r}")
+                raise OptionError(
+                    key, f"{where} {key} must be a positive number, got {quoted(value)}"
+                )
     return values
+
+
+def target_columns(gen: Generator, values: Mapping[str, Any]) -> int:
+    """How many target columns `gen` makes with the checked option `values`: one for
+    regression and for two classes as a 0/1 column, else one per class."""
+    if gen.task == "regression":
+        return 1
+    classes = int(values.get("classes", 2))
+    return 1 if classes == 2 and not values.get("one_hot") else classes
 
 
 def _is_int(value: object) -> bool:
@@ -281,7 +306,7 @@ def _label_targets(labels: Array, classes: int, one_hot: bool) -> Array:
     """Integer labels (n,) as targets: a 0/1 column for two classes, else one-hot rows."""
     if classes == 2 and not one_hot:
         return labels.astype(np.float64)[:, None]
-    return np.eye(classes)[labels]
+    return one_hot_rows(labels, classes)
 
 
 def generate(
@@ -301,8 +326,9 @@ def generate(
     batch mixes the classes.
 
     Returns X (n × 2, or n × 1 for sine) and Y as described in the module docstring;
-    `meta` records the arguments. Raises UnknownNameError for an unknown name, ValueError
-    for an unknown option or a bad value.
+    `meta` records the arguments. Raises UnknownNameError for an unknown name,
+    `OptionError` (a ValueError) for an unknown option, a bad value or more rows,
+    classes or values than `core.data.limits` allows.
     """
     if name not in GENERATORS:
         raise UnknownNameError("generator", name, GENERATORS)
@@ -310,12 +336,26 @@ def generate(
     if n_samples is None:
         n_samples = gen.default_n_samples
     if not _is_int(n_samples) or n_samples < 1:
-        raise ValueError(f"n_samples must be a whole number ≥ 1, got {n_samples!r}")
+        raise OptionError(
+            "n_samples", f"n_samples must be a whole number ≥ 1, got {quoted(n_samples)}"
+        )
+    if n_samples > MAX_SAMPLES:
+        raise OptionError(
+            "n_samples",
+            f"n_samples must be at most {count(MAX_SAMPLES)} rows, got {count(n_samples)}",
+        )
     if not _is_real(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number ≥ 0, got {noise!r}")
+        raise OptionError("noise", f"noise must be a finite number ≥ 0, got {quoted(noise)}")
     if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a whole number ≥ 0, got {seed!r}")
+        raise OptionError("seed", f"seed must be a whole number ≥ 0, got {quoted(seed)}")
     values = _check_options(gen, options)
+    width = gen.n_inputs + target_columns(gen, values)
+    too_big = over_limit(int(n_samples) * width, "values", MAX_DATA_VALUES, values=True)
+    if too_big is not None:
+        raise OptionError(
+            "n_samples",
+            f"n_samples: {count(n_samples)} rows × {count(width)} columns are {too_big}",
+        )
     n, noise, seed = int(n_samples), float(noise), int(seed)
     rng = np.random.default_rng(seed)
     make_options = {key: value for key, value in values.items() if key != "one_hot"}
@@ -332,242 +372,3 @@ def generate(
         X, Y = X[order], Y[order]
     class_names = tuple(str(k) for k in range(classes))
     return Dataset(X, Y, "classification", ("x1", "x2"), class_names, name, meta)
-
-
-# ---------------------------------------------------------------------------
-# CSV files and inline data
-# ---------------------------------------------------------------------------
-
-
-def _did_you_mean(name: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _parse_number(cell: str, where: str) -> float:
-    """A finite float from a CSV cell, or a DataError saying what was there."""
-    text = cell.strip()
-    if not text:
-        raise DataError(f"{where}: expected a number, got an empty cell")
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(f"{where}: expected a number, got {cell!r}") from None
-    if not math.isfinite(value):
-        raise DataError(f"{where}: expected a finite number, got {cell!r}")
-    return value
-
-
-def _read_rows(path: str | os.PathLike[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the data rows with their 1-based line numbers; blank lines skipped."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header: list[str] | None = None
-            rows: list[tuple[int, list[str]]] = []
-            for row in reader:
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if header is None:
-                    header = [cell.strip() for cell in row]
-                    header_line = reader.line_num
-                    continue
-                if len(row) != len(header):
-                    raise DataError(
-                        f"{path}, line {reader.line_num}: expected {len(header)} fields "
-                        f"as in the header (line {header_line}), got {len(row)}"
-                    )
-                rows.append((reader.line_num, row))
-    except FileNotFoundError:
-        raise DataError(f"CSV file not found: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a directory, not a CSV file") from None
-    except PermissionError:
-        raise DataError(f"cannot read {path}: permission denied") from None
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not a UTF-8 text file ({error.reason})") from None
-    except csv.Error as error:
-        raise DataError(f"{path}, line {reader.line_num}: malformed CSV ({error})") from None
-    if header is None:
-        raise DataError(f"{path}: the file is empty; expected a header row of column names")
-    if not rows:
-        raise DataError(f"{path}: no data rows after the header")
-    for index, column in enumerate(header):
-        if not column:
-            raise DataError(f"{path}, line {header_line}: column {index + 1} has no name")
-        if column in header[:index]:
-            raise DataError(f"{path}, line {header_line}: column {column!r} appears twice")
-    return header, rows
-
-
-def _column_index(path: object, header: list[str], column: str, role: str) -> int:
-    if column in header:
-        return header.index(column)
-    raise DataError(
-        f"{path}: no {role} column {column!r}{_did_you_mean(column, header)}; "
-        f"the header has: {', '.join(header)}"
-    )
-
-
-def load_csv(
-    path: str | os.PathLike[str],
-    target: str,
-    features: Sequence[str] | None = None,
-    standardize: bool = True,
-    task: str | None = None,
-    one_hot: bool | None = None,
-) -> Dataset:
-    """A data set from a CSV file with a header row.
-
-    target: the column that holds y. features: the input columns, in this order
-    (default: every other column, in file order); they must hold finite numbers.
-    task: None decides from the target column: all numbers → regression (Y n × 1),
-    anything else → classification. task="classification" also accepts numeric labels.
-    Classes are numbered in sorted order (numerically when every label is a number,
-    alphabetically otherwise) so that shuffling the file does not renumber them;
-    `class_names` holds them. Targets follow the module's rule: one-hot rows for three
-    or more classes, a 0/1 column for two unless one_hot=True.
-    standardize: z-score each feature, x' = (x − mean) / std (population std; a
-    constant column keeps std 1 so it becomes 0). `meta` holds "feature_mean" and
-    "feature_std" so x = x' · std + mean undoes it.
-
-    Raises DataError naming the file, the line (1-based, header = line 1 when it is the
-    first line) and the column for every problem.
-    """
-    if task is not None and task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS} or None, not {task!r}")
-    header, rows = _read_rows(path)
-    target_index = _column_index(path, header, target, "target")
-    if features is None:
-        features = [column for column in header if column != target]
-        if not features:
-            raise DataError(f"{path}: no feature columns besides the target {target!r}")
-    else:
-        features = list(features)
-        if not features:
-            raise DataError(f"{path}: features is empty; name at least one input column")
-        for column in features:
-            if column == target:
-                raise DataError(f"{path}: column {target!r} is the target; it cannot be a feature")
-            if features.count(column) > 1:
-                raise DataError(f"{path}: feature column {column!r} is listed twice")
-    feature_index = [_column_index(path, header, column, "feature") for column in features]
-
-    X = np.empty((len(rows), len(features)))
-    for i, (line, row) in enumerate(rows):
-        for j, (column, k) in enumerate(zip(features, feature_index, strict=True)):
-            X[i, j] = _parse_number(row[k], f"{path}, line {line}, column {column!r}")
-
-    labels = [(line, row[target_index].strip()) for line, row in rows]
-    for line, label in labels:
-        if not label:
-            raise DataError(f"{path}, line {line}, column {target!r}: the target cell is empty")
-    numeric = _numeric_targets(labels)
-    if task is None:
-        task = "regression" if numeric is not None else "classification"
-
-    meta: dict[str, Any] = {"source": str(path), "target": target, "standardized": standardize}
-    if standardize:
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
-        # A constant column carries no information; dividing by 1 keeps it finite (all 0).
-        std = np.where(std > 0.0, std, 1.0)
-        X = (X - mean) / std
-        meta["feature_mean"] = tuple(float(v) for v in mean)
-        meta["feature_std"] = tuple(float(v) for v in std)
-
-    name = os.path.splitext(os.path.basename(os.fspath(path)))[0]
-    if task == "regression":
-        if numeric is None:
-            line, label = next((ln, lb) for ln, lb in labels if _to_float(lb) is None)
-            raise DataError(
-                f"{path}, line {line}, column {target!r}: expected a number for a "
-                f"regression target, got {label!r}"
-            )
-        return Dataset(X, numeric[:, None], "regression", tuple(features), (), name, meta)
-
-    if numeric is not None:
-        values = sorted(set(numeric.tolist()))
-        class_names = tuple(f"{v:g}" for v in values)
-        index_of = {v: k for k, v in enumerate(values)}
-        label_index = np.array([index_of[v] for v in numeric.tolist()])
-    else:
-        class_names = tuple(sorted({label for _, label in labels}))
-        index_of = {c: k for k, c in enumerate(class_names)}
-        label_index = np.array([index_of[label] for _, label in labels])
-    if len(class_names) < 2:
-        raise DataError(
-            f"{path}, column {target!r}: only one class ({class_names[0]!r}); "
-            "a classifier needs at least two"
-        )
-    one_hot = bool(one_hot) or len(class_names) > 2
-    Y = _label_targets(label_index, len(class_names), one_hot)
-    return Dataset(X, Y, "classification", tuple(features), class_names, name, meta)
-
-
-def _to_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _numeric_targets(labels: list[tuple[int, str]]) -> Array | None:
-    """The target column as floats when every cell is a finite number, else None."""
-    values = [_to_float(label) for _, label in labels]
-    if any(v is None for v in values):
-        return None
-    return np.array(values, dtype=np.float64)
-
-
-def _first_bad(value: object, index: tuple[int, ...] = ()) -> tuple[str, object] | None:
-    """Where the first entry that is not a finite real number sits ("[2][1]"), and what
-    it is; None when every entry is one."""
-    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
-        bad = np.argwhere(~np.isfinite(value))
-        if len(bad) == 0:
-            return None
-        at = tuple(int(i) for i in bad[0])
-        return "".join(f"[{i}]" for i in (*index, *at)), value[at]
-    if isinstance(value, list | tuple | np.ndarray):
-        for i, item in enumerate(value):
-            found = _first_bad(item, (*index, i))
-            if found is not None:
-                return found
-        return None
-    if _is_real(value):
-        return None
-    return "".join(f"[{i}]" for i in index), value
-
-
-def check_finite(
-    X: Sequence[Sequence[float]] | Array,
-    Y: Sequence[Sequence[float]] | Array,
-    where: str,
-) -> tuple[Array, Array]:
-    """Inline inputs and targets as float64 arrays, or a DataError naming the entry.
-
-    where: the location for the message, e.g. "xor.toml, [data]". An entry that is not
-    a number (strings and booleans included), NaN or ±inf is reported as e.g.
-    "xor.toml, [data]: inputs[2][1] is nan; data must be finite numbers". Rows of
-    different lengths are reported too. Shapes are left as given.
-    """
-    arrays = []
-    for label, value in (("inputs", X), ("targets", Y)):
-        found = _first_bad(value)
-        if found is not None:
-            position, bad = found
-            shown = f"{bad:g}" if _is_float(bad) else repr(bad)
-            raise DataError(f"{where}: {label}{position} is {shown}; data must be finite numbers")
-        try:
-            arrays.append(np.asarray(value, dtype=np.float64))
-        except ValueError:
-            raise DataError(
-                f"{where}: {label} must be rows of equal length (a rectangular table)"
-            ) from None
-    return arrays[0], arrays[1]
-
-
-def _is_float(value: object) -> bool:
-    return isinstance(value, float | np.floating)

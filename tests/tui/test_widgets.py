@@ -248,12 +248,12 @@ async def test_every_widget_accepts_a_context_and_a_stream_of_snapshots() -> Non
 
 
 async def test_every_shipped_preset_draws_in_every_widget() -> None:
-    from backprop_tui.core.config.presets import build_trainer, list_presets
+    from backprop_tui.core.config.presets import build_trainer, list_presets, load
 
     app = Dashboard()
     async with app.run_test(size=(120, 40)) as pilot:
         widgets = list(app.query("LossChart, NetworkView, OutputMap, LayerTables").results())
-        presets = list_presets()
+        presets = [load(summary.key) for summary in list_presets()]
         assert len(presets) >= 9
         for preset in presets:
             trainer = build_trainer(preset)

@@ -17,6 +17,8 @@ from backprop_tui.core.config.presets import (
     load,
     load_data,
 )
+from backprop_tui.core.data import csv as csv_module
+from backprop_tui.core.data import generators
 from backprop_tui.core.errors import BackpropError
 from backprop_tui.tui import preset_writer
 
@@ -83,6 +85,46 @@ def test_each_shipped_preset_loads_builds_and_takes_a_step(name):
 
 def test_list_presets_returns_every_shipped_preset_in_teaching_order():
     assert [p.key for p in presets.list_presets()] == SHIPPED
+
+
+def counting_generate(monkeypatch) -> list[str]:
+    """Every call of the data generators from now on, by generator name."""
+    calls: list[str] = []
+    real = generators.generate
+
+    def generate(name, *args, **kwargs):
+        calls.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(generators, "generate", generate)
+    return calls
+
+
+def test_listing_presets_reads_names_descriptions_and_sizes_but_builds_no_data(monkeypatch):
+    calls = counting_generate(monkeypatch)
+    monkeypatch.setattr(csv_module, "read_regular_file", None)  # any CSV read would fail
+    listed = {p.key: p for p in presets.list_presets()}
+    assert calls == []
+    monkeypatch.undo()
+    assert listed["xor"].sizes == load("xor").sizes
+    assert listed["iris"].summary == load("iris").summary
+
+
+def test_a_presets_data_is_built_once_however_often_it_is_used(monkeypatch):
+    calls = counting_generate(monkeypatch)
+    preset = load("moons")
+    train, test = load_data(preset)
+    trainer = build_trainer(preset)
+    again = build_trainer(preset, seed=3)
+    assert calls == ["moons"]
+    assert np.array_equal(trainer.train_data.X, train.X)
+    assert np.array_equal(again.test_data.Y, test.Y)
+
+
+def test_a_presets_data_set_cannot_be_changed_by_its_users():
+    preset = load("xor")
+    with pytest.raises(ValueError, match="read-only"):
+        load_data(preset)[0].X[0, 0] = 5.0
 
 
 def test_seed_toy_one_step_gives_the_corrected_numbers_of_the_notes():
