@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from numbers import Real
 
 from backprop_tui.core.errors import BackpropError
+from backprop_tui.core.format import fmt_number
 from backprop_tui.core.nn.activations import LEAKY_SLOPE
 
 OPS = (
@@ -36,11 +37,8 @@ class ExpressionError(BackpropError, ValueError):
 
 
 def fmt(value: float, digits: int = 4) -> str:
-    """A number as people write it: at most `digits` decimals, no trailing zeros."""
-    if value != 0 and not 1e-3 <= abs(value) < 1e6:
-        return f"{value:.{digits - 1}e}"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A number as the graph writes it: core.format's "plain" style, '0.25', '-1.5'."""
+    return fmt_number(value, digits, style="plain")
 
 
 class Node:
