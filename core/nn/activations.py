@@ -30,6 +30,8 @@ BackwardKernel = Callable[[Array, Array, Array, Array, Array], Array]
 ScalarRule = Callable[[float], tuple[float, float]]
 
 LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0  # torch.nn.ELU's default α
+SOFTPLUS_THRESHOLD = 20.0  # torch.nn.Softplus's default: linear above β·z > 20 (β = 1)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,43 @@ def _linear_back(z: Array, a: Array, grad: Array, tmp: Array, mask: Array) -> Ar
     return grad  # linear'(z) = 1
 
 
+# -- elu and softplus (torch.nn.ELU with α = 1, torch.nn.Softplus with β = 1, threshold 20)
+
+
+def _elu(z: Array) -> Array:
+    # expm1 only of z ≤ 0, so that the branch np.where discards cannot overflow.
+    return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+
+
+def _elu_derivative(z: Array, a: Array) -> Array:
+    # torch's backward from z: α e^z for z ≤ 0 (so 1 at z = 0), 1 above.
+    return np.where(z > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(z, 0.0))).astype(z.dtype)
+
+
+def _elu_scalar(z: float) -> tuple[float, float]:
+    if z > 0:
+        return z, 1.0
+    return ELU_ALPHA * math.expm1(z), ELU_ALPHA * math.exp(z)
+
+
+def _softplus(z: Array) -> Array:
+    # log(1 + e^z), and z itself above the threshold, where the two agree to round-off.
+    return np.where(z > SOFTPLUS_THRESHOLD, z, np.log1p(np.exp(np.minimum(z, SOFTPLUS_THRESHOLD))))
+
+
+def _softplus_derivative(z: Array, a: Array) -> Array:
+    # torch's backward: e^z / (e^z + 1) = σ(z), and 1 above the threshold.
+    e = np.exp(np.minimum(z, SOFTPLUS_THRESHOLD))
+    return np.where(z > SOFTPLUS_THRESHOLD, 1.0, e / (e + 1.0)).astype(z.dtype)
+
+
+def _softplus_scalar(z: float) -> tuple[float, float]:
+    if z > SOFTPLUS_THRESHOLD:
+        return z, 1.0
+    e = math.exp(z)
+    return math.log1p(e), e / (e + 1.0)
+
+
 # -- softmax -----------------------------------------------------------------------------
 
 
@@ -227,6 +266,26 @@ ACTIVATIONS: dict[str, Activation] = {
             backward_into=_linear_back,
             scalar=lambda z: (z, 1.0),
             local_formula="1",
+        ),
+        Activation(
+            "elu",
+            _elu,
+            _elu_derivative,
+            "elu(z) = z if z > 0 else e^z − 1",
+            "elu'(z) = 1 if z > 0 else e^z",
+            derivative_in_a="1 if z > 0, else {a} + 1",
+            scalar=_elu_scalar,
+            local_formula="1 if {x} > 0 else exp({x})",
+        ),
+        Activation(
+            "softplus",
+            _softplus,
+            _softplus_derivative,
+            "softplus(z) = log(1 + e^z), or z if z > 20",
+            "softplus'(z) = σ(z), or 1 if z > 20",
+            derivative_in_a="σ(z) if z ≤ 20, else 1",
+            scalar=_softplus_scalar,
+            local_formula="σ({x}) if {x} ≤ 20 else 1",
         ),
         Activation(
             "softmax",

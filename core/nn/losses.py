@@ -7,8 +7,9 @@ cross_entropy a softmax) takes the logits z(L) and uses the exact fused form
 δ(L) = ∂ℓ/∂z(L), which stays finite when ŷ saturates.
 
 The definitions follow torch.nn: half_sse is the notes' ½ Σₖ (ŷₖ − yₖ)², mse is MSELoss
-(mean over every element), bce is BCELoss (mean, logs clamped at −100), cross_entropy is
-CrossEntropyLoss on z(L) (so ŷ = softmax(z(L))), with one-hot target rows.
+(mean over every element), bce is BCEWithLogitsLoss on z(L) (mean over every element,
+so ŷ = σ(z(L)) and the value is exact for any z), cross_entropy is CrossEntropyLoss on
+z(L) (so ŷ = softmax(z(L))), with one-hot target rows.
 
 Each `Loss` record holds everything about one loss: value and gradient, the fast path's
 in-place kernels (core.nn.fused), the output activation it needs, its text for the trace
@@ -94,14 +95,10 @@ def _squared_text(scale: Callable[[int], str]) -> SampleText:
     return text
 
 
-_LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log term at −100
-
-
 def _bce(y_hat: Array, y: Array, z: Array) -> Array:
-    with np.errstate(divide="ignore"):
-        log_p = np.maximum(np.log(y_hat), _LOG_CLAMP)
-        log_q = np.maximum(np.log(1.0 - y_hat), _LOG_CLAMP)
-    return -(y * log_p + (1.0 - y) * log_q).mean(axis=-1)
+    # BCEWithLogitsLoss per element, −[y log σ(z) + (1 − y) log(1 − σ(z))], in the form
+    # that is exact for any z: max(z, 0) − z·y + log(1 + e^−|z|).
+    return (np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=-1)
 
 
 def _bce_grad(y_hat: Array, y: Array) -> Array:
@@ -110,13 +107,13 @@ def _bce_grad(y_hat: Array, y: Array) -> Array:
 
 
 def _bce_delta(y_hat: Array, y: Array, out: Array) -> Array:
-    # δ(L) = (σ(z) − y)/K, per sample.
+    # δ(L) = (σ(z) − y)/K: BCEWithLogitsLoss's gradient, per sample.
     np.subtract(y_hat, y, out=out)
     return np.divide(out, y_hat.shape[-1], out=out)
 
 
 def _bce_text(y_hat: Sequence[str], y: Sequence[str], z: Sequence[str]) -> str:
-    terms = [f"{t} · log {yh} + (1 − {t}) · log(1 − {yh})" for yh, t in zip(y_hat, y, strict=True)]
+    terms = [f"{t} · log σ({v}) + (1 − {t}) · log(1 − σ({v}))" for t, v in zip(y, z, strict=True)]
     if len(terms) == 1:
         return f"−[{terms[0]}]"
     return f"−(1/{len(terms)}) (" + " + ".join(f"[{t}]" for t in terms) + ")"
@@ -242,12 +239,14 @@ LOSSES: dict[str, Loss] = {
             "bce",
             _bce,
             _bce_grad,
-            "ℓ = −(1/K) Σₖ [yₖ log ŷₖ + (1 − yₖ) log(1 − ŷₖ)]",
+            "ℓ = −(1/K) Σₖ [yₖ log σ(zₖ) + (1 − yₖ) log(1 − σ(zₖ))]",
             "∂ℓ/∂ŷ = (ŷ − y) / (K ŷ (1 − ŷ))",
+            single_formula="ℓ = −[y log σ(z) + (1 − y) log(1 − σ(z))]",
             output_activation="sigmoid",
             fused_delta=_bce_delta,
             fused_formula="δ(L) = (ŷ − y) / K",
             sample_text=_bce_text,
+            reads_logits=True,
             mean_over_outputs=True,
         ),
         Loss(
