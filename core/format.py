@@ -1,18 +1,25 @@
 """Numbers, vectors and matrices written the way the notes write them.
 
-Every number in a trace's equations goes through `fmt_number`: values that are short
-decimals (the inputs 0.15, 1, 0) are written as given, computed values get `precision`
-decimals (0.7576, 0.2870), tiny and huge ones scientific notation (6.539e−4). Negative
-numbers carry a real minus sign, U+2212, so text reads like typeset math.
+Every number the engine writes goes through `fmt_number`, in one of two named styles:
+
+- "math" (the trace): values that are short decimals (the inputs 0.15, 1, 0) are written
+  as given, computed values get `precision` decimals (0.7576, 0.2870), tiny and huge ones
+  scientific notation (6.539e−4). Negative numbers carry a real minus sign, U+2212, so
+  text reads like typeset math; infinities are ∞.
+- "plain" (the scalar graph, whose names and numbers are also typed back in as
+  expressions): at most `precision` decimals with trailing zeros dropped (0.25, -1.5),
+  Python's scientific notation outside 0.001 … 10⁶ (1.235e+06), an ASCII minus.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any, Literal
 
 import numpy as np
 
 Array = np.ndarray
+NumberStyle = Literal["math", "plain"]
 
 MINUS = "\N{MINUS SIGN}"
 _SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
@@ -40,8 +47,14 @@ def _is_short(v: float, precision: int, tolerance: float) -> bool:
     return short != 0.0 and abs(v - short) <= tolerance * abs(v)
 
 
-def fmt_number(value: float, precision: int = 4) -> str:
-    """One number: '0.15', '1', '0.7576', '−0.0131', '6.539e−4', '0'."""
+def fmt_number(value: Any, precision: int = 4, style: NumberStyle = "math") -> str:
+    """One number (a float or a 0-d array) in `style` (see the module docstring).
+
+    "math": '0.15', '1', '0.7576', '−0.0131', '6.539e−4', '0', '∞'.
+    "plain": '0.15', '1', '0.7576', '-0.0131', '6.539e-04', '0', 'inf'.
+    """
+    if style == "plain":
+        return _plain(float(value), precision)
     v = float(value)
     # A float32 input such as 0.15 is 0.15000000596…; it should still read 0.15.
     tolerance = 1e-7 if getattr(value, "dtype", None) == np.float32 else 1e-12
@@ -63,7 +76,14 @@ def fmt_number(value: float, precision: int = 4) -> str:
     return text.replace("-", MINUS)
 
 
-def fmt_factor(value: float, precision: int = 4) -> str:
+def _plain(v: float, digits: int) -> str:
+    if v != 0 and not 1e-3 <= abs(v) < 1e6:  # also nan and ±inf, as Python writes them
+        return f"{v:.{digits - 1}e}"
+    text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_factor(value: Any, precision: int = 4) -> str:
     """A number as an operand: negative ones in parentheses, '(−0.3)'."""
     text = fmt_number(value, precision)
     return f"({text})" if text.startswith(MINUS) else text

@@ -5,14 +5,20 @@ Run by hand, once, from the repository root:
     pip install torch==2.13.0      # only for this script; never a dependency of the package
     python tests/make_torch_fixtures.py
 
-It rewrites three files in tests/fixtures/ (float64 throughout, every float stored as
-its exact repr so the JSON round-trips bit for bit):
+It rewrites the files in tests/fixtures/ (float64 throughout, every float stored as its
+exact repr so the JSON round-trips bit for bit); name some of them to rewrite only those
+(`python tests/make_torch_fixtures.py torch_saturation.json`):
 
 - torch_forward_backward.json: a 3-4-2 network (3-4-3 for cross_entropy), batch 5, for
   every output activation × loss pair the engine supports, with varied hidden
   activations: x, y, W (out × in, like nn.Linear.weight), b, z and a per layer, the
   batch loss, the per-sample losses ℓᵢ, W.grad and b.grad of the batch loss, and the
   per-sample δ(l)ᵢ = ∂ℓᵢ/∂z(l)ᵢ of every layer (autograd on Σᵢ ℓᵢ, which separates by row).
+  bce is nn.BCEWithLogitsLoss on z(L); elu and softplus are nn.ELU and nn.Softplus with
+  their defaults (α = 1; β = 1, threshold 20).
+- torch_saturation.json: activations and bce far out on their tails (|z| up to 1000):
+  each activation's value and autograd slope on a grid of z, and nn.BCEWithLogitsLoss's
+  value and z.grad (mean reduction) for z from −1000 to 1000 against targets 0 and 1.
 - torch_optimizers.json: a 2-3-1 tanh/sigmoid network on a fixed batch of 8 with
   nn.MSELoss, trained 20 full-batch steps by each torch.optim configuration: the loss
   before each step, the parameters after each step, and the optimizer state after the
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -46,8 +53,11 @@ ACT = {
     "leaky_relu": lambda z: F.leaky_relu(z, negative_slope=0.01),
     "linear": lambda z: z,
     "softmax": lambda z: torch.softmax(z, dim=1),
+    "elu": F.elu,  # α = 1
+    "softplus": F.softplus,  # β = 1, threshold = 20
 }
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+ADDED = ("elu", "softplus")  # after the first cases, so that those keep their seeds
 
 
 def as_list(t: torch.Tensor) -> list:
@@ -78,7 +88,7 @@ def per_sample_loss(loss: str, y_hat, z_out, y, targets):
     if loss == "mse":
         return ((y_hat - y) ** 2).mean(1)
     if loss == "bce":
-        return F.binary_cross_entropy(y_hat, y, reduction="none").mean(1)
+        return F.binary_cross_entropy_with_logits(z_out, y, reduction="none").mean(1)
     return F.cross_entropy(z_out, targets, reduction="none")
 
 
@@ -89,7 +99,7 @@ def batch_loss(loss: str, y_hat, z_out, y, targets):
     if loss == "mse":
         return nn.MSELoss()(y_hat, y)
     if loss == "bce":
-        return nn.BCELoss()(y_hat, y)
+        return nn.BCEWithLogitsLoss()(z_out, y)
     return nn.CrossEntropyLoss()(z_out, targets)
 
 
@@ -153,14 +163,23 @@ def forward_backward_case(seed: int, loss: str, hidden: str, output: str) -> dic
 
 def forward_backward_cases() -> list[dict]:
     combos: list[tuple[str, str, str]] = []
+    first = [act for act in ACT if act not in ADDED]
     for loss_i, loss in enumerate(("half_sse", "mse")):
-        for out_i, output in enumerate(ACT):
+        for out_i, output in enumerate(first):
             # Two hidden activations per output, shifted between the losses so that every
             # hidden activation meets every loss.
             for k in (0, 2):
                 combos.append((loss, HIDDEN[(out_i + k + loss_i) % len(HIDDEN)], output))
     combos += [("bce", hidden, "sigmoid") for hidden in HIDDEN]
     combos += [("cross_entropy", hidden, "softmax") for hidden in HIDDEN]
+    # elu and softplus as the output with both squared losses, and as the hidden
+    # activation under every output and loss.
+    for loss in ("half_sse", "mse"):
+        combos += [(loss, hidden, added) for added in ADDED for hidden in ("tanh", added)]
+        combos += [(loss, added, output) for added in ADDED for output in ("sigmoid", "linear")]
+    combos += [("bce", added, "sigmoid") for added in ADDED]
+    combos += [("cross_entropy", added, "softmax") for added in ADDED]
+    assert len({f"{loss}-{h}-{o}" for loss, h, o in combos}) == len(combos)
     return [forward_backward_case(1000 + i, *combo) for i, combo in enumerate(combos)]
 
 
@@ -351,15 +370,58 @@ def seed_toy_fixture() -> dict:
     }
 
 
-def main() -> None:
+# -- d) saturation: activations and bce far out on their tails ------------------------------
+
+SATURATION_Z = [-1000.0, -40.0, -20.5, -20.0, -1.0, 0.0, 1.0, 19.99, 20.0, 20.01, 40.0, 1000.0]
+
+
+def saturation_fixture() -> dict:
+    activations = {}
+    for name in ("sigmoid", "tanh", "elu", "softplus"):
+        z = torch.tensor(SATURATION_Z, requires_grad=True)
+        a = ACT[name](z)
+        (slope,) = torch.autograd.grad(a.sum(), z)
+        activations[name] = {"a": as_list(a), "slope": as_list(slope)}
+    bce = []
+    for z_rows, y_rows in (
+        ([[v] for v in SATURATION_Z], [[0.0]] * len(SATURATION_Z)),
+        ([[v] for v in SATURATION_Z], [[1.0]] * len(SATURATION_Z)),
+        ([[1000.0, -1000.0], [40.0, -40.0], [-40.0, 40.0]], [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]),
+    ):
+        z = torch.tensor(z_rows, requires_grad=True)
+        y = torch.tensor(y_rows)
+        loss = nn.BCEWithLogitsLoss()(z, y)
+        (grad,) = torch.autograd.grad(loss, z)
+        elementwise = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+        bce.append(
+            {
+                "z": z_rows,
+                "y": y_rows,
+                "loss": loss.item(),
+                "elementwise": as_list(elementwise),
+                "z_grad": as_list(grad),
+            }
+        )
+    return {**header(), "z": SATURATION_Z, "activations": activations, "bce": bce}
+
+
+FIXTURE_WRITERS = {
+    "torch_forward_backward.json": lambda: {
+        **header(),
+        "batch": 5,
+        "cases": forward_backward_cases(),
+    },
+    "torch_optimizers.json": optimizer_fixture,
+    "torch_seed_toy.json": seed_toy_fixture,
+    "torch_saturation.json": saturation_fixture,
+}
+
+
+def main(names: list[str]) -> None:
     FIXTURES.mkdir(exist_ok=True)
-    write(
-        "torch_forward_backward.json",
-        {**header(), "batch": 5, "cases": forward_backward_cases()},
-    )
-    write("torch_optimizers.json", optimizer_fixture())
-    write("torch_seed_toy.json", seed_toy_fixture())
+    for name in names or FIXTURE_WRITERS:
+        write(name, FIXTURE_WRITERS[name]())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

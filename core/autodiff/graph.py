@@ -21,13 +21,13 @@ from backprop_tui.core.autodiff.node import (
     Node,
     exp,
     fmt,
+    local_formula,
     log,
     relu,
     sigmoid,
     sqrt,
     tanh,
 )
-from backprop_tui.core.nn.activations import LEAKY_SLOPE
 
 __all__ = [
     "BackwardStep", "ChainTerm", "ExpressionError", "Node", "backward", "backward_steps",
@@ -138,12 +138,13 @@ def _local_formulas(node: Node) -> tuple[str, ...]:
     if op == "**" and node.parents[1].op == "const":
         e = node.parents[1].value - 1
         return (f"{b}·{a}" if e == 1 else f"{b}·{a}^{fmt(e)}", "0")
+    activation = local_formula(node)  # an activation's record writes its own
+    if activation is not None:
+        return (activation,)
     table = {
         "+": ("1", "1"), "-": ("1", "-1"), "*": (b, a), "/": (f"1/{b}", f"−{a}/{b}²"),
         "**": (f"{b}·{a}^({b}−1)", f"{a}^{b}·ln({a})"), "neg": ("-1",), "exp": (f"exp({a})",),
-        "log": (f"1/{a}",), "tanh": (f"1 − tanh²({a})",), "sigmoid": (f"σ({a})(1 − σ({a}))",),
-        "relu": (f"1 if {a} > 0 else 0",), "leaky_relu": (f"1 if {a} > 0 else {LEAKY_SLOPE}",),
-        "linear": ("1",), "half_square": (a,),
+        "log": (f"1/{a}",), "half_square": (a,),
     }  # fmt: skip
     return table.get(op, ("1",) * len(names))
 

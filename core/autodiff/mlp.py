@@ -3,7 +3,8 @@
 Each weight W(l)[i,j] and bias b(l)[i] becomes a variable node, and for one sample x
 (n0,) the graph repeats the network's forward pass unit by unit:
 z(l)_i = Σⱼ W(l)[i,j]·a(l−1)_j + b(l)[i],  a(l)_i = σ(z(l)_i),  ŷ = a(L).
-The loss node L is half_sse ½ Σₖ (ŷₖ − yₖ)² or mse (1/K) Σₖ (ŷₖ − yₖ)². Running
+The loss node L is half_sse ½ Σₖ (ŷₖ − yₖ)² or mse (1/K) Σₖ (ŷₖ − yₖ)² (the losses whose
+record has a scalar form; the activations are those with a scalar rule). Running
 `core.autodiff.graph.backward` on it gives ∂L/∂W(l)[i,j] and ∂L/∂b(l)[i] one scalar at a time;
 they equal `Network.backward`'s dW and db for a batch of this one sample. Labels use
 1-based unit indices as the notes do (x1, z(1)_2, W(2)[1,2]); a layer of one unit drops
@@ -15,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from backprop_tui.core.autodiff.node import Node
+from backprop_tui.core.autodiff.node import ACTIVATION_OPS, Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
-from backprop_tui.core.nn.losses import Loss
+from backprop_tui.core.nn.losses import LOSSES, Loss
 from backprop_tui.core.nn.network import Network
 
-GRAPH_ACTIVATIONS = ("leaky_relu", "linear", "relu", "sigmoid", "tanh")
-GRAPH_LOSSES = ("half_sse", "mse")
+GRAPH_ACTIVATIONS = tuple(sorted(ACTIVATION_OPS))
+GRAPH_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.scalar_term is not None)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,11 @@ def mlp_output_graph(
     half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L_{k+1} (L when there is one output).
     Values are computed; call `core.autodiff.graph.backward(graph.root)` for the gradients.
     """
-    loss = loss_name.name if isinstance(loss_name, Loss) else loss_name
-    if loss not in GRAPH_LOSSES:
-        raise UnknownNameError("loss for the scalar graph", loss, GRAPH_LOSSES)
+    name = loss_name.name if isinstance(loss_name, Loss) else loss_name
+    if name not in GRAPH_LOSSES:
+        raise UnknownNameError("loss for the scalar graph", name, GRAPH_LOSSES)
+    loss = LOSSES[name]
+    assert loss.scalar_term is not None  # GRAPH_LOSSES holds only losses with one
     for act in network.activations:
         if act.name not in GRAPH_ACTIVATIONS:
             raise UnknownNameError("activation for the scalar graph", act.name, GRAPH_ACTIVATIONS)
@@ -119,7 +122,7 @@ def mlp_output_graph(
                 product.label = f"{w.label}·{a.label}"
                 products.append(product)
             z = Node.sum([*products, bias], label=_unit("z", layer, i, len(W_nodes)))
-            a = getattr(z, act.name)()  # the Node method of the same name: σ(z)
+            a = z.activation(act.name)
             a.label = _indexed("ŷ", i, n_out) if last else _unit("a", layer, i, len(W_nodes))
             z_layer.append(z)
             a_layer.append(a)
@@ -139,12 +142,12 @@ def mlp_output_graph(
         y_hat, target = a_prev[k], y_nodes[k]
         error = y_hat - target
         error.label = f"{y_hat.label} − {target.label}"
-        term = error.half_square() if loss == "half_sse" else error**2
-        term.label = f"½({error.label})²" if loss == "half_sse" else f"({error.label})²"
+        term = loss.scalar_term(error)
+        term.label = loss.scalar_label.format(e=error.label)
         terms.append(term)
-    total = "Σₖ ½(ŷₖ − yₖ)²" if loss == "half_sse" else "Σₖ (ŷₖ − yₖ)²"
+    total = "Σₖ " + loss.scalar_label.format(e="ŷₖ − yₖ")
     root = terms[0] if len(terms) == 1 else Node.sum(terms, label=total)
-    if loss == "mse" and n_out > 1:
+    if loss.mean_over_outputs and n_out > 1:
         root = root * Node.const(1.0 / n_out, label=f"1/{n_out}")
     root.label = "L" if output_index is None or n_out == 1 else f"L_{output_index + 1}"
     return MLPGraph(

@@ -15,12 +15,16 @@ import math
 from collections.abc import Callable, Iterable
 from numbers import Real
 
-from backprop_tui.core.errors import BackpropError
-from backprop_tui.core.nn.activations import LEAKY_SLOPE
+from backprop_tui.core.errors import BackpropError, UnknownNameError
+from backprop_tui.core.format import fmt_number
+from backprop_tui.core.nn.activations import ACTIVATIONS, ScalarRule
 
+# The activations a node can apply: every record with a scalar rule (core.nn.activations).
+ACTIVATION_OPS = tuple(name for name, act in ACTIVATIONS.items() if act.scalar is not None)
 OPS = (
-    *("var", "const", "+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid"),
-    *("relu", "leaky_relu", "linear", "half_square", "sum"),
+    *("var", "const", "+", "-", "*", "/", "**", "neg", "exp", "log"),
+    *ACTIVATION_OPS,
+    *("half_square", "sum"),
 )
 BINARY_OPS = ("+", "-", "*", "/", "**")
 
@@ -36,11 +40,8 @@ class ExpressionError(BackpropError, ValueError):
 
 
 def fmt(value: float, digits: int = 4) -> str:
-    """A number as people write it: at most `digits` decimals, no trailing zeros."""
-    if value != 0 and not 1e-3 <= abs(value) < 1e6:
-        return f"{value:.{digits - 1}e}"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A number as the graph writes it: core.format's "plain" style, '0.25', '-1.5'."""
+    return fmt_number(value, digits, style="plain")
 
 
 class Node:
@@ -122,22 +123,34 @@ class Node:
             raise ExpressionError(f"log needs a positive argument: log({fmt(self.value)})")
         return _apply("log", lambda a: (math.log(a), (1.0 / a,)), self)
 
+    def activation(self, name: str) -> Node:
+        """σ(self) for the activation `name`, with its local derivative σ'(self), both
+        from the activation's record (core.nn.activations)."""
+        rule = ACTIVATIONS[name].scalar if name in ACTIVATION_OPS else None
+        if rule is None:
+            raise UnknownNameError("activation for the scalar graph", name, ACTIVATION_OPS)
+
+        def compute(a: float, rule: ScalarRule = rule) -> tuple[float, tuple[float]]:
+            value, slope = rule(a)
+            return value, (slope,)
+
+        return _apply(name, compute, self)
+
     def tanh(self) -> Node:
-        return _apply("tanh", lambda a: (v := math.tanh(a), (1.0 - v * v,)), self)
+        return self.activation("tanh")
 
     def sigmoid(self) -> Node:
-        return _apply("sigmoid", lambda a: (v := _sigmoid(a), (v * (1.0 - v),)), self)
+        return self.activation("sigmoid")
 
     def relu(self) -> Node:
         # torch's convention: the derivative at exactly 0 is 0.
-        return _apply("relu", lambda a: (max(a, 0.0), (1.0 if a > 0 else 0.0,)), self)
+        return self.activation("relu")
 
     def leaky_relu(self) -> Node:
-        s = LEAKY_SLOPE
-        return _apply("leaky_relu", lambda a: (a if a > 0 else s * a, (1.0 if a > 0 else s,)), self)
+        return self.activation("leaky_relu")
 
     def linear(self) -> Node:
-        return _apply("linear", lambda a: (a, (1.0,)), self)
+        return self.activation("linear")
 
     def half_square(self) -> Node:
         """½·a², the notes' squared error, with ∂/∂a = a."""
@@ -148,14 +161,6 @@ class Node:
         """Σ nodes as one node whose local derivative is 1 for every parent."""
         parents = tuple(nodes)
         return _apply("sum", lambda *v: (math.fsum(v), (1.0,) * len(v)), *parents, label=label)
-
-
-def _sigmoid(a: float) -> float:
-    # Split by sign so that exp never overflows.
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
 
 
 def _divide(a: float, b: float) -> tuple[float, tuple[float, ...]]:
@@ -237,6 +242,15 @@ def sigmoid(x: Node | float) -> Node:
 def relu(x: Node | float) -> Node:
     """The node max(0, x)."""
     return _lift(x).relu()
+
+
+def local_formula(node: Node) -> str | None:
+    """∂node/∂parent in symbols for a node that applies an activation, e.g. "1 − tanh²(z1)"
+    (its record's `local_formula` with the parent's name put in); None for other ops."""
+    act = ACTIVATIONS.get(node.op)
+    if act is None or act.local_formula is None or len(node.parents) != 1:
+        return None
+    return act.local_formula.format(x=node.parents[0].name)
 
 
 def sqrt(x: Node | float) -> Node:

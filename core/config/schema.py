@@ -205,17 +205,9 @@ class _Validator(Reader):
         if "kind" not in t:
             raise self.fail("[loss] kind", 'missing; e.g. kind = "half_sse"')
         kind = self.name("[loss] kind", t["kind"], get_loss)
-        out = activations[-1]
-        if kind == "bce" and out != "sigmoid":
-            raise self.fail(
-                "[loss] kind",
-                f"bce needs a sigmoid output layer, but the last activation is {out!r}",
-            )
-        if kind == "cross_entropy" and out != "softmax":
-            raise self.fail(
-                "[loss] kind",
-                f"cross_entropy needs a softmax output layer, but the last activation is {out!r}",
-            )
+        problem = get_loss(kind).mismatch(activations[-1])  # the output activation it needs
+        if problem:
+            raise self.fail("[loss] kind", problem)
         return LossConfig(kind)
 
     def optimizer(self) -> OptimizerConfig:

@@ -8,14 +8,15 @@ live in buffers allocated once per batch size, ∂W and ∂b are views of one fl
 vector laid out like the flat parameter vector, and the 1/B of the batch mean is applied
 to that vector in one pass.
 
-Activations and losses without an in-place form here (leaky_relu, softmax, bce's and
-cross_entropy's per-sample values) fall back to the reference functions.
+The in-place kernels are the activation and loss records' own (`forward_into`,
+`backward_into`, `grad_into`, `fused_delta`); where a record has none (leaky_relu,
+softmax, elu, softplus, bce's and cross_entropy's per-sample values) the step calls the
+reference functions.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 
 import numpy as np
 from backprop_tui.core.nn.activations import Activation
@@ -113,94 +114,6 @@ class ParameterVector:
             self.bind()
 
 
-# -- in-place activations: out = σ(z), and δ = grad_a ⊙ σ'(z) over grad_a -------------
-
-
-def _sigmoid(z: Array, out: Array) -> Array:
-    # activations._sigmoid: 1/(1+e^−z) with z clamped at −708.
-    np.maximum(z, -708.0, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.add(1.0, out, out=out)
-    return np.divide(1.0, out, out=out)
-
-
-def _tanh(z: Array, out: Array) -> Array:
-    return np.tanh(z, out=out)
-
-
-def _relu(z: Array, out: Array) -> Array:
-    return np.maximum(z, 0.0, out=out)
-
-
-def _linear(z: Array, out: Array) -> Array:
-    return z  # a = z: the same numbers, no copy (nothing writes either buffer later)
-
-
-def _sigmoid_back(z: Array, a: Array, grad: Array, tmp: Array, mask: Array) -> Array:
-    np.subtract(1.0, a, out=tmp)  # σ'(z) = a(1 − a)
-    np.multiply(a, tmp, out=tmp)
-    return np.multiply(grad, tmp, out=grad)
-
-
-def _tanh_back(z: Array, a: Array, grad: Array, tmp: Array, mask: Array) -> Array:
-    np.multiply(a, a, out=tmp)  # tanh'(z) = 1 − a²
-    np.subtract(1.0, tmp, out=tmp)
-    return np.multiply(grad, tmp, out=grad)
-
-
-def _relu_back(z: Array, a: Array, grad: Array, tmp: Array, mask: Array) -> Array:
-    np.greater(z, 0, out=mask)  # relu'(z) = 1 if z > 0 else 0 (a bool multiplies as 1.0/0.0)
-    return np.multiply(grad, mask, out=grad)
-
-
-def _linear_back(z: Array, a: Array, grad: Array, tmp: Array, mask: Array) -> Array:
-    return grad  # linear'(z) = 1
-
-
-FORWARD: dict[str, Callable[[Array, Array], Array]] = {
-    "sigmoid": _sigmoid,
-    "tanh": _tanh,
-    "relu": _relu,
-    "linear": _linear,
-}
-BACKWARD: dict[str, Callable[[Array, Array, Array, Array, Array], Array]] = {
-    "sigmoid": _sigmoid_back,
-    "tanh": _tanh_back,
-    "relu": _relu_back,
-    "linear": _linear_back,
-}
-
-
-def _sum_outputs(square: Array, out: Array) -> Array:
-    """Σₖ over each row, as np.add.reduce(square, axis=-1) gives it bit for bit: one or
-    two outputs (the usual case) take a copy or one addition instead of a reduction,
-    which costs ~4 µs however small the rows."""
-    k = square.shape[-1]
-    if k == 1:
-        np.copyto(out, square[:, 0])
-        return out
-    if k == 2:
-        return np.add(square[:, 0], square[:, 1], out=out)
-    return np.add.reduce(square, axis=-1, out=out)
-
-
-def _mse_scale(per_sample: Array, diff: Array, k: int) -> None:
-    """ℓ /= K and ∂ℓ/∂ŷ = 2(ŷ − y)/K in place, as the reference divides. For K a power
-    of two, ×(1/K) is exactly ÷K, and 2d/K is exactly d×(2/K) (each is the correctly
-    rounded d·2/K; 2d could only overflow where the loss already has); K = 2 leaves d."""
-    if k == 1:  # x / 1 is x exactly
-        np.multiply(2.0, diff, out=diff)
-    elif k & (k - 1):
-        np.divide(per_sample, np.intp(k), out=per_sample, casting="unsafe")
-        np.multiply(2.0, diff, out=diff)
-        np.divide(diff, k, out=diff)
-    else:
-        np.multiply(per_sample, 1.0 / k, out=per_sample)
-        if k != 2:
-            np.multiply(diff, 2.0 / k, out=diff)
-
-
 class _Buffers:
     """z, a, δ and scratch arrays for one batch size."""
 
@@ -229,9 +142,6 @@ class FusedStep:
         self.network = params.network
         self.loss = loss
         self._buffers: dict[int, _Buffers] = {}
-        acts = self.network.activations
-        self._forward = [FORWARD.get(act.name) for act in acts]
-        self._backward = [BACKWARD.get(act.name) for act in acts]
 
     def run(self, x: Array, y: Array) -> tuple[ForwardPass, BackwardPass]:
         net, params = self.network, self.params
@@ -249,7 +159,7 @@ class FusedStep:
         for l in range(n_layers):
             z = np.dot(a, net.W[l].T, out=zs[l])
             np.add(z, net.b[l], out=z)
-            kernel = self._forward[l]
+            kernel = acts[l].forward_into
             a = as_[l] = kernel(z, buf.a[l]) if kernel else acts[l].forward(z)
 
         # The loss and δ(L) = ∂ℓ/∂z(L), per sample.
@@ -263,11 +173,9 @@ class FusedStep:
             np.dot(buf.ones, d, out=params.db[l])  # Σᵢ δᵢ as 1ᵀδ, as Network.backward
             if l:
                 up = np.dot(d, net.W[l], out=buf.delta[l - 1])
-                kernel = self._backward[l - 1]
-                if kernel:
-                    deltas[l - 1] = kernel(
-                        zs[l - 1], as_[l - 1], up, buf.tmp[l - 1], buf.mask[l - 1]
-                    )
+                back = acts[l - 1].backward_into
+                if back:
+                    deltas[l - 1] = back(zs[l - 1], as_[l - 1], up, buf.tmp[l - 1], buf.mask[l - 1])
                 else:
                     deltas[l - 1] = acts[l - 1].backward(zs[l - 1], as_[l - 1], up)
         # The batch mean's 1/B (x / 1 is x exactly; ×2⁻ᵏ is exactly ÷2ᵏ, and faster).
@@ -284,24 +192,13 @@ class FusedStep:
         self, y_hat: Array, y: Array, z: Array, act: Activation, buf: _Buffers
     ) -> tuple[Array, Array]:
         """ℓᵢ and δ(L)ᵢ, as `loss.per_sample` and `loss.output_delta` give them."""
-        loss, k = self.loss, y_hat.shape[-1]
-        diff, ps = buf.delta[-1], buf.per_sample
-        if loss.name in ("half_sse", "mse"):
-            np.subtract(y_hat, y, out=diff)
-            np.square(diff, out=buf.square)
-            _sum_outputs(buf.square, ps)
-            if loss.name == "half_sse":  # ℓ = ½ Σₖ (ŷₖ − yₖ)², ∂ℓ/∂ŷ = ŷ − y
-                np.multiply(0.5, ps, out=ps)
-            else:  # ℓ = mean over k, as np.mean divides; ∂ℓ/∂ŷ = 2(ŷ − y)/K
-                _mse_scale(ps, diff, k)
-            kernel = self._backward[-1]
-            if kernel:
-                return ps, kernel(z, y_hat, diff, buf.tmp[-1], buf.mask[-1])
+        loss, diff, ps = self.loss, buf.delta[-1], buf.per_sample
+        if loss.grad_into:  # ℓᵢ and ∂ℓ/∂ŷ in place, then δ(L) = ∂ℓ/∂ŷ ⊙ σ'(z(L))
+            loss.grad_into(y_hat, y, diff, buf.square, ps)
+            if act.backward_into:
+                return ps, act.backward_into(z, y_hat, diff, buf.tmp[-1], buf.mask[-1])
             return ps, act.backward(z, y_hat, diff)
         per_sample = loss.per_sample(y_hat, y, z)
-        if loss.fuses_with(act):  # δ(L) = (ŷ − y)/K for bce, ŷ − y for cross_entropy
-            np.subtract(y_hat, y, out=diff)
-            if loss.name == "bce":
-                np.divide(diff, k, out=diff)
-            return per_sample, diff
+        if loss.fused_delta and loss.fuses_with(act):
+            return per_sample, loss.fused_delta(y_hat, y, diff)
         return per_sample, loss.output_delta(z, y_hat, y, act)

@@ -29,7 +29,8 @@ def init_parameters(
     if scheme not in INIT_SCHEMES:
         raise UnknownNameError("init scheme", scheme, INIT_SCHEMES)
     rng = np.random.default_rng(seed)
-    weights, biases = [], []
+    weights: list[Array] = []
+    biases: list[Array] = []
     for fan_in, fan_out in itertools.pairwise(sizes):
         b = np.zeros(fan_out)
         if scheme == "xavier":

@@ -12,35 +12,33 @@ them:
     W(l), b(l) updates             output layer first (l = L … 1); no b phases when
                                    the biases are fixed
 
-Arrays follow the engine's layout: W(l) is (out × in), b(l) is (out,), and z, a, δ
-travel as rows (batch × units), so for one sample z(l) = W(l) a(l−1) + b(l). δ is per
-sample (δᵢ = ∂ℓᵢ/∂z) and ∂W, ∂b belong to the batch loss L = (1/B) Σᵢ ℓᵢ.
+The arrays and phases live in the data model, core.trace.model; the phases are written
+by core.trace.phases and the worked example by core.trace.render.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 from backprop_tui.core.errors import BackpropError
-from backprop_tui.core.format import fmt_array, fmt_number
-from backprop_tui.core.nn.activations import Activation
+from backprop_tui.core.format import fmt_array
 from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import Optimizer
-from backprop_tui.core.trace.phases import (
+from backprop_tui.core.trace.model import (
     PHASE_KINDS,
     QUANTITIES,
     SECTIONS,
     Cell,
+    LayerTrace,
     Phase,
-    build_phases,
+    StepData,
     readonly,
 )
+from backprop_tui.core.trace.phases import build_phases
 from backprop_tui.core.trace.render import render_markdown, render_text
 from backprop_tui.core.training.trainer import Trainer
 
@@ -65,151 +63,9 @@ class TraceError(BackpropError, IndexError):
     """A trace was asked for something that does not exist (a sample out of range)."""
 
 
-@dataclass(frozen=True, eq=False)
-class LayerTrace:
-    """Every array of weight layer `layer` (1-based) in one step, all read-only.
-
-    W (out × in), b (out,), a_prev = a(l−1) (batch × in; the input x for layer 1),
-    z, a, dsigma = σ'(z) element-wise (for softmax its Jacobian's diagonal), delta
-    (batch × out, per sample), dW, db (gradients of the batch loss), W_new, b_new (after
-    the update; b_new is b when biases are fixed). state_W/state_b hold the optimizer's
-    state after the step (e.g. {"m": …, "s": …} for adam; empty for sgd), and
-    state_W_before/state_b_before the state it started from (empty on the first step).
-    """
-
-    layer: int
-    activation: str
-    W: Array
-    b: Array
-    a_prev: Array
-    z: Array
-    a: Array
-    dsigma: Array
-    delta: Array
-    dW: Array
-    db: Array
-    W_new: Array
-    b_new: Array
-    state_W: Mapping[str, Array]
-    state_b: Mapping[str, Array]
-    state_W_before: Mapping[str, Array]
-    state_b_before: Mapping[str, Array]
-
-
-@dataclass(frozen=True, eq=False)
-class StepTrace:
-    """One forward / backward / update, recorded; see the module docstring.
-
-    x (batch × n0), y and y_hat (batch × nL); loss = L before the update, loss_after =
-    L on the same batch after it; per_sample_loss (batch,); layers from the first weight
-    layer to the last; phases in walking order. `sample_indices` are the training rows
-    traced (None when x and y were given directly). `optimizer_t` is the optimizer's step
-    count after this update. `loss_fn` and `activation_fns` are the objects the step used
-    (for rebuilding the network; `loss_kind` and `activations` are their names).
-    """
-
-    x: Array
-    y: Array
-    y_hat: Array
-    loss: float
-    loss_after: float
-    per_sample_loss: Array
-    loss_kind: str
-    activations: tuple[str, ...]
-    optimizer: str
-    optimizer_rule: str
-    hyperparameters: Mapping[str, Any]
-    lr: float
-    optimizer_t: int
-    train_biases: bool
-    fused: bool
-    layers: tuple[LayerTrace, ...]
-    phases: tuple[Phase, ...]
-    precision: int = 4
-    sample_indices: tuple[int, ...] | None = None
-    loss_fn: Loss | None = field(default=None, repr=False)
-    activation_fns: tuple[Activation, ...] = field(default=(), repr=False)
-
-    @property
-    def batch_size(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def sizes(self) -> list[int]:
-        """Units per layer, input first."""
-        return [int(self.x.shape[1]), *(int(layer.W.shape[0]) for layer in self.layers)]
-
-    def new_parameters(self) -> tuple[list[Array], list[Array]]:
-        """(W_new list, b_new list), first layer first: what the update produces."""
-        return [lt.W_new for lt in self.layers], [lt.b_new for lt in self.layers]
-
-    def network_before(self) -> Network:
-        """A fresh network with the parameters this step started from (writable copies)."""
-        return Network(
-            [lt.W.copy() for lt in self.layers],
-            [lt.b.copy() for lt in self.layers],
-            list(self.activation_fns or self.activations),
-        )
-
-    def network_after(self) -> Network:
-        """A fresh network with the updated parameters."""
-        W_new, b_new = self.new_parameters()
-        return Network(
-            [w.copy() for w in W_new],
-            [v.copy() for v in b_new],
-            list(self.activation_fns or self.activations),
-        )
-
-    def phase_index(self, kind: str, layer: int | None = None) -> int:
-        """Position of the first phase of `kind` (and `layer`); ValueError if none."""
-        for i, phase in enumerate(self.phases):
-            if phase.kind == kind and (layer is None or phase.layer == layer):
-                return i
-        raise ValueError(f"no {kind} phase for layer {layer}")
-
-    # -- output -----------------------------------------------------------------------
-
-    def to_json(self) -> dict[str, Any]:
-        """ARCHITECTURE.md's trace document: input, target, output, loss, layers (each
-        with W, b, z, a, delta, dW, db, W_new, b_new), plus phases and settings.
-        Numbers are plain floats (None where a value is not finite)."""
-        return {
-            "input": _plain(self.x),
-            "target": _plain(self.y),
-            "output": _plain(self.y_hat),
-            "loss": _plain(np.float64(self.loss)),
-            "loss_after": _plain(np.float64(self.loss_after)),
-            "loss_kind": self.loss_kind,
-            "activations": list(self.activations),
-            "optimizer": {
-                "kind": self.optimizer,
-                "rule": self.optimizer_rule,
-                **{k: _jsonable(v) for k, v in self.hyperparameters.items()},
-            },
-            "train_biases": self.train_biases,
-            "batch_size": self.batch_size,
-            "sample_indices": (None if self.sample_indices is None else list(self.sample_indices)),
-            "layers": [
-                {
-                    "layer": lt.layer,
-                    "activation": lt.activation,
-                    **{
-                        name: _plain(getattr(lt, name))
-                        for name in ("W", "b", "z", "a", "delta", "dW", "db", "W_new", "b_new")
-                    },
-                    "state": {
-                        "W": {k: _plain(v) for k, v in lt.state_W.items()},
-                        "b": {k: _plain(v) for k, v in lt.state_b.items()},
-                    },
-                }
-                for lt in self.layers
-            ],
-            "phases": [phase.to_dict() for phase in self.phases],
-        }
-
-    def to_json_text(self, indent: int | None = 2) -> str:
-        """`to_json()` serialized (strict JSON: no NaN)."""
-        return json.dumps(self.to_json(), indent=indent, ensure_ascii=False, allow_nan=False)
+class StepTrace(StepData):
+    """One forward / backward / update, recorded (see core.trace.model.StepData), and
+    written out as the notes' worked example."""
 
     def to_text(self) -> str:
         """The worked example as plain text, sectioned like the notes' Toy Example."""
@@ -218,22 +74,6 @@ class StepTrace:
     def to_markdown(self) -> str:
         """The worked example as Markdown (headings, code blocks; no LaTeX)."""
         return render_markdown(self)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _plain(array: Array) -> Any:
-    """Nested lists of Python floats; non-finite values become None (strict JSON)."""
-    arr = np.asarray(array, dtype=np.float64)
-    if np.isfinite(arr).all():
-        return arr.tolist()
-    return np.where(np.isfinite(arr), arr, None).tolist()
 
 
 # -- tracing ---------------------------------------------------------------------------
@@ -399,5 +239,4 @@ def _trace(
 
 def format_value(value: Array | float, precision: int = 4) -> str:
     """A number or array as the trace writes it (see core.format)."""
-    arr = np.asarray(value)
-    return fmt_number(arr, precision) if arr.ndim == 0 else fmt_array(arr, precision)
+    return fmt_array(value, precision)

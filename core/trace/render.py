@@ -1,26 +1,21 @@
-"""A `StepTrace` written out as a worked example, like the notes' "Toy Example":
-Initialization, Forward pass, Loss, Backward pass, Update — as plain text or as
-Markdown (headings, bullet lists and code blocks of Unicode math, no LaTeX, so it reads
-the same in a terminal and on GitHub)."""
+"""A traced step (core.trace.model.StepData) written out as a worked example, like the
+notes' "Toy Example": Initialization, Forward pass, Loss, Backward pass, Update — as plain
+text or as Markdown (headings, bullet lists and code blocks of Unicode math, no LaTeX, so
+it reads the same in a terminal and on GitHub)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from backprop_tui.core.format import fmt_array, fmt_number
-
-if TYPE_CHECKING:
-    from backprop_tui.core.trace.phases import Phase
-    from backprop_tui.core.trace.record import StepTrace
+from backprop_tui.core.trace.model import Phase, StepData
 
 SECTION_ORDER = ("Forward pass", "Loss", "Backward pass", "Update")
 
 
-def _title(trace: StepTrace) -> str:
+def _title(trace: StepData) -> str:
     return f"One training step of a {'-'.join(map(str, trace.sizes))} network"
 
 
-def _settings(trace: StepTrace) -> list[str]:
+def _settings(trace: StepData) -> list[str]:
     p = trace.precision
     hyper = ", ".join(
         f"{k} = {fmt_number(v, p) if isinstance(v, float) else v}"
@@ -44,7 +39,7 @@ def _settings(trace: StepTrace) -> list[str]:
     return lines
 
 
-def _initialization(trace: StepTrace) -> list[str]:
+def _initialization(trace: StepData) -> list[str]:
     p = trace.precision
 
     def show(array) -> str:
@@ -59,14 +54,14 @@ def _initialization(trace: StepTrace) -> list[str]:
     return lines
 
 
-def _grouped(trace: StepTrace) -> list[tuple[str, list[tuple[int, Phase]]]]:
+def _grouped(trace: StepData) -> list[tuple[str, list[tuple[int, Phase]]]]:
     groups: dict[str, list[tuple[int, Phase]]] = {name: [] for name in SECTION_ORDER}
     for number, phase in enumerate(trace.phases, start=1):
         groups[phase.section].append((number, phase))
     return [(name, groups[name]) for name in SECTION_ORDER]
 
 
-def _closing(trace: StepTrace) -> str:
+def _closing(trace: StepData) -> str:
     p = trace.precision
     return (
         f"Loss on the same batch after the update: L = {fmt_number(trace.loss_after, p)} "
@@ -79,7 +74,7 @@ def _result(phase: Phase) -> str:
     return f"{phase.symbol} {arrow} {phase.result}"
 
 
-def render_text(trace: StepTrace) -> str:
+def render_text(trace: StepData) -> str:
     """Plain text: underlined section headings, each phase numbered and indented."""
     title = _title(trace)
     out = [title, "=" * len(title), ""]
@@ -100,7 +95,7 @@ def render_text(trace: StepTrace) -> str:
     return "\n".join(out)
 
 
-def render_markdown(trace: StepTrace) -> str:
+def render_markdown(trace: StepData) -> str:
     """Markdown: a heading per section, each phase a bold title, a code block with the
     equation and its numbers, and the result."""
     out = [f"# {_title(trace)}", ""]

@@ -1,14 +1,17 @@
-"""The update phases' text: each optimizer's rule in the notes' notation and, per
-parameter entry, the same rule with its numbers and optimizer state (torch.optim's
-order of operations; see core.nn.optimizers)."""
+"""The update phases: each optimizer's rule in the notes' notation and, per parameter
+entry, the same rule with its numbers and optimizer state (torch.optim's order of
+operations; see core.nn.optimizers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from backprop_tui.core.format import fmt_factor, fmt_number
+import numpy as np
+from backprop_tui.core.format import fmt_factor, fmt_number, sub
 from backprop_tui.core.nn.optimizers import Optimizer
+from backprop_tui.core.trace.model import Cell, Phase
+from backprop_tui.core.trace.writer import PhaseWriter
 
 
 def update_equation(opt: Optimizer, pname: str, gname: str, precision: int = 4) -> str:
@@ -106,3 +109,64 @@ def update_line(
     else:
         segments.append(f"{name} = {f(theta)} − {n(opt.lr)} · {f(g)} = {n(new)}")
     return ";  ".join(segments)
+
+
+class UpdatePhases(PhaseWriter):
+    """W(l) ← … and b(l) ← … for each layer l (1-based)."""
+
+    def update(self, l: int, which: str) -> Phase:
+        lt = self.trace.layers[l - 1]
+        if which == "W":
+            theta, g, new = lt.W, lt.dW, lt.W_new
+            st_before, st_after = lt.state_W_before, lt.state_W
+        else:
+            theta, g, new = lt.b, lt.db, lt.b_new
+            st_before, st_after = lt.state_b_before, lt.state_b
+        pname, gname = f"{which}({l})", f"∂L/∂{which}({l})"
+        equation = update_equation(self.opt, pname, gname, self.p)
+        if all(d <= 4 for d in theta.shape):
+            lines = []
+            for idx in np.ndindex(theta.shape):
+                if which == "b" and theta.size == 1:
+                    label = pname
+                else:
+                    label = pname + sub(*(k + 1 for k in idx))
+
+                def before(key: str, idx: tuple[int, ...] = idx) -> float | None:
+                    return float(st_before[key][idx]) if key in st_before else None
+
+                def after(key: str, idx: tuple[int, ...] = idx) -> float:
+                    return float(st_after[key][idx])
+
+                lines.append(
+                    update_line(
+                        self.opt,
+                        label,
+                        (float(theta[idx]), float(g[idx]), float(new[idx])),
+                        before,
+                        after,
+                        self.p,
+                    )
+                )
+        else:
+            lines = [f"{pname} = {self.show(theta, False)}", f"{gname} = {self.show(g, False)}"]
+            lines += [f"{k} = {self.show(v, False)}" for k, v in st_after.items()]
+            lines.append(f"{pname} ← {self.show(new, False)}")
+        values: dict[str, Any] = {pname: theta, gname: g, "η": np.float64(self.opt.lr)}
+        for k, v in st_before.items():
+            values[f"{k} before"] = v
+        values.update(st_after)
+        values[f"{pname} after"] = new
+        grad_quantity = "dW" if which == "W" else "db"
+        return self.phase(
+            f"update_{which}",
+            l,
+            f"{pname} — update ({self.opt.kind})",
+            pname,
+            equation,
+            lines,
+            self.show(new, False),
+            [Cell(which, l), Cell(grad_quantity, l)],
+            [Cell(which, l)],
+            values,
+        )

@@ -3,7 +3,9 @@
 The reference numbers were computed once by tests/make_torch_fixtures.py (see its
 docstring to regenerate them) and are stored in tests/fixtures/torch_*.json, so these
 tests never need torch. Every comparison is rtol = 1e-12, with atol = 1e-14 for values
-that are zero or close to it (relu's dead units, the far tail of a sigmoid).
+that are zero or close to it (relu's dead units, the far tail of a sigmoid). bce is
+nn.BCEWithLogitsLoss on z(L), elu nn.ELU (α = 1), softplus nn.Softplus (β = 1,
+threshold 20).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from backprop_tui.core.data.dataset import from_arrays
+from backprop_tui.core.nn.activations import get_activation
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import make_optimizer
@@ -30,6 +33,7 @@ def load(name: str) -> dict:
 FORWARD_BACKWARD = load("torch_forward_backward.json")
 OPTIMIZERS = load("torch_optimizers.json")
 SEED_TOY = load("torch_seed_toy.json")
+SATURATION = load("torch_saturation.json")
 
 
 def assert_close(actual, expected, what: str) -> None:
@@ -59,10 +63,13 @@ def by_id(cases: list[dict]):
 
 def test_the_fixtures_cover_every_output_activation_with_every_loss_it_allows():
     pairs = {(c["loss"], c["activations"][-1]) for c in FORWARD_BACKWARD["cases"]}
-    outputs = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+    outputs = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "elu", "softplus", "softmax")
     expected = {(loss, out) for loss in ("half_sse", "mse") for out in outputs}
     expected |= {("bce", "sigmoid"), ("cross_entropy", "softmax")}
     assert pairs == expected
+    hidden = {(c["loss"], c["activations"][0]) for c in FORWARD_BACKWARD["cases"]}
+    losses = ("half_sse", "mse", "bce", "cross_entropy")
+    assert {(loss, added) for loss in losses for added in ("elu", "softplus")} <= hidden
     assert FORWARD_BACKWARD["dtype"] == "float64"
 
 
@@ -108,6 +115,30 @@ def test_weight_and_bias_gradients_equal_torchs_grad(case):
         assert bwd.dW[l].shape == np.shape(case["dW"][l])
         assert_close(bwd.dW[l], case["dW"][l], f"∂L/∂W({l + 1})")
         assert_close(bwd.db[l], case["db"][l], f"∂L/∂b({l + 1})")
+
+
+# -- the tails: activations and bce at |z| up to 1000 --------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SATURATION["activations"]))
+def test_activations_far_out_on_their_tails_equal_torchs_values_and_slopes(name):
+    act, expected = get_activation(name), SATURATION["activations"][name]
+    z = np.array([SATURATION["z"]])
+    a = act.forward(z)
+    assert_close(a[0], expected["a"], f"{name}(z)")
+    assert_close(act.derivative(z, a)[0], expected["slope"], f"{name}'(z)")
+
+
+@pytest.mark.parametrize("case", SATURATION["bce"], ids=["y=0", "y=1", "two-outputs"])
+def test_bce_at_saturated_logits_equals_torchs_bce_with_logits_in_value_and_gradient(case):
+    bce, sigmoid = get_loss("bce"), get_activation("sigmoid")
+    z, y = np.array(case["z"]), np.array(case["y"])
+    y_hat = sigmoid.forward(z)
+    assert_close(bce.value(y_hat, y, z), case["loss"], "L")
+    assert_close(bce.per_sample(y_hat, y, z), np.mean(case["elementwise"], axis=1), "ℓᵢ")
+    # z.grad of the batch mean is δ(L)ᵢ / B.
+    grad = bce.output_delta(z, y_hat, y, sigmoid) / z.shape[0]
+    assert_close(grad, case["z_grad"], "∂L/∂z(L)")
 
 
 # -- optimizer sequences ------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """The scalar graph of an MLP's loss agrees with the network's own backward pass."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
 from backprop_tui.core.autodiff.graph import backward, backward_steps, topological_order
 from backprop_tui.core.autodiff.mlp import GRAPH_ACTIVATIONS, mlp_output_graph
+from backprop_tui.core.autodiff.node import Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
@@ -108,3 +110,53 @@ def test_wrong_shapes_and_output_index_are_rejected():
         mlp_output_graph(seed_toy(), [1.0, 2.0], [0.0], "half_sse")
     with pytest.raises(ShapeError, match="output index 1 is outside 0 … 0"):
         mlp_output_graph(seed_toy(), [1.0], [0.0], "half_sse", output_index=1)
+
+
+# -- activations come from their records ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", GRAPH_ACTIVATIONS)
+@pytest.mark.parametrize("point", [-25.0, -1.3, -0.2, 0.4, 2.0, 19.5, 20.5, 30.0])
+def test_every_activation_node_has_the_finite_difference_slope(name, point):
+    node = Node(point, label="z")
+    out = node.activation(name)
+    assert out.op == name
+    backward(out)
+    h = 1e-6
+    estimate = (Node(point + h).activation(name).value - Node(point - h).activation(name).value) / (
+        2 * h
+    )
+    assert node.grad == pytest.approx(estimate, rel=1e-6, abs=1e-9)
+
+
+def test_elu_and_softplus_nodes_take_torchs_values_by_hand():
+    assert Node(-1.0).activation("elu").value == pytest.approx(math.exp(-1.0) - 1.0, rel=1e-15)
+    assert Node(-1.0).activation("elu").local_grads == (pytest.approx(math.exp(-1.0)),)
+    assert Node(0.0).activation("elu").local_grads == (1.0,)
+    assert Node(0.0).activation("softplus").value == pytest.approx(math.log(2.0), rel=1e-15)
+    assert Node(0.0).activation("softplus").local_grads == (0.5,)
+    assert Node(30.0).activation("softplus").value == 30.0  # linear above the threshold 20
+    assert Node(-1000.0).activation("elu").value == -1.0
+    assert Node(-1000.0).activation("softplus").value == 0.0
+
+
+def test_an_activation_without_a_scalar_rule_is_refused_by_name():
+    with pytest.raises(UnknownNameError, match=r"'softmax'.*elu"):
+        Node(1.0).activation("softmax")
+
+
+@pytest.mark.parametrize("name", ["elu", "softplus"])
+def test_elu_and_softplus_networks_agree_with_network_backward_and_name_their_slope(name):
+    network = Network(
+        [np.array([[0.8, -0.5], [-1.2, 0.3]]), np.array([[0.7, -0.4]])],
+        [np.array([0.1, -0.2]), np.array([0.05])],
+        [name, name],
+    )
+    graph, _ = assert_graph_matches_network(network, [0.5, 1.5], [0.2], "mse")
+    steps = {s.name: s for s in backward_steps(graph.root)}
+    formula = {
+        "elu": "1 if z(1)_2 > 0 else exp(z(1)_2)",
+        "softplus": "σ(z(1)_2) if z(1)_2 ≤ 20 else 1",
+    }[name]
+    assert "∂L/∂z(1)_2 = ∂L/∂a(1)_2 · ∂a(1)_2/∂z(1)_2 = " in steps["a(1)_2"].lines()[1]
+    assert f"({formula})" in steps["a(1)_2"].lines()[1]

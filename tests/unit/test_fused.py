@@ -27,6 +27,8 @@ OUTPUTS = [
     ("relu", "half_sse"),
     ("leaky_relu", "mse"),
     ("softmax", "mse"),
+    ("elu", "half_sse"),
+    ("softplus", "mse"),
 ]
 OPTIMIZERS = [
     ("sgd", {}),

@@ -12,13 +12,13 @@ from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import make_optimizer
 from backprop_tui.core.trace.record import trace_step
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "elu", "softplus", "softmax"]
 # Every output activation with the losses it is meant for: bce needs a sigmoid output,
 # cross_entropy a softmax one; the squared errors take any output.
 OUTPUTS = [
     *(
         (out, loss)
-        for out in ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+        for out in ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "elu", "softplus", "softmax")
         for loss in ("half_sse", "mse")
     ),
     ("sigmoid", "bce"),

@@ -2,8 +2,11 @@
 
 import numpy as np
 import pytest
+from backprop_tui.core.data.dataset import from_arrays
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.optimizers import make_optimizer
+from backprop_tui.core.training.trainer import Trainer
 
 
 def seed_toy() -> Network:
@@ -104,3 +107,26 @@ def test_divergence_stops_training_and_keeps_the_last_finite_weights():
         t.step()
     t.resume()
     assert t.diverged is None
+
+
+@pytest.mark.parametrize(("w", "y"), [(1000.0, 0.0), (-1000.0, 1.0), (40.0, 0.0), (-40.0, 1.0)])
+def test_a_saturated_bce_network_has_a_loss_and_gradient_that_agree(w, y):
+    # One sigmoid unit with z = w·x on x = 1 and bce (BCEWithLogitsLoss on z): loss |z|,
+    # slope ±1, and the trainer's fused step takes the same numbers.
+    network = Network([np.array([[w]])], [np.zeros(1)], ["sigmoid"])
+    x, target, bce = np.array([[1.0]]), np.array([[y]]), get_loss("bce")
+    _, bwd = network.gradients(x, target, bce)
+    assert bwd.loss == pytest.approx(abs(w), rel=1e-15)
+
+    def loss_at(v: float) -> float:
+        return (
+            Network([np.array([[v]])], [np.zeros(1)], ["sigmoid"]).gradients(x, target, bce)[1].loss
+        )
+
+    h = 1e-3 * abs(w)
+    numeric = (loss_at(w + h) - loss_at(w - h)) / (2 * h)
+    assert bwd.dW[0][0, 0] == pytest.approx(numeric, rel=1e-9)
+    assert bwd.dW[0][0, 0] == pytest.approx(np.sign(w), rel=1e-15)
+    trainer = Trainer(network, bce, make_optimizer("sgd", lr=0.5), from_arrays(x, target))
+    assert trainer.step() == bwd.loss
+    assert trainer.network.W[0][0, 0] == w - 0.5 * bwd.dW[0][0, 0]

@@ -435,6 +435,150 @@ def test_numbers_are_written_with_four_decimals_and_a_real_minus(value, text):
     assert fmt_number(value) == text
 
 
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (0.25, 4, "0.25"),
+        (-1.5, 4, "-1.5"),
+        (-0.0, 4, "0"),
+        (1e-7, 4, "1.000e-07"),
+        (2.0, 4, "2"),
+        (0.1234567, 4, "0.1235"),
+        (0.1234567, 6, "0.123457"),
+        (1234567.0, 4, "1.235e+06"),
+        (-4e-4, 4, "-4.000e-04"),
+        (float("inf"), 4, "inf"),
+    ],
+)
+def test_the_plain_style_writes_numbers_as_the_scalar_graph_does(value, digits, text):
+    # The graph's numbers are typed back into expressions: an ASCII minus, Python's
+    # scientific notation, no trailing zeros.
+    from backprop_tui.core.autodiff.node import fmt
+
+    assert fmt_number(value, digits, style="plain") == text
+    assert fmt(value, digits) == text
+
+
 def test_large_arrays_are_previewed_with_their_shape():
     assert fmt_array(np.zeros((10, 5))) == "[[0, 0, 0, …], [0, 0, 0, …], [0, 0, 0, …], …] (10 × 5)"
     assert fmt_array(np.array([[0.15], [0.25]])) == "[[0.15], [0.25]]"
+
+
+# -- what each loss and activation record writes ---------------------------------------
+
+
+def test_bce_loss_is_written_on_the_logits_with_their_numbers():
+    net = Network([np.array([[0.5, -0.3]])], [np.zeros(1)], ["sigmoid"])
+    t = trace_step(net, "bce", make_optimizer("sgd", 0.1), [1.0, 2.0], [1.0])
+    loss = phase(t, "loss")
+    assert loss.equation == "L = −[y log σ(z) + (1 − y) log(1 − σ(z))],  z = z(1)"
+    z = fmt_number(t.layers[0].z[0, 0])
+    assert loss.substituted == (
+        f"L = −[1 · log σ({z}) + (1 − 1) · log(1 − σ({z}))] = {fmt_number(t.loss)}"
+    )
+    assert Cell("z", 1) in loss.reads
+
+
+def test_bce_with_several_outputs_and_samples_states_the_mean_over_outputs():
+    net = Network([np.array([[0.5, -0.3], [0.1, 0.2]])], [np.zeros(2)], ["sigmoid"])
+    t = trace_step(net, "bce", make_optimizer("sgd", 0.1), [[1.0, 2.0]] * 2, [[1.0, 0.0]] * 2)
+    loss = phase(t, "loss")
+    assert loss.equation == (
+        "L = (1/B) Σᵢ ℓᵢ,  ℓ = −(1/K) Σₖ [yₖ log σ(zₖ) + (1 − yₖ) log(1 − σ(zₖ))],  "
+        "z = z(1),  B = 2,  K = 2 outputs"
+    )
+    assert loss.substituted.startswith("ℓ₁ = −(1/2) ([1 · log σ(")
+
+
+def test_a_saturated_bce_step_traces_the_exact_loss_and_its_slope():
+    # z(1) = 1000 against a target of 0: the loss is 1000 (not the clamped 100) and δ = 1.
+    net = Network([np.array([[1000.0]])], [np.zeros(1)], ["sigmoid"])
+    t = trace_step(net, "bce", make_optimizer("sgd", 0.1), [1.0], [0.0])
+    assert t.loss == 1000.0
+    assert phase(t, "loss").substituted.endswith("= 1000")
+    np.testing.assert_array_equal(t.layers[0].delta, [[1.0]])
+    np.testing.assert_array_equal(t.layers[0].dW, [[1.0]])
+
+
+@pytest.mark.parametrize(
+    ("name", "formula", "derivative"),
+    [
+        ("elu", "elu(z) = z if z > 0 else e^z − 1", "elu'(z(1)) = 1 if z > 0, else a(1) + 1"),
+        (
+            "softplus",
+            "softplus(z) = log(1 + e^z), or z if z > 20",
+            "softplus'(z(1)) = σ(z) if z ≤ 20, else 1",
+        ),
+    ],
+)
+def test_elu_and_softplus_layers_are_traced_with_their_formulas(name, formula, derivative):
+    net = Network(
+        [np.array([[0.5], [-1.5]]), np.array([[0.4, 0.45]])],
+        [np.array([0.1, 0.2]), np.array([0.3])],
+        [name, "linear"],
+    )
+    t = trace_step(net, "half_sse", make_optimizer("sgd", 0.1), [1.0], [0.0])
+    a1 = phase(t, "forward_a", 1)
+    assert a1.equation == f"a(1) = {name}(z(1)),  {formula}"
+    z = t.layers[0].z[0]
+    assert a1.substituted.splitlines()[1] == (
+        f"a(1)₂ = {name}({fmt_number(z[1])}) = {fmt_number(t.layers[0].a[0, 1])}"
+    )
+    delta = phase(t, "delta_hidden", 1)
+    assert delta.equation == f"δ(1) = (W(2)ᵀ δ(2)) ⊙ {name}'(z(1))"
+    assert delta.substituted.splitlines()[0] == (
+        f"{derivative} = {fmt_array(t.layers[0].dsigma[0])}"
+    )
+    assert f"{name}'(z(1))" in delta.values
+
+
+def test_sigmoid_and_tanh_derivatives_of_one_unit_are_written_with_their_number():
+    for name, numbers in (("sigmoid", "{a} · (1 − {a})"), ("tanh", "1 − {a}²")):
+        net = Network([np.array([[0.5]]), np.array([[0.4]])], [np.zeros(1)] * 2, [name, "linear"])
+        t = trace_step(net, "half_sse", make_optimizer("sgd", 0.1), [1.0], [0.0])
+        a = fmt_number(t.layers[0].a[0, 0])
+        first = phase(t, "delta_hidden", 1).substituted.splitlines()[0]
+        assert f" = {numbers.format(a=a)} = " in first
+
+
+# -- the modules of core.trace ----------------------------------------------------------
+
+
+def test_the_trace_modules_import_each_other_without_a_cycle_and_the_model_imports_none():
+    import ast
+    from pathlib import Path
+
+    import backprop_tui.core.trace as package
+
+    folder = Path(package.__file__).parent
+    prefix = "backprop_tui.core.trace."
+    graph = {}
+    for path in folder.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix):
+                names.add(node.module.removeprefix(prefix))
+            elif isinstance(node, ast.Import):
+                names |= {
+                    a.name.removeprefix(prefix) for a in node.names if a.name.startswith(prefix)
+                }
+        graph[path.stem] = names
+    assert graph["model"] == set()
+    assert "record" not in set().union(*(graph[m] for m in graph if m != "record"))
+    assert "phases" not in graph["render"] | graph["model"]
+    visiting, done = set(), set()
+
+    def visit(module):
+        assert module not in visiting, f"import cycle through {module}"
+        if module in done:
+            return
+        visiting.add(module)
+        for other in graph.get(module, ()):
+            visit(other)
+        visiting.discard(module)
+        done.add(module)
+
+    for module in graph:
+        visit(module)
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in folder.glob("*.py")}
+    assert max(sizes.values()) <= 400, sizes

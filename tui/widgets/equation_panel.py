@@ -62,7 +62,7 @@ def rows_are_samples(name: str, array: np.ndarray, batch: int) -> bool:
         return False
     if name.startswith("W(") and "δ" not in name:
         return False
-    return name.startswith(_BATCH_PREFIXES) or name.startswith("tanh'")
+    return name.startswith(_BATCH_PREFIXES) or "'(z(" in name  # σ'(z(l)) of any activation
 
 
 def matrix_block(name: str, array: Any, precision: int, samples: bool = False) -> Text:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
+from backprop_tui.core.nn.activations import ACTIVATIONS
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.format import (
@@ -34,22 +35,14 @@ from textual.widget import Widget
 
 MAX_DRAWN_UNITS = 8
 
-SHORT_NAMES = {
-    "sigmoid": "σ",
-    "tanh": "tanh",
-    "relu": "relu",
-    "leaky_relu": "lrelu",
-    "linear": "lin",
-    "softmax": "softmax",
-}
-
 # Braille dot bits by (column, row) inside one cell of 2 × 4 dots.
 _BRAILLE_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]])
 
 
 def short_activation(name: str) -> str:
-    """σ for sigmoid and so on: what fits above a column of nodes."""
-    return SHORT_NAMES.get(name, name)
+    """σ for sigmoid and so on: what fits above a column of nodes (the record's label)."""
+    act = ACTIVATIONS.get(name)
+    return act.label if act is not None else name
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from backprop_tui.core.data.dataset import Dataset
+from backprop_tui.core.nn.activations import get_activation
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.context import ViewContext
@@ -104,7 +105,7 @@ def value_range(targets: np.ndarray, y_hat: np.ndarray, activation: str) -> tupl
     least 0…1 for a sigmoid or softmax output and at least 1 wide, padded by 8 %."""
     values = np.concatenate([targets[np.isfinite(targets)], y_hat[np.isfinite(y_hat)]])
     low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
-    if activation in ("sigmoid", "softmax"):
+    if get_activation(activation).probabilities:
         low, high = min(low, 0.0), max(high, 1.0)
     if high - low < 1.0:
         middle = (high + low) / 2.0
@@ -247,7 +248,7 @@ class OutputMap(Throttled, Widget):
 
     def _target_range(self) -> tuple[float, float]:
         assert self.context is not None
-        if self.context.activations[-1] in ("sigmoid", "softmax"):
+        if get_activation(self.context.activations[-1]).probabilities:
             return 0.0, 1.0  # what the output can take (one target alone says little)
         Y = self.context.train.Y[:, 0]
         low, high = float(Y.min()), float(Y.max())
