@@ -7,17 +7,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from backprop_tui.core.config.presets import build_trainer, load
+from backprop_tui.core.config.records import OptimizerConfig
 from backprop_tui.core.training.session import StepSession
 from backprop_tui.core.training.settings import Settings, apply_settings
 from backprop_tui.core.training.snapshot import restore_network, restore_optimizer
 
 
 def decaying_adam():
-    return replace(
-        load("circles"),
-        optimizer="adam",
-        optimizer_options={"betas": [0.8, 0.99], "weight_decay": 0.05},
+    circles = load("circles")
+    adam = OptimizerConfig(
+        "adam", circles.config.optimizer.learning_rate, {"betas": [0.8, 0.99], "weight_decay": 0.05}
     )
+    return replace(circles, config=replace(circles.config, optimizer=adam))
 
 
 def test_a_snapshot_restores_the_network_and_optimizer_the_trainer_has() -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from backprop_tui.core.config.presets import build_trainer, load, train
+from backprop_tui.core.config.records import OptimizerConfig
 from backprop_tui.core.errors import DivergedError
 from backprop_tui.core.training.history import EpochRecord
 from backprop_tui.core.training.run import Goal, Outcome
@@ -61,7 +62,10 @@ def test_a_run_asked_to_stop_stops_between_two_steps() -> None:
 
 
 def test_presets_train_follows_the_same_rule_and_raises_a_divergence() -> None:
-    preset = replace(load("xor"), stop_loss=0.5)
+    xor = load("xor")
+    preset = replace(
+        xor, config=replace(xor.config, training=replace(xor.config.training, stop_loss=0.5))
+    )
     trainer = build_trainer(preset)
     train(trainer, preset)
     assert trainer.history.last.train_loss <= 0.5
@@ -96,9 +100,9 @@ def test_settings_name_the_first_value_that_cannot_be_used() -> None:
 
 
 def test_switching_optimizer_keeps_the_presets_options_only_for_its_own_kind() -> None:
-    preset = replace(
-        load("xor"), optimizer="adam", optimizer_options={"betas": [0.5, 0.9], "weight_decay": 0.1}
-    )
+    xor = load("xor")
+    adam = OptimizerConfig("adam", 0.01, {"betas": [0.5, 0.9], "weight_decay": 0.1})
+    preset = replace(xor, config=replace(xor.config, optimizer=adam))
     own = optimizer_for("adam", 0.01, preset)
     assert own.betas == (0.5, 0.9) and own.weight_decay == 0.1
     other = optimizer_for("rmsprop", 0.01, preset)

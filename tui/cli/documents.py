@@ -93,7 +93,7 @@ def training_document(
     b as a list) so they paste back into a preset."""
     doc: dict[str, Any] = {
         "preset": preset.key,
-        "name": preset.name,
+        "name": preset.raw.get("name", preset.name),  # as written; json.dumps escapes it
         "seed": seed,
         "epochs": trainer.epoch,
         "epochs_requested": requested,
