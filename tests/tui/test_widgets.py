@@ -1096,6 +1096,34 @@ async def test_home_end_and_ctrl_end_move_the_cursor_to_the_edges() -> None:
         assert app.table.cursor_coordinate == (0, 0)
 
 
+async def test_the_gradient_checks_cursor_lights_its_whole_row_and_keeps_the_header() -> None:
+    from backprop_tui.tui.widgets.equation_panel import GradCheckTable
+
+    table = GradCheckTable()
+    async with Host(table).run_test(size=(60, 8)) as pilot:
+        rows = [
+            [(f"∂L/∂W(1)₁{r}", None), ("0.1", None), ("0.1", None), ("1e-9", None)]
+            for r in range(10)
+        ]
+        table.reset(table.HEADERS, rows, justify=table.JUSTIFY)
+        await pilot.pause()
+        table.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+
+        def backgrounds(y: int) -> set:
+            return {segment.style.bgcolor for segment in table.render_line(y) if segment.text}
+
+        lines = table.render_lines(Region(0, 0, *table.size))
+        assert "entry" in lines[0].text and "rel. error" in lines[0].text
+        assert lines[1].text.startswith(" ∂L/∂W(1)₁")
+        assert len(backgrounds(3)) == 1 and backgrounds(3) != backgrounds(2)
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.cursor_coordinate.row == 9 and table.scroll_y > 0
+        assert "entry" in table.render_lines(Region(0, 0, *table.size))[0].text
+
+
 async def test_a_table_wider_than_its_widget_scrolls_under_its_row_labels() -> None:
     app = OneTable(width=30)
     async with app.run_test(size=(60, 10)) as pilot:
