@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib.metadata import version
 
 from backprop_tui.core.errors import BackpropError
@@ -70,7 +70,7 @@ check_textual_version()
 _original_divide = Strip.divide
 
 
-def _divide(self: Strip, cuts: Iterable[int]) -> list[Strip]:
+def _divide(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
     cuts = list(cuts)
     length = self.cell_length
     if [cut for cut in cuts if cut <= length] == [length]:

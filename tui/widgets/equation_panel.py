@@ -275,8 +275,8 @@ class GradCheckTable(CellGrid):
                     rows.append(
                         [
                             (name, None),
-                            (fmt_number(analytic[idx], precision), None),
-                            (fmt_number(numeric[idx], precision), None),
+                            (fmt_number(float(analytic[idx]), precision), None),
+                            (fmt_number(float(numeric[idx]), precision), None),
                             (f"{rel:.1e}", GOOD if rel < 1e-6 else BAD),
                         ]
                     )

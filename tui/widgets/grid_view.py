@@ -175,9 +175,10 @@ class GridView(ScrollView):
         where it was when that cell still exists."""
         self.rows, self.row_labels = rows, row_labels
         widths = [self.cell_width(header) for header in headers]
-        for row in rows:
-            self._grow(widths, row)
-        aligned = tuple(justify) if justify is not None else ("right",) * len(headers)
+        for cells in rows:
+            self._grow(widths, cells)
+        right: Justify = "right"
+        aligned = tuple(justify) if justify is not None else (right,) * len(headers)
         self.columns = Columns(tuple(headers), aligned, tuple(widths))
         row, column = self.cursor_coordinate
         if not (row < len(rows) and column < len(headers)):
@@ -270,9 +271,13 @@ class GridView(ScrollView):
         even = self.get_component_rich_style("grid-view--even-row") if self.ZEBRA else base
         cursor = self.get_component_rich_style("grid-view--cursor")
         background = self.background_colors[1]
-        fills = (header, base, even)
-        if self.CURSOR != "row":
-            fills = tuple(faded(style, background) for style in fills)  # as DataTable's
+        header_fill, base_fill, even_fill = header, base, even
+        if self.CURSOR != "row":  # faded, as a DataTable's
+            header_fill, base_fill, even_fill = (
+                faded(header, background),
+                faded(base, background),
+                faded(even, background),
+            )
         return Palette(
             base,
             header,
@@ -281,7 +286,9 @@ class GridView(ScrollView):
             self.get_component_rich_style("grid-view--hover"),
             even,
             Style.from_color(cursor.color) if self.CURSOR_COLOR else Style(),
-            *fills,
+            header_fill,
+            base_fill,
+            even_fill,
             self.size.width,
         )
 
