@@ -269,7 +269,7 @@ class BackpropApp(FileActions, App[int]):
         self.post_message(to_message(event))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        if self._exit or self._closing:
+        if compat.is_exiting(self):
             return  # a thread worker's last snapshot can land while the screen goes
         status = message.status
         if status.token != self.token:
@@ -300,7 +300,7 @@ class BackpropApp(FileActions, App[int]):
             self.set_timer(PANEL_DELAY, lambda: self._show(self.panels[-1:]))
 
     def _show(self, panels: list[Any]) -> bool:
-        if self.snapshot is None or self._exit or self._closing:
+        if self.snapshot is None or compat.is_exiting(self):
             return False
         live = self.status is not None and self.status.state == "running"
         with self.batch_update():
@@ -326,7 +326,7 @@ class BackpropApp(FileActions, App[int]):
     def on_worker_stopped(self, message: WorkerStopped) -> None:
         """Start a new worker on the current preset, so the app stays usable."""
         text = message.text
-        if self.preset is not None and not self._closing:
+        if self.preset is not None and not compat.is_exiting(self):
             self.controller = self.controller_factory(self.post_event)
             self.load_preset(self.preset)
             text += "; started again from the preset's initial weights"

@@ -41,6 +41,7 @@ from backprop_tui.tui.widgets.layer_tables import (
     locate_all,
 )
 from backprop_tui.tui.widgets.loss_chart import epoch_ticks
+from backprop_tui.tui.widgets.matrix_table import MatrixTable
 from backprop_tui.tui.widgets.output_map import (
     TEST_MARK,
     TRAIN_MARK,
@@ -538,7 +539,7 @@ async def test_layer_tables_show_W_with_four_decimals_by_default() -> None:
         feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
         await pilot.pause()
         W1 = tables.tables[(1, "W")]
-        assert W1.row_count == 2 and len(W1.columns) == 1
+        assert W1.row_count == 2 and W1.column_count == 1
         assert W1.cell_text(0, 0).plain.strip() == "0.1500"
         assert W1.cell_text(1, 0).plain.strip() == "0.2500"
         assert tables.tables[(1, "b")].cell_text(1, 0).plain.strip() == "0.3500"
@@ -582,9 +583,7 @@ async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones() ->
         feed(tables, ViewContext.from_trainer(trainer), trainer.snapshot())
         await pilot.pause()
         W1 = tables.tables[(1, "W")]
-        column = W1.columns[W1._column_keys[0]]
-        # Wider, then narrower before the table measured it (it measures the narrow
-        # one and shrinks the column), then as wide as the first one again.
+        # Wider, then narrower (the column keeps its width), then wider still.
         for value, settle in ((-123.4567, False), (0.5, True), (-234.5678, True)):
             trainer.set_parameter(1, "W", (0, 0), value)
             tables.show(trainer.snapshot())
@@ -592,7 +591,9 @@ async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones() ->
                 await pilot.pause()
         shown = W1.cell_text(0, 0).plain
         assert shown == "-234.5678▼"
-        assert column.content_width >= len(shown)
+        assert W1.columns.widths[0] >= len(shown)
+        line = W1.render_lines(Region(0, 1, W1.size.width, 1))[0].text
+        assert shown in line
 
 
 async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
@@ -605,12 +606,12 @@ async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
         await pilot.pause()
         assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.15000000"
         W1 = tables.tables[(1, "W")]
-        wide = W1.columns[W1._column_keys[0]].content_width
+        wide = W1.columns.widths[0]
         tables.toggle_precision()
         await pilot.pause()
         assert W1.cell_text(0, 0).plain.strip() == "0.1500"
-        # Back to four decimals, the column narrows again (DataTable's only grow).
-        assert W1.columns[W1._column_keys[0]].content_width < wide
+        # Back to four decimals, the column narrows again (columns otherwise only grow).
+        assert W1.columns.widths[0] < wide
 
 
 async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights() -> None:
@@ -914,7 +915,7 @@ async def test_batch_tables_carry_no_rise_or_fall_marks_but_parameters_do() -> N
             return {
                 table.cell_text(r, c).plain[-1]
                 for r in range(table.row_count)
-                for c in range(len(table.columns))
+                for c in range(table.column_count)
             }
 
         assert marks("W") & {"▲", "▼"}
@@ -943,12 +944,155 @@ async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title() -> 
         await pilot.pause()
         panel = next(p for p in tables.query(MatrixPanel) if p.table.quantity == "db")
         assert str(panel.caption.render()).split("\n") == ["∂L/∂b(1)", "(after a step)"]
-        assert not panel.table.columns  # no "∂b" header over nothing
+        assert not panel.table.headers  # no "∂b" header over nothing
         trainer.step()
         tables.show(trainer.snapshot())
         await pilot.pause()
         assert str(panel.caption.render()) == "∂L/∂b(1)  2×1"
-        assert [str(c.label) for c in panel.table.columns.values()] == ["∂b"]
+        assert panel.table.headers == ["∂b"]
+
+
+# -- the grid under the tables ---------------------------------------------------------
+
+
+class OneTable(App):
+    """A MatrixTable alone, `width` cells wide (0: as wide as its columns)."""
+
+    def __init__(self, quantity: str = "W", width: int = 0) -> None:
+        super().__init__()
+        self.table = MatrixTable(1, quantity)
+        if width:
+            self.table.styles.width = width
+        self.selected: list[tuple[int, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_cell_grid_cell_selected(self, message: MatrixTable.CellSelected) -> None:
+        self.selected.append(tuple(message.coordinate))
+
+
+async def test_a_row_whose_numbers_did_not_change_is_not_drawn_again() -> None:
+    app = OneTable()
+    values = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.table.set_matrix(values, 4, {})
+        await pilot.pause()
+        app.table.render_lines(Region(0, 0, *app.table.size))
+        before = [app.table.render_line(y) for y in range(4)]
+        changed = values.copy()
+        changed[1, 0] = 0.35
+        app.table.set_matrix(changed, 4, {})
+        app.table.render_lines(Region(0, 0, *app.table.size))
+        after = [app.table.render_line(y) for y in range(4)]
+        assert [a is b for a, b in zip(before, after, strict=True)] == [True, True, False, True]
+        assert "0.3500▲" in after[2].text
+
+
+async def test_a_live_table_leaves_no_garbage_for_the_cyclic_collector() -> None:
+    import gc
+
+    from backprop_tui.tui import compat
+
+    compat.apply()
+    app = OneTable("z")
+    rng = np.random.default_rng(0)
+    async with app.run_test(size=(200, 40)) as pilot:
+        app.table.set_matrix(rng.normal(size=(32, 16)), 4, {})
+        await pilot.pause()
+        frames = [rng.normal(size=(32, 16)) for _ in range(5)]
+        gc.collect()
+        gc.disable()
+        try:
+            for values in frames:
+                app.table.set_matrix(values, 4, {(0, None): "read"})
+                app.table.render_lines(Region(0, 0, *app.table.size))
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+
+
+async def test_clicks_land_on_cells_and_not_on_the_header_or_the_row_labels() -> None:
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.table.set_matrix(np.array([[0.1, 0.2], [0.3, 0.4]]), 4, {})
+        await pilot.pause()
+        # "i=1" takes columns 0-4 with its padding; each number column 9 (7 + padding).
+        assert app.table.cell_at((6, 0)) is None  # the header
+        assert app.table.cell_at((2, 1)) is None  # a row label
+        assert app.table.cell_at((5, 1)) == (0, 0)
+        assert app.table.cell_at((13, 2)) == (1, 0)
+        assert app.table.cell_at((14, 2)) == (1, 1)
+        assert app.table.cell_at((23, 2)) is None  # right of the last column
+        assert app.table.cell_at((6, 3)) is None  # under the last row
+        await pilot.click(app.table, offset=(2, 1))
+        await pilot.click(app.table, offset=(6, 0))
+        await pilot.pause()
+        assert app.table.cursor_coordinate == (0, 0) and app.selected == []
+        await pilot.click(app.table, offset=(15, 2))
+        await pilot.click(app.table, offset=(15, 2))
+        await pilot.pause()
+        assert app.selected == [(1, 1)]
+
+
+async def test_home_end_and_ctrl_end_move_the_cursor_to_the_edges() -> None:
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.table.set_matrix(np.arange(12.0).reshape(3, 4), 4, {})
+        await pilot.pause()
+        app.table.focus()
+        await pilot.press("end")
+        assert app.table.cursor_coordinate == (0, 3)
+        await pilot.press("ctrl+end", "right", "down")
+        assert app.table.cursor_coordinate == (2, 3)
+        await pilot.press("home", "ctrl+home", "up", "left")
+        assert app.table.cursor_coordinate == (0, 0)
+
+
+async def test_the_gradient_checks_cursor_lights_its_whole_row_and_keeps_the_header() -> None:
+    from backprop_tui.tui.widgets.equation_panel import GradCheckTable
+
+    table = GradCheckTable()
+    async with Host(table).run_test(size=(60, 8)) as pilot:
+        rows = [
+            [(f"∂L/∂W(1)₁{r}", None), ("0.1", None), ("0.1", None), ("1e-9", None)]
+            for r in range(10)
+        ]
+        table.reset(table.HEADERS, rows, justify=table.JUSTIFY)
+        await pilot.pause()
+        table.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+
+        def backgrounds(y: int) -> set:
+            return {segment.style.bgcolor for segment in table.render_line(y) if segment.text}
+
+        lines = table.render_lines(Region(0, 0, *table.size))
+        assert "entry" in lines[0].text and "rel. error" in lines[0].text
+        assert lines[1].text.startswith(" ∂L/∂W(1)₁")
+        assert len(backgrounds(3)) == 1 and backgrounds(3) != backgrounds(2)
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.cursor_coordinate.row == 9 and table.scroll_y > 0
+        assert "entry" in table.render_lines(Region(0, 0, *table.size))[0].text
+
+
+async def test_a_table_wider_than_its_widget_scrolls_under_its_row_labels() -> None:
+    app = OneTable(width=30)
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.table.set_matrix(np.arange(1.0, 11.0).reshape(1, 10), 4, {})
+        await pilot.pause()
+        lines = [strip.text for strip in app.table.render_lines(Region(0, 0, 30, 2))]
+        assert lines[1].startswith(" i=1  1.0000   2.0000 ")
+        assert all(len(line) == 30 for line in lines)
+        app.table.focus()
+        await pilot.press("end")  # the last column comes into view
+        await pilot.pause()
+        assert app.table.scroll_x > 0
+        lines = [strip.text for strip in app.table.render_lines(Region(0, 0, 30, 2))]
+        assert lines[0].startswith("     ") and lines[0].rstrip().endswith("j=10")
+        assert lines[1].startswith(" i=1 ") and "10.0000" in lines[1]
+        assert all(len(line) == 30 for line in lines)
 
 
 # -- output map ------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from backprop_tui.core.format import fmt_number, sub
+from backprop_tui.tui.widgets.cell_grid import Cell, CellGrid
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
+from backprop_tui.tui.widgets.grid_lines import Justify
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -25,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 if TYPE_CHECKING:
     from backprop_tui.core.nn.gradcheck import GradCheck
@@ -46,6 +48,8 @@ def _rgb(color: tuple[int, int, int]) -> str:
 POSITIVE_STYLE = Style(color=_rgb(POSITIVE))
 NEGATIVE_STYLE = Style(color=_rgb(NEGATIVE))
 WRITE_STYLE = Style(bgcolor=_rgb(WRITE_BG), bold=True)
+GOOD = Style.parse("green")
+BAD = Style.parse("bold red")
 
 
 def _number_style(value: float) -> Style | str:
@@ -230,7 +234,7 @@ def entry_name(quantity: str, layer: int, index: tuple[int, ...], shape: tuple[i
     return base + sub(*(i + 1 for i in index))
 
 
-class GradCheckTable(DataTable):
+class GradCheckTable(CellGrid):
     """Every ∂W and ∂b entry: backprop's value, the finite-difference estimate and their
     relative error |a − n| / (|a| + |n|)."""
 
@@ -242,21 +246,23 @@ class GradCheckTable(DataTable):
     }
     """
 
+    CURSOR = "row"
+    ZEBRA = True
+    CURSOR_COLOR = True
+
+    HEADERS = ("entry", "backprop", "finite diff.", "rel. error")
+    JUSTIFY: tuple[Justify, ...] = ("left", "right", "right", "right")
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, classes=classes)
         self.errors: dict[str, float] = {}
         """Relative error by entry name, as shown."""
-
-    def on_mount(self) -> None:
-        self.add_column("entry", key="entry")
-        self.add_column(Text("backprop", justify="right"), key="backprop")
-        self.add_column(Text("finite diff.", justify="right"), key="numeric")
-        self.add_column(Text("rel. error", justify="right"), key="error")
+        self.reset(self.HEADERS, [], justify=self.JUSTIFY)
 
     def set_check(self, check: GradCheck, precision: int) -> None:
         """Fill the rows from `check`: every layer, its W entries then its b entries."""
-        self.clear()
         self.errors = {}
+        rows: list[list[Cell]] = []
         for lc in check.layers:
             for quantity, analytic, numeric, error in (
                 ("W", lc.dW, lc.dW_numeric, lc.dW_error),
@@ -266,11 +272,17 @@ class GradCheckTable(DataTable):
                     name = entry_name(quantity, lc.layer, idx, analytic.shape)
                     rel = float(error[idx])
                     self.errors[name] = rel
-                    style = "green" if rel < 1e-6 else "bold red"
-                    self.add_row(
-                        name,
-                        Text(fmt_number(analytic[idx], precision), justify="right"),
-                        Text(fmt_number(numeric[idx], precision), justify="right"),
-                        Text(f"{rel:.1e}", style=style, justify="right"),
-                        key=name,
+                    rows.append(
+                        [
+                            (name, None),
+                            (fmt_number(float(analytic[idx]), precision), None),
+                            (fmt_number(float(numeric[idx]), precision), None),
+                            (f"{rel:.1e}", GOOD if rel < 1e-6 else BAD),
+                        ]
                     )
+        self.reset(self.HEADERS, rows, justify=self.JUSTIFY)
+
+    def get_row(self, name: str) -> list[Text]:
+        """The cells of entry `name` ("∂L/∂W(2)₁₁"), as Text."""
+        row = next(row for row in self.rows if row[0][0] == name)
+        return [Text(text, style=style or Style()) for text, style in row]

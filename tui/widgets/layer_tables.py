@@ -13,34 +13,49 @@ are numbered from 1 as in the notes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui.widgets.cell_grid import CellGrid
 from backprop_tui.tui.widgets.context import ViewContext
-from backprop_tui.tui.widgets.format import (
-    PRECISIONS,
-    READ_BG,
-    RGB,
-    WRITE_BG,
+from backprop_tui.tui.widgets.format import PRECISIONS, READ_BG, RGB, WRITE_BG
+from backprop_tui.tui.widgets.grid_view import GridView
+from backprop_tui.tui.widgets.layer_cells import (
+    BATCH,
+    MAX_BATCH_ROWS,
+    PARAMETERS,
+    HighlightSpec,
+    TableCell,
+    caption_of,
+    locate,
+    locate_all,
+    table_values,
 )
-from backprop_tui.tui.widgets.matrix_table import PARAMETERS, HighlightSpec, MatrixTable
+from backprop_tui.tui.widgets.matrix_table import (
+    MatrixPanel,
+    MatrixTable,
+    TablesRow,
+    fitting_columns,
+)
 from backprop_tui.tui.widgets.throttle import Throttle, Throttled
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Container, Vertical, VerticalScroll
-from textual.css.scalar import Scalar
+from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
-MAX_BATCH_ROWS = 32
-
-GAP = 2
-"""Blank columns between two tables side by side."""
+__all__ = [
+    "DASHBOARD_NOTE",
+    "MAX_BATCH_ROWS",
+    "LayerTables",
+    "MatrixPanel",
+    "TableCell",
+    "fitting_columns",
+    "locate",
+    "locate_all",
+]
 
 DASHBOARD_NOTE = (
     "W and b as they are now (▲ ▼: rose or fell since the last frame). ∂W, ∂b, x, z, a "
@@ -51,158 +66,6 @@ on while the batch quantities were computed with the old ones (z ≠ W x + b in 
 
 PENDING_NOTE = "(after a step)"
 """The second line of an empty table's title."""
-
-BATCH = ("a_prev", "z", "a", "delta", "y")
-
-TITLES = {
-    "W": "W({l})",
-    "b": "b({l})",
-    "dW": "∂L/∂W({l})",
-    "db": "∂L/∂b({l})",
-    "a_prev": "a({p})",
-    "z": "z({l})",
-    "a": "a({l})",
-    "delta": "δ({l})",
-    "y": "y (target)",
-}
-
-ALIASES = {
-    "δ": "delta",
-    "d": "delta",
-    "∂W": "dW",
-    "∂b": "db",
-    "grad_W": "dW",
-    "grad_b": "db",
-    "target": "y",
-    "input": "x",
-    "a0": "x",
-}
-
-
-def title_of(quantity: str, layer: int) -> str:
-    """A table's title: "W(2)", "δ(1)", "x = a(0)", …"""
-    if quantity == "a_prev" and layer == 1:
-        return "x = a(0)"
-    return TITLES[quantity].format(l=layer, p=layer - 1)
-
-
-@dataclass(frozen=True)
-class TableCell:
-    """A cell address, for callers without `core.trace.record.Cell`: quantity (W, b, dW, db, x,
-    z, a, delta, y), layer (1-based; a with layer 0 is x) and index (None for all)."""
-
-    quantity: str
-    layer: int
-    index: tuple[int, ...] | None = None
-
-
-def locate(cell: Any, n_layers: int) -> tuple[int, str, HighlightSpec] | None:
-    """The main place a trace cell appears, (tab layer, table quantity, (row, column)),
-    or None when no table shows it; see `locate_all` (a(l) also appears in tab l + 1)."""
-    places = locate_all(cell, n_layers)
-    return places[0] if places else None
-
-
-def locate_all(cell: Any, n_layers: int) -> list[tuple[int, str, HighlightSpec]]:
-    """Every place a trace cell (anything with quantity, layer, index) appears: a list of
-    (tab layer, table quantity, (row, column)), empty when no table shows it.
-
-    Parameters: W index (i, j) or (i,) for a row; b, db index (i,). Batch quantities:
-    (sample, unit), or (unit,) for that unit in every sample. index None or () is the
-    whole table. a(l) appears twice: as a(l) in tab l and as the input a(l) of tab l + 1
-    (`a_prev`); x is a(0), the input of tab 1; y_hat is a(L). Layers count from 1.
-    """
-    quantity = ALIASES.get(str(cell.quantity), str(cell.quantity))
-    layer = getattr(cell, "layer", None)
-    if quantity in ("x", "a_prev") and layer is None:
-        quantity, layer = "a", 0
-    elif quantity == "y_hat":
-        quantity, layer = "a", n_layers
-    elif quantity == "y":
-        layer = n_layers
-    if quantity not in TITLES or not isinstance(layer, int):
-        return []
-    places: list[tuple[int, str]] = []
-    if quantity == "a":
-        if 1 <= layer <= n_layers:
-            places.append((layer, "a"))
-        if 0 <= layer < n_layers:
-            places.append((layer + 1, "a_prev"))
-    elif 1 <= layer <= n_layers:
-        places.append((layer, quantity))
-    raw = getattr(cell, "index", None)
-    index = () if raw is None else tuple(int(i) for i in np.atleast_1d(raw))
-    if not index:
-        spec: HighlightSpec = (None, None)
-    elif quantity in ("b", "db"):
-        spec = (index[0], 0)
-    elif len(index) >= 2:
-        spec = (index[0], index[1])
-    elif quantity in ("W", "dW"):
-        spec = (index[0], None)
-    else:
-        spec = (None, index[0])
-    return [(tab, table, spec) for tab, table in places]
-
-
-def fitting_columns(widths: list[int], available: int, gap: int) -> int:
-    """The most grid columns (at least 1) that show items of `widths`, in order and row
-    by row, within `available` cells: each column as wide as its widest item, `gap`
-    cells between columns."""
-    for columns in range(len(widths), 1, -1):
-        column_widths = [max(widths[c::columns]) for c in range(columns)]
-        if sum(column_widths) + gap * (columns - 1) <= available:
-            return columns
-    return 1
-
-
-class MatrixPanel(Vertical):
-    """A title over one MatrixTable."""
-
-    DEFAULT_CSS = """
-    MatrixPanel {
-        width: auto;
-        height: auto;
-    }
-    MatrixPanel > Static {
-        width: auto;
-        text-style: bold;
-    }
-    """
-
-    def __init__(self, layer: int, quantity: str) -> None:
-        super().__init__(classes=f"-{quantity.lower()}")
-        self._caption = title_of(quantity, layer)
-        self.caption = Static(self._caption)
-        self.table = MatrixTable(layer, quantity)
-
-    def compose(self) -> ComposeResult:
-        yield self.caption
-        yield self.table
-
-    def natural_width(self) -> int:
-        """The cells this panel needs to show its title and every column unscrolled."""
-        return max(_extent(self._caption)[1], self.table.virtual_size.width)
-
-    def set_caption(self, text: str) -> None:
-        """Change the title (only when it differs; the screen is laid out again only
-        when its size changed, as a short last batch's "8 samples" ↔ "32 samples" does
-        not: a layout per frame would cost more than the tables). Lines after the first
-        are a dim note."""
-        if text != self._caption:
-            same_size = _extent(text) == _extent(self._caption)
-            self._caption = text
-            title, _, note = text.partition("\n")
-            caption = Text(title)
-            if note:
-                caption.append("\n" + note, "dim not bold")
-            self.caption.update(caption, layout=not same_size)
-
-
-def _extent(text: str) -> tuple[int, int]:
-    """(lines, widest line) of a caption."""
-    lines = text.split("\n")
-    return len(lines), max(map(len, lines))
 
 
 class LayerTables(Throttled, Widget):
@@ -217,14 +80,6 @@ class LayerTables(Throttled, Widget):
     }
     LayerTables TabPane {
         padding: 0;
-    }
-    LayerTables .tables-row {
-        layout: grid;
-        grid-columns: auto;
-        grid-rows: auto;
-        height: auto;
-        width: auto;
-        margin-bottom: 1;
     }
     LayerTables VerticalScroll {
         overflow-x: auto;
@@ -276,6 +131,7 @@ class LayerTables(Throttled, Widget):
         self.snapshot: Snapshot | None = None
         self.tables: dict[tuple[int, str], MatrixTable] = {}
         self._panels: dict[tuple[int, str], MatrixPanel] = {}
+        self._rows: dict[int, list[TablesRow]] = {}
         self._highlights: dict[tuple[int, str], dict[HighlightSpec, str]] = {}
         self._generation = 0
         self._shown: dict[int, int] = {}
@@ -396,24 +252,17 @@ class LayerTables(Throttled, Widget):
     def _build_tabs(self) -> TabbedContent:
         assert self.context is not None
         n_layers = self.context.n_layers
-        self.tables, self._panels = {}, {}
+        self.tables, self._panels, self._rows = {}, {}, {}
         panes = []
         for l in range(1, n_layers + 1):
             batch = [q for q in BATCH if q != "y" or l == n_layers]
-            rows = []
+            rows = self._rows[l] = []
             for group in (PARAMETERS, batch):
-                panels = []
-                for quantity in group:
-                    panel = MatrixPanel(l, quantity)
-                    self._panels[(l, quantity)] = panel
-                    self.tables[(l, quantity)] = panel.table
-                    panels.append(panel)
-                row = Container(*panels, classes="tables-row")
-                row.styles.grid_size_columns = len(panels)
-                # Textual's "vertical" gutter is the one between columns.
-                row.styles.grid_gutter_vertical = GAP
-                row.styles.grid_gutter_horizontal = 1
-                rows.append(row)
+                panels = [MatrixPanel(l, quantity) for quantity in group]
+                for panel in panels:
+                    self._panels[(l, panel.table.quantity)] = panel
+                    self.tables[(l, panel.table.quantity)] = panel.table
+                rows.append(TablesRow(*panels))
             sizes = f"{self.context.sizes[l - 1]} → {self.context.sizes[l]}"
             notes = [] if self.note is None else [Static(self.note, classes="tables-note")]
             panes.append(
@@ -464,23 +313,14 @@ class LayerTables(Throttled, Widget):
                 if table is None:
                     continue
                 if before is not None and quantity in PARAMETERS:
-                    earlier, _ = self._values(before, layer, quantity)
+                    earlier, _ = table_values(before, layer, quantity)
                     if earlier.size:
                         table.set_matrix(earlier, self.precision, {})
-                values, total = self._values(snapshot, layer, quantity)
+                values, total = table_values(snapshot, layer, quantity)
                 specs = self._highlights.get((layer, quantity), {})
-                title = title_of(quantity, layer)
-                if values.size == 0:
-                    title += "\n" + self.pending_note  # a second line: narrow panels fit
-                elif total > values.shape[0]:
-                    title += f"  first {values.shape[0]} of {total} samples"
-                elif quantity in BATCH:
-                    title += f"  {total} sample{'s' if total != 1 else ''}"
-                else:
-                    title += f"  {values.shape[0]}×{values.shape[1]}"
-                if quantity == "b" and not self.context.train_biases:
-                    title += "  fixed"  # the preset trains W only (∂L/∂b is still shown)
-                self._panels[(layer, quantity)].set_caption(title)
+                fixed = not self.context.train_biases
+                caption = caption_of(quantity, layer, values.shape, total, self.pending_note, fixed)
+                self._panels[(layer, quantity)].set_caption(caption)
                 table.set_matrix(values, self.precision, specs)
         self._shown[layer] = self._generation
         self._request_reflow()
@@ -488,7 +328,7 @@ class LayerTables(Throttled, Widget):
     def on_resize(self, event: Resize) -> None:
         self._request_reflow()
 
-    def on_matrix_table_resized(self, event: MatrixTable.Resized) -> None:
+    def on_grid_view_resized(self, event: GridView.Resized) -> None:
         event.stop()
         self._request_reflow()
 
@@ -509,56 +349,19 @@ class LayerTables(Throttled, Widget):
         The grid is laid out again only when a row's column count changes."""
         if self.context is None or not self.tables or not self.is_on_screen:
             return
-        layer = self.active_layer
-        for group in (PARAMETERS, BATCH):
-            panels = [self._panels[(layer, q)] for q in group if (layer, q) in self._panels]
-            if not panels:
-                continue
-            row = panels[0].parent
-            scroll = row.parent if isinstance(row, Widget) else None
-            if not isinstance(row, Widget) or not isinstance(scroll, Widget):
+        for row in self._rows.get(self.active_layer, []):
+            scroll = row.parent
+            if not isinstance(scroll, Widget):
                 continue
             # The scroll area's width less its vertical scrollbar (whether shown or not,
             # so that the columns do not change when it comes and goes).
             available = scroll.size.width - scroll.styles.scrollbar_size_vertical
             if available <= 0:
                 return
-            for panel in panels:
-                # A fixed height, every row: an auto-height table in a grid cell would be
-                # cut to the scroll area's height (Textual sizes auto grid rows in it).
-                lines = panel.table.virtual_size.height if panel.table.columns else 0
-                if panel.table.styles.height != Scalar.from_number(lines):
-                    panel.table.styles.height = lines
-            widths = [panel.natural_width() for panel in panels]
-            columns = fitting_columns(widths, available, GAP)
-            if row.styles.grid_size_columns != columns:
-                row.styles.grid_size_columns = columns
+            row.wrap(available)
 
-    def _values(self, snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndarray, int]:
-        """The matrix a table shows (2-D, rows capped) and the uncapped row count."""
-        l = layer - 1
-        source: Any
-        if quantity == "y":
-            source = snapshot.y
-        elif quantity == "a_prev":
-            source = (
-                snapshot.x if l == 0 else (snapshot.a[l - 1] if l - 1 < len(snapshot.a) else None)
-            )
-        else:
-            arrays = getattr(snapshot, quantity)
-            source = arrays[l] if l < len(arrays) else None
-        if source is None:
-            return np.zeros((0, 0)), 0
-        values = np.asarray(source, dtype=float)
-        if values.ndim == 1:
-            values = values.reshape(-1, 1)
-        total = values.shape[0]
-        if quantity in BATCH:
-            values = values[:MAX_BATCH_ROWS]
-        return values, total
-
-    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
-        table = event.data_table
+    def on_cell_grid_cell_selected(self, event: CellGrid.CellSelected) -> None:
+        table = event.grid
         if not isinstance(table, MatrixTable) or table.quantity not in ("W", "b"):
             return
         event.stop()

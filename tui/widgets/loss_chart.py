@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 from backprop_tui.core.training.history import EMPTY, HistoryView
 from backprop_tui.core.training.trainer import Snapshot
+from backprop_tui.tui import compat
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE
 from backprop_tui.tui.widgets.throttle import Throttle, Throttled
@@ -274,15 +275,11 @@ class LossChart(Throttled, PlotextPlot):
 
     def _strips(self) -> list[Strip]:
         width, height = self.size
-        plot = self._plot
-        # What PlotextPlot.render does before it builds (see textual-plotext there).
-        plot.plotsize(width, height)
-        plot._set_size(width, height)
-        plot.theme(self._get_plotext_theme_name(self.app.theme))
+        compat.prepare_plot(self, width, height)
         base = self.visual_style.rich_style
         return [
             ansi_strip(line, base).adjust_cell_length(width, base)
-            for line in plot.build().split("\n")[:height]
+            for line in self.plt.build().split("\n")[:height]
         ]
 
     def _headroom(self, low: float, high: float, legend_rows: int) -> float:
