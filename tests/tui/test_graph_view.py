@@ -16,13 +16,9 @@ from backprop_tui.tui.screens.graph_view import (
     open_graph_view,
 )
 from backprop_tui.tui.screens.step_session import StepSession
-from backprop_tui.tui.widgets.graph_diagram import (
-    GraphDiagram,
-    WalkState,
-    formula,
-    layout_graph,
-    render_graph,
-)
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
+from backprop_tui.tui.widgets.graph_layout import formula, layout_graph
+from backprop_tui.tui.widgets.graph_render import WalkState, render_graph
 from textual.app import App, ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Input, Select, Static

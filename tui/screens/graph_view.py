@@ -44,7 +44,8 @@ from backprop_tui.core.autodiff.node import Node, fmt
 from backprop_tui.core.errors import BackpropError
 from backprop_tui.core.format import fmt_array
 from backprop_tui.core.nn.network import Network
-from backprop_tui.tui.widgets.graph_diagram import GraphDiagram, formula
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
+from backprop_tui.tui.widgets.graph_layout import formula
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
