@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from backprop_tui.core.training.history import EMPTY, HistoryView
@@ -115,25 +116,9 @@ class LossChart(Panel, PlotextPlot):
     log_scale: reactive[bool] = reactive(False)
     """Whether the loss axis is logarithmic."""
 
-    def __init__(
-        self,
-        *,
-        max_points: int = 160,
-        max_rate: float | None = None,
-        live_rate: float | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(
-            max_rate=max_rate,
-            live_rate=live_rate,
-            name=name,
-            id=id,
-            classes=classes,
-            disabled=disabled,
-        )
+    def __init__(self, *, max_points: int = 160, **options: Any) -> None:
+        """At most `max_points` epochs drawn; `options` as for `Panel` (max_rate, …)."""
+        super().__init__(**options)
         self.max_points = max_points
         self._decimator = Decimator(max_points)
         self._history: HistoryView = EMPTY

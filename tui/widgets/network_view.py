@@ -60,27 +60,9 @@ class NetworkView(WeightsPanel):
     MAX_RATE = 10.0
     LIVE_RATE = 4.0
 
-    def __init__(
-        self,
-        *,
-        max_rate: float | None = None,
-        live_rate: float | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(
-            max_rate=max_rate,
-            live_rate=live_rate,
-            name=name,
-            id=id,
-            classes=classes,
-            disabled=disabled,
-        )
-        self._geometry: Geometry | None = None
-        self._lines: list[Strip] | None = None
-        self._lines_size = Size(0, 0)
+    _geometry: Geometry | None = None
+    _lines: list[Strip] | None = None  # prebuilt for `_lines_size`
+    _lines_size = Size(0, 0)
 
     # -- the panel contract ----------------------------------------------------------
 

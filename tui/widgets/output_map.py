@@ -11,6 +11,8 @@ anything else gets a one-line explanation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from backprop_tui.core.data.dataset import Dataset
 from backprop_tui.core.training.trainer import Snapshot
@@ -61,24 +63,9 @@ class OutputMap(WeightsPanel):
     MAX_RATE = 5.0
     LIVE_RATE = 3.0
 
-    def __init__(
-        self,
-        *,
-        max_rate: float | None = None,
-        live_rate: float | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(
-            max_rate=max_rate,
-            live_rate=live_rate,
-            name=name,
-            id=id,
-            classes=classes,
-            disabled=disabled,
-        )
+    def __init__(self, **options: Any) -> None:
+        """`options` as for `Panel`: max_rate, live_rate, name, id, classes, disabled."""
+        super().__init__(**options)
         self.grid: OutputGrid | None = None
         self.value_range: tuple[float, float] = (0.0, 1.0)
         """The vertical range of the prediction plot (one input, regression)."""

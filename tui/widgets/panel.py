@@ -84,28 +84,10 @@ class Panel(Throttled, Widget):
 class WeightsPanel(Panel):
     """A panel that draws the weights and biases: it redraws only when they moved."""
 
-    def __init__(
-        self,
-        *,
-        max_rate: float | None = None,
-        live_rate: float | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(
-            max_rate=max_rate,
-            live_rate=live_rate,
-            name=name,
-            id=id,
-            classes=classes,
-            disabled=disabled,
-        )
-        self.W: tuple[np.ndarray, ...] = ()
-        """W(1) … W(L) of the newest snapshot taken (empty before the first)."""
-        self.b: tuple[np.ndarray, ...] = ()
-        """b(1) … b(L) of the newest snapshot taken."""
+    W: tuple[np.ndarray, ...] = ()
+    """W(1) … W(L) of the newest snapshot taken (empty before the first)."""
+    b: tuple[np.ndarray, ...] = ()
+    """b(1) … b(L) of the newest snapshot taken."""
 
     def reset(self) -> None:
         self.W, self.b = (), ()
