@@ -1,26 +1,30 @@
-"""Helpers for the app's Pilot tests: build the app on a thread or process worker,
-wait (by polling, with a generous timeout) for what the test needs, record notices."""
+"""Helpers for the app's Pilot tests: build the app as the command line does (`build_app`)
+on a thread or process worker, wait (by polling, with a generous timeout) for what the
+test needs, record notices."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from backprop_tui.core.config.presets import load
-from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.app import BackpropApp, build_app
 from backprop_tui.tui.worker.controller import ProcessController, ThreadController
 from textual.pilot import Pilot
+from textual.screen import Screen
+
+S = TypeVar("S", bound=Screen[Any])
 
 TIMEOUT = 60.0
 SIZE = (120, 40)
 
 
-def make_app(preset: str = "seed-toy", process: bool = False, **kwargs: Any) -> BackpropApp:
-    """The app on a shipped preset; thread worker unless `process`. Records notices in
+def make_app(preset: str | None = "seed-toy", process: bool = False, **kwargs: Any) -> Any:
+    """`build_app(preset, **kwargs)` (a `BackpropApp`, or the graph view alone for an
+    expression without a preset); thread worker unless `process`. Records notices in
     `app.notices` as (message, severity)."""
     factory = ProcessController if process else ThreadController
-    app = BackpropApp(load(preset), factory, **kwargs)
+    app = build_app(preset, factory, **kwargs)
     app.notices = []
     original = app.notify
 
@@ -40,6 +44,14 @@ async def wait_until(pilot: Pilot, condition: Callable[[], Any], what: str) -> N
             return
         await pilot.pause(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def on_top(pilot: Pilot, kind: type[S]) -> S:
+    """Until a `kind` screen is the one on top; returns it."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind)
+    return screen
 
 
 async def ready(pilot: Pilot, steps: int = 0) -> None:

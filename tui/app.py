@@ -1,7 +1,9 @@
 """The dashboard: a network training in a worker, watched and steered from the terminal.
 
-`build_app` makes the app for the command line and the snapshot tests alike;
-`run_app` is what `backprop-tui [PRESET]` calls. The app never touches the trainer:
+`build_app` makes the app for the command line, the Pilot tests and the snapshot tests
+alike; `run_app` is what `backprop-tui [PRESET]` calls. The panels are wired here (a
+snapshot's status line first, its panels a frame later); what the keys do is in
+`tui.actions`. The app never touches the trainer:
 it sends commands through a `TrainingController` and renders the read-only snapshots
 that come back as `SnapshotReady` messages (newest wins).
 """
@@ -12,12 +14,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from backprop_tui.core.config.presets import Preset, load
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui import compat
+from backprop_tui.tui.actions import KEY_HOLD, DashboardActions
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import DashboardCommands
 from backprop_tui.tui.files import LOAD_ERRORS, FileActions
@@ -29,31 +32,13 @@ from backprop_tui.tui.messages import (
     WorkerStopped,
     to_message,
 )
-from backprop_tui.tui.screens.dialogs import NumberDialog
-from backprop_tui.tui.screens.graph_view import open_graph_view
-from backprop_tui.tui.screens.help import HelpScreen
-from backprop_tui.tui.screens.settings_form import SettingsForm
-from backprop_tui.tui.screens.step_session import StepResult
-from backprop_tui.tui.screens.step_through import open_step_through
+from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
+from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
 from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
+from backprop_tui.tui.widgets.panel import SHOWN
 from backprop_tui.tui.widgets.status_bar import StatusBar
-from backprop_tui.tui.worker.commands import (
-    EditCell,
-    Epoch,
-    Pause,
-    Reinit,
-    Reset,
-    Run,
-    ScaleLearningRate,
-    SetOptions,
-    SetPace,
-    Settings,
-    Status,
-    Step,
-    faster,
-    slower,
-)
+from backprop_tui.tui.worker.commands import Status
 from backprop_tui.tui.worker.controller import (
     ControllerFactory,
     ProcessController,
@@ -88,15 +73,11 @@ SCREEN_ACTIONS = {
 } - {"quit"}
 """Actions that only make sense with the dashboard on top."""
 
-
-KEY_HOLD = 0.06
-"""Seconds the panels hold their redraws after a key press (see `_send`)."""
-
 PANEL_DELAY = 0.02
 """Seconds between a snapshot's status line and its panels: a frame at Textual's 60/s."""
 
 
-class BackpropApp(FileActions, App[int]):
+class BackpropApp(DashboardActions, FileActions, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
     `preset` is loaded on mount; `controller_factory(post_event)` makes the controller
@@ -106,7 +87,9 @@ class BackpropApp(FileActions, App[int]):
     `context` the loaded preset's fixed facts.
     """
 
-    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"  # absolute: subclasses live elsewhere
+    # Absolute paths: subclasses live elsewhere. The dialogs' CSS is loaded with the app's
+    # because the settings form, unlike the other dialogs, does not name it.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [STYLES / "app.tcss", DIALOGS_CSS]
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS]
@@ -169,17 +152,17 @@ class BackpropApp(FileActions, App[int]):
             ),
             id="panel-tabs",
         )
-        # Each panel redraws at its own rate: the chart and the tables at up to 15 a
-        # second (the worker's snapshot rate); the network view and the output map at
-        # 10 and 5, or 4 and 3 while training runs, which keeps the UI process well under
-        # one core beside the trainer's (see bench/bench_app.py). `redraw_rate`
-        # overrides them all.
+        # Each panel redraws at its own rate (its MAX_RATE, and LIVE_RATE while training
+        # runs): the chart and the tables at up to 15 a second (the worker's snapshot
+        # rate); the network view and the output map at 10 and 5, or 4 and 3 while
+        # training runs, which keeps the UI process well under one core beside the
+        # trainer's (see bench/bench_app.py). `redraw_rate` overrides them all.
         rate = {} if self.redraw_rate is None else {"max_rate": self.redraw_rate}
-        live = {} if self.redraw_rate is None else {**rate, "live_rate": self.redraw_rate}
+        rates = {} if self.redraw_rate is None else {**rate, "live_rate": self.redraw_rate}
         with Container(id="dashboard"):
-            yield LossChart(id="chart", classes="panel -shown", **rate)
-            yield NetworkView(id="network", classes="panel", **live)
-            yield OutputMap(id="map", classes="panel", **live)
+            yield LossChart(id="chart", classes=f"panel {SHOWN}", **rates)
+            yield NetworkView(id="network", classes="panel", **rates)
+            yield OutputMap(id="map", classes="panel", **rates)
             yield LayerTables(id="tables", classes="panel", note=DASHBOARD_NOTE, **rate)
         yield Footer()
 
@@ -214,7 +197,7 @@ class BackpropApp(FileActions, App[int]):
     def _show_tab(self, event: Tabs.TabActivated) -> None:
         shown = event.tab.id.removeprefix("tab-") if event.tab.id else "chart"
         for name, _ in PANELS:
-            self.query_one(f"#{name}").set_class(name == shown, "-shown")
+            self.query_one(f"#{name}").set_class(name == shown, SHOWN)
 
     def action_show_panel(self, name: str) -> None:
         """On a small terminal, show one panel (keys 1–4 or the tabs)."""
@@ -332,148 +315,12 @@ class BackpropApp(FileActions, App[int]):
             text += "; started again from the preset's initial weights"
         self.notify(text, title="training stopped", severity="error", timeout=30)
 
-    # -- training actions -------------------------------------------------------------
-
-    def _send(self, command: Any) -> None:
-        if self.controller is not None:
-            self.controller.send(command)
-            # The command's effect reaches the status line within a few ms; the panels
-            # wait a moment so that the paint showing it is not one that redraws them
-            # all (a Textual paint waits for the one in progress, up to ~30 ms).
-            for panel in self.panels:
-                panel.hold(KEY_HOLD)
-            self._key_at = time.monotonic()
-
-    def action_toggle_run(self) -> None:
-        """Run when paused, finished or diverged; pause when running."""
-        status = self.status
-        running = status is not None and status.state == "running"
-        if status is not None and status.state == "finished" and self.snapshot is not None:
-            epochs = status.settings.epochs
-            target = (
-                f"the {epochs}-epoch target"
-                if self.snapshot.epoch >= epochs
-                else "the stop-at loss"
-            )
-            self.notify(f"training on past {target} (f sets another)", timeout=3)
-        self._send(Pause() if running else Run())
-
-    def action_step(self) -> None:
-        self._send(Step())
-
-    def action_epoch(self) -> None:
-        self._send(Epoch())
-
-    def action_reset(self) -> None:
-        self._send(Reset())
-
-    def action_reinit(self) -> None:
-        self._send(Reinit())
-
-    def action_faster(self) -> None:
-        self._set_pace(faster)
-
-    def action_slower(self) -> None:
-        self._set_pace(slower)
-
-    def _set_pace(self, change: Callable[[float | None], float | None]) -> None:
-        """From the pace last asked for (presses come faster than the status line)."""
-        if self.status is None:
-            return
-        current = self.status.pace
-        if self._pace_asked is not None and self._pace_asked[0] == self.token:
-            current = self._pace_asked[1]
-        pace = change(current)
-        self._pace_asked = (self.token, pace)
-        self._send(SetPace(pace))
-
-    def action_lr_up(self) -> None:
-        self._send(ScaleLearningRate(2.0))
-
-    def action_lr_down(self) -> None:
-        self._send(ScaleLearningRate(0.5))
-
-    def action_log_scale(self) -> None:
-        self.query_one(LossChart).toggle_log_scale()
-
-    def action_precision(self) -> None:
-        self.query_one(LayerTables).toggle_precision()
-
-    def action_next_layer(self) -> None:
-        self.query_one(LayerTables).switch_layer(1)
-
-    def action_previous_layer(self) -> None:
-        self.query_one(LayerTables).switch_layer(-1)
-
-    def action_step_through(self) -> None:
-        """Pause, then walk the next update equation by equation (enter applies it)."""
-        if self.status is None:
-            return
-        if self.status.state == "running":
-            self._when_paused = self._open_step_through
-            self._send(Pause())
-        else:
-            self._open_step_through()
-
-    def _open_step_through(self, sample: int | None = None) -> None:
-        if self.context is None or self.snapshot is None or self.status is None:
-            return
-
-        def apply(result: StepResult | None) -> None:
-            if result is not None:
-                self._send(result.command())
-
-        optimizer = self.status.settings.optimizer
-        open_step_through(
-            self, self.context, self.snapshot, apply, sample=sample, optimizer=optimizer
-        )
-
-    def action_graph(self) -> None:
-        """The loss as a scalar computation graph, with the current weights."""
-        if self.preset is not None and self.snapshot is not None:
-            open_graph_view(self, self.preset, context=self.context, snapshot=self.snapshot)
-
-    def _open_start_graph(self) -> None:
-        expression = self.expression
-        if expression is None:
-            self.action_graph()
-            return
-        variables = self.start_options.get("variables")
-        open_graph_view(self, None, expression=expression, variables=variables)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The dashboard's keys act only on the dashboard: not under the step-through or
         graph screens, whose own keys overlap them. (Dialogs are modal: they block the
         dashboard's keys by themselves, and the dimmed footer under them stays as it was.)"""
         covered = any(not isinstance(screen, ModalScreen) for screen in self.screen_stack[1:])
         return action not in SCREEN_ACTIONS or not covered
-
-    @on(LayerTables.EditRequested)
-    def _edit_cell(self, event: LayerTables.EditRequested) -> None:
-        layer, quantity, index = event.layer, event.quantity, tuple(event.index)
-        where = ", ".join(map(str, index))
-
-        def apply(text: str | None) -> None:
-            if text is not None:
-                self._send(EditCell(layer, quantity, index, float(text)))
-
-        title = f"{quantity}({layer})[{where}]"
-        self.push_screen(NumberDialog(title, repr(float(event.current)), "Set"), apply)
-
-    # -- screens ----------------------------------------------------------------------
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    def action_settings(self) -> None:
-        if self.status is None:
-            return
-
-        def apply(settings: Settings | None) -> None:
-            if settings is not None:
-                self._send(SetOptions(settings))
-
-        self.push_screen(SettingsForm(self.status.settings), apply)
 
     # -- leaving ----------------------------------------------------------------------
 
@@ -494,10 +341,15 @@ def build_app(
     screen: str | None = None,
     expression: str | None = None,
     **options: Any,
-) -> BackpropApp:
-    """The app for `preset` (a Preset, a shipped name or a TOML path; default xor);
-    `screen`, `expression` and `options` as for `run_app`. Raises PresetError when a
-    named preset cannot be loaded."""
+) -> BackpropApp | StandaloneGraphApp:
+    """The app the command line runs, and the tests too: the dashboard on `preset` (a
+    Preset, a shipped name or a TOML path; default xor), or, for the graph of an
+    `expression` without a preset, the graph view alone. `controller_factory` makes the
+    training worker (a separate process by default); `screen`, `expression` and
+    `options` as for `run_app`, `options` also as for `BackpropApp` (`redraw_rate`,
+    `tune_gc`). Raises PresetError when a named preset cannot be loaded."""
+    if screen == "graph" and expression is not None and preset is None:
+        return StandaloneGraphApp(expression, options.get("variables"))
     if preset is None:
         preset = DEFAULT_PRESET
     if not isinstance(preset, Preset):
@@ -515,10 +367,5 @@ def run_app(
     opens the step-through on top (option `sample`: a training row), "graph" the graph
     view (of `expression` with option `variables` when given, else of the preset). An
     expression without a preset opens the graph view alone: escape leaves."""
-    if screen == "graph" and expression is not None and preset is None:
-        from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
-
-        StandaloneGraphApp(expression, options.get("variables")).run()
-        return 0
     app = build_app(preset, screen=screen, expression=expression, tune_gc=True, **options)
     return int(app.run() or 0)

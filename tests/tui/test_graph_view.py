@@ -4,26 +4,19 @@ ones, and the seed-toy network's graph agreeing with the step-through."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+from app_pilot import make_app, on_top
 from backprop_tui.core.autodiff.graph import backward_steps, seed_scalar_graph
 from backprop_tui.core.autodiff.parse import parse_expression
 from backprop_tui.core.config.presets import build_trainer, load
-from backprop_tui.tui.screens.graph_view import (
-    GraphScreen,
-    StandaloneGraphApp,
-    build_expression_graph,
-    network_supported,
-    open_graph_view,
-)
+from backprop_tui.tui.screens.graph_sources import build_expression_graph, network_supported
+from backprop_tui.tui.screens.graph_view import GraphScreen, StandaloneGraphApp, open_graph_view
 from backprop_tui.tui.screens.step_session import StepSession
-from backprop_tui.tui.widgets.graph_diagram import (
-    GraphDiagram,
-    WalkState,
-    formula,
-    layout_graph,
-    render_graph,
-)
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
+from backprop_tui.tui.widgets.graph_layout import formula, layout_graph
+from backprop_tui.tui.widgets.graph_render import WalkState, render_graph
 from textual.app import App, ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Input, Select, Static
@@ -31,17 +24,15 @@ from textual.widgets import Input, Select, Static
 SIZE = (120, 40)
 
 
-def graph_screen(app: StandaloneGraphApp) -> GraphScreen:
-    screen = app.screen
-    assert isinstance(screen, GraphScreen)
-    return screen
+def graph_app(preset: str) -> Any:
+    """`backprop-tui graph PRESET`: the dashboard with the preset's graph view on top."""
+    return make_app(preset, screen="graph", redraw_rate=0)
 
 
 async def test_the_seed_scalar_walk_ends_with_dl_dw_minus_four() -> None:
-    app = StandaloneGraphApp(preset="seed-scalar")
+    app = graph_app("seed-scalar")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         assert [s.name for s in screen.steps] == ["L", "z2", "t", "z1", "x", "w"]
         # At the root the step is the local derivative alone (∂L/∂L · ∂L/∂z2 restated it).
         assert "∂L/∂z2 = z2 = -2" in screen.step_text
@@ -66,24 +57,23 @@ async def test_the_seed_scalar_walk_ends_with_dl_dw_minus_four() -> None:
 
 
 async def test_the_notes_graph_is_drawn_left_to_right() -> None:
-    app = StandaloneGraphApp(preset="seed-scalar")
+    app = graph_app("seed-scalar")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        lines = graph_screen(app).diagram_text.splitlines()
+        screen = await on_top(pilot, GraphScreen)
+        lines = screen.diagram_text.splitlines()
         col = {name: next(ln.index(f"╭ {name} ") for ln in lines if f"╭ {name} " in ln)
                for name in ("w", "x", "z1", "t", "z2", "L")}  # fmt: skip
         assert col["w"] == col["x"] < col["z1"] < col["z2"] < col["L"]
         assert col["z1"] <= col["t"] < col["z2"]
-        assert "w · x" in graph_screen(app).diagram_text
-        assert "z1 − t" in graph_screen(app).diagram_text
-        assert "½·z2²" in graph_screen(app).diagram_text
+        assert "w · x" in screen.diagram_text
+        assert "z1 − t" in screen.diagram_text
+        assert "½·z2²" in screen.diagram_text
 
 
 async def test_a_typed_expression_is_drawn_and_walked() -> None:
-    app = StandaloneGraphApp()
+    app = make_app(None, screen="graph", expression="w * x", variables={"w": 1.5, "x": 2})
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         await pilot.press("e")
         assert isinstance(screen.focused, Input)
         screen.query_one("#expression", Input).value = "tanh(w * x) + w"
@@ -100,10 +90,9 @@ async def test_a_typed_expression_is_drawn_and_walked() -> None:
 
 
 async def test_a_bad_expression_shows_its_error_in_place_and_the_view_stays() -> None:
-    app = StandaloneGraphApp(preset="seed-scalar")
+    app = graph_app("seed-scalar")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         before = screen.diagram_text
         await pilot.press("e")
         screen.query_one("#expression", Input).value = "0.5 * (w * q - t) ** 2"
@@ -131,22 +120,32 @@ async def test_a_bad_expression_shows_its_error_in_place_and_the_view_stays() ->
 
 
 async def test_escape_leaves_a_field_first_then_the_view() -> None:
-    app = StandaloneGraphApp(preset="seed-scalar")
+    app = graph_app("seed-scalar")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         await pilot.press("e", "escape")
         assert screen.focused is None and app.screen is screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0] and app.is_running
+
+
+async def test_the_graph_of_an_expression_alone_quits_on_escape() -> None:
+    app = make_app(None, screen="graph", expression="w * x", variables={"w": 2, "x": 3})
+    assert isinstance(app, StandaloneGraphApp)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, GraphScreen)
+        await pilot.press("end")
+        assert "∂L/∂w = 3" in screen.step_text
         await pilot.press("escape")
         await pilot.pause()
     assert app.return_code == 0
 
 
 async def test_the_seed_toy_network_graph_agrees_with_the_step_through() -> None:
-    app = StandaloneGraphApp(preset="seed-toy")
+    app = graph_app("seed-toy")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         graph = screen.mlp_graph
         assert graph is not None and graph.root.name == "L"
         trace = StepSession.from_trainer(build_trainer(load("seed-toy"))).trace(0)
@@ -162,10 +161,9 @@ async def test_the_seed_toy_network_graph_agrees_with_the_step_through() -> None
 
 
 async def test_two_two_two_draws_one_chosen_output() -> None:
-    app = StandaloneGraphApp(preset="two-two-two")
+    app = graph_app("two-two-two")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         full = screen.mlp_graph
         assert full is not None and full.output_index is None
         screen.query_one("#graph-output", Select).value = 0
@@ -181,10 +179,9 @@ async def test_two_two_two_draws_one_chosen_output() -> None:
 
 
 async def test_a_network_the_graph_cannot_draw_falls_back_to_the_notes_example() -> None:
-    app = StandaloneGraphApp(preset="iris")
+    app = graph_app("iris")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = graph_screen(app)
+        screen = await on_top(pilot, GraphScreen)
         assert screen.network_problem is not None
         assert screen.mlp_graph is None
         await pilot.press("m")
@@ -263,13 +260,26 @@ async def test_open_graph_view_draws_the_dashboard_weights() -> None:
 async def test_a_narrow_graph_view_never_cuts_a_box_at_its_left_edge() -> None:
     # 80 columns show all but 9 of seed-scalar's graph: scrolled to the root L, the w
     # and x boxes were cut, and "val  1.5" showed as ".5".
-    app = StandaloneGraphApp(preset="seed-scalar")
+    app = graph_app("seed-scalar")
     async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_top(pilot, GraphScreen)
         await pilot.pause(0.3)
-        screen = graph_screen(app)
         scroll = screen.query_one("#graph-scroll", ScrollableContainer)
         columns = screen.query_one(GraphDiagram).layout_.col_x
         for _ in range(len(screen.steps)):
             assert round(scroll.scroll_x) in columns, (scroll.scroll_x, columns)
             await pilot.press("right")
             await pilot.pause(0.1)
+
+
+async def test_over_the_dashboard_the_step_panel_moves_beside_the_drawing_only_at_130() -> None:
+    # The dashboard's own width classes (-wide from 110 columns) once reached this screen
+    # too, and squeezed the drawing beside the step panel at 110 to 129 columns.
+    for width, beside in ((120, False), (130, True)):
+        app = graph_app("seed-scalar")
+        async with app.run_test(size=(width, 30)) as pilot:
+            screen = await on_top(pilot, GraphScreen)
+            await pilot.pause()
+            step = screen.query_one("#graph-step").region
+            drawing = screen.query_one("#graph-scroll").region
+            assert (step.x > drawing.x, step.y > drawing.y) == (beside, not beside), width

@@ -8,14 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from app_pilot import make_app, on_top, wait_until
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.trace.record import trace_trainer
 from backprop_tui.tui.screens.step_session import StepResult, StepSession
-from backprop_tui.tui.screens.step_through import (
-    StandaloneStepApp,
-    StepThroughScreen,
-    open_step_through,
-)
+from backprop_tui.tui.screens.step_through import StepThroughScreen, open_step_through
 from backprop_tui.tui.screens.trace_export import ExportPathDialog
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.equation_panel import EquationPanel, GradCheckTable
@@ -68,12 +65,15 @@ def seed_toy_host() -> tuple[Host, Any]:
     return Host(StepThroughScreen.from_trainer(trainer, title="seed-toy")), trainer
 
 
+def step_app(preset: str) -> Any:
+    """`backprop-tui step PRESET`: the dashboard with the step-through on top."""
+    return make_app(preset, screen="step", redraw_rate=0)
+
+
 async def test_walking_seed_toy_forward_and_back_shows_the_notes_numbers() -> None:
-    app = StandaloneStepApp("seed-toy")
+    app = step_app("seed-toy")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StepThroughScreen)
+        screen = await on_top(pilot, StepThroughScreen)
         kinds = [p.kind for p in screen.trace.phases]
         seen: dict[tuple[str, int | None], str] = {}
         for i in range(len(kinds)):
@@ -279,11 +279,9 @@ async def test_escape_returns_none_and_changes_nothing() -> None:
 
 
 async def test_two_two_two_shows_its_published_values_with_biases_fixed() -> None:
-    app = StandaloneStepApp("two-two-two")
+    app = step_app("two-two-two")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StepThroughScreen)
+        screen = await on_top(pilot, StepThroughScreen)
         await pilot.press("p")
         assert screen.precision == 9
         await pilot.press("5")
@@ -301,10 +299,11 @@ async def test_two_two_two_shows_its_published_values_with_biases_fixed() -> Non
         assert "update_b" not in [p.kind for p in screen.trace.phases]
         assert "0.291027774" in rendered(screen.query_one("#step-summary", Static))
         await pilot.press("enter")
-        await pilot.pause()
-    assert app.applied[0].b_new[0].tolist() == [0.35, 0.35]
-    assert np.array_equal(app.trainer.network.b[1], [0.6, 0.6])
-    assert app.trainer.network.W[1][0, 0] == pytest.approx(0.35891648, abs=5e-9)
+        await wait_until(pilot, lambda: app.snapshot.global_step == 1, "the applied update")
+        assert app.screen is app.screen_stack[0]
+    assert app.snapshot.b[0].tolist() == [0.35, 0.35]
+    assert np.array_equal(app.snapshot.b[1], [0.6, 0.6])
+    assert app.snapshot.W[1][0, 0] == pytest.approx(0.35891648, abs=5e-9)
 
 
 async def test_the_finite_difference_toggle_shows_tiny_relative_errors() -> None:
@@ -470,3 +469,17 @@ async def test_open_step_through_pushes_the_screen_from_a_dashboard_snapshot() -
         await pilot.press("enter")
         await pilot.pause()
     assert results[0] is not None and results[0].command() == TrainOn((0,))
+
+
+async def test_over_the_dashboard_the_check_moves_beside_the_equations_only_at_140() -> None:
+    # The dashboard's own width classes (-wide from 110 columns) once reached this screen
+    # too, and put the finite-difference table beside the equations at 110 to 139.
+    for width, beside in ((120, False), (140, True)):
+        app = step_app("seed-toy")
+        async with app.run_test(size=(width, 40)) as pilot:
+            screen = await on_top(pilot, StepThroughScreen)
+            await pilot.press("c")
+            await pilot.pause()
+            check = screen.query_one(GradCheckTable).region
+            equations = screen.query_one(EquationPanel).region
+            assert (check.x > equations.x, check.y > equations.y) == (beside, not beside), width

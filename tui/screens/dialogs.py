@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from backprop_tui.tui.screens import DIALOGS_CSS
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +20,7 @@ class InputDialog(ModalScreen[str | None]):
     """A title, one Input and OK / Cancel; `check` turns the text into an error message
     (shown inline, the dialog stays) or None (the dialog closes with the text)."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
 
     def __init__(self, title: str, value: str = "", ok: str = "OK", hint: str = "") -> None:
@@ -78,6 +80,7 @@ def parse_float(text: str) -> float | None:
 class ConfirmDialog(ModalScreen[bool]):
     """A yes / no question (y / n keys too)."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes", tooltip="Yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm-no", tooltip="No"),

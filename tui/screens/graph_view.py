@@ -14,13 +14,13 @@ current node and its parents highlighted. Two sources:
   gradients are the step-through's ∂W and ∂b for that row.
 
 Entry points: `GraphScreen(expression, variables)`, `GraphScreen.for_preset(preset,
-context=None, snapshot=None)`, `open_graph_view(app, …)`, `StandaloneGraphApp` for
-`backprop-tui graph PRESET|EXPR`. The screen dismisses with None.
+context=None, snapshot=None)`, `open_graph_view(app, …)` (the dashboard's g and
+`backprop-tui graph PRESET`), `StandaloneGraphApp` for `backprop-tui graph EXPR`. The
+screen dismisses with None.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,26 +28,30 @@ from backprop_tui.core.autodiff.graph import (
     BackwardStep,
     ExpressionError,
     backward_steps,
-    gradients,
-    seed_scalar_graph,
 )
 from backprop_tui.core.autodiff.mlp import (
-    GRAPH_ACTIVATIONS,
-    GRAPH_LOSSES,
     MLPGraph,
     mlp_output_graph,
 )
-from backprop_tui.core.autodiff.node import Node, fmt
-from backprop_tui.core.autodiff.parse import parse_assignments, parse_expression
+from backprop_tui.core.autodiff.node import Node
+from backprop_tui.core.autodiff.parse import parse_assignments
 from backprop_tui.core.errors import BackpropError
 from backprop_tui.core.format import fmt_array
 from backprop_tui.core.nn.network import Network
-from backprop_tui.tui.widgets.graph_diagram import GraphDiagram, formula
-from rich.text import Text
+from backprop_tui.tui.screens import STYLES
+from backprop_tui.tui.screens.graph_keys import GRAPH_BINDINGS, GraphKeys
+from backprop_tui.tui.screens.graph_sources import (
+    NOTES_EXPRESSION,
+    NOTES_VARIABLES,
+    build_expression_graph,
+    format_assignments,
+    network_supported,
+)
+from backprop_tui.tui.screens.graph_steps import step_text
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
-from textual.events import Resize
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
@@ -58,159 +62,24 @@ if TYPE_CHECKING:
     from backprop_tui.core.training.trainer import Snapshot
     from backprop_tui.tui.widgets.context import ViewContext
 
-__all__ = [
-    "NOTES_EXPRESSION",
-    "NOTES_VARIABLES",
-    "GraphScreen",
-    "StandaloneGraphApp",
-    "build_expression_graph",
-    "open_graph_view",
-]
-
-NOTES_EXPRESSION = "0.5 * (w * x - t) ** 2"
-NOTES_VARIABLES = {"w": 1.5, "x": 2.0, "t": 5.0}
-
-_NOTES_FORMS = {"0.5*(w*x-t)**2", "(w*x-t)**2/2", "(w*x-t)**2*0.5", "0.5*(x*w-t)**2"}
-
-MAX_NETWORK_PARAMETERS = 60
-"""Networks with more weights and biases than this are not drawn unit by unit."""
+__all__ = ["GraphScreen", "StandaloneGraphApp", "open_graph_view"]
 
 WIDE = 130
 """From this many columns the step panel sits beside the drawing, not below it."""
 
 
-def build_expression_graph(expression: str, variables: Mapping[str, float]) -> Node:
-    """The graph of `expression` (not yet walked). The notes' expression with exactly the
-    variables w, x, t becomes the notes' graph, where ½·z2² is one node; anything else
-    is parsed by `core.autodiff.parse.parse_expression`. Raises `ExpressionError`."""
-    compact = re.sub(r"\s+", "", expression)
-    if compact in _NOTES_FORMS and set(variables) == {"w", "x", "t"}:
-        return seed_scalar_graph(
-            x=float(variables["x"]), w=float(variables["w"]), t=float(variables["t"])
-        )
-    return parse_expression(expression, variables)
-
-
-def format_assignments(variables: Mapping[str, float]) -> str:
-    """'w=1.5, x=2, t=5'."""
-    return ", ".join(f"{k}={fmt(float(v), 6)}" for k, v in variables.items())
-
-
-def network_supported(network: Network, loss: str) -> str | None:
-    """Why `network` cannot be drawn unit by unit, or None when it can."""
-    if loss not in GRAPH_LOSSES:
-        return f"the scalar graph covers the losses {', '.join(GRAPH_LOSSES)}, not {loss}"
-    for act in network.activations:
-        if act.name not in GRAPH_ACTIVATIONS:
-            return f"the scalar graph does not cover the {act.name} activation"
-    n = sum(w.size + b.size for w, b in zip(network.W, network.b, strict=True))
-    if n > MAX_NETWORK_PARAMETERS:
-        return (
-            f"the network has {n} weights and biases; the graph is drawn unit by unit "
-            f"for up to {MAX_NETWORK_PARAMETERS}"
-        )
-    return None
-
-
-class GraphScreen(Screen[None]):
+class GraphScreen(GraphKeys, Screen[None]):
     """A scalar computation graph and its backward pass, node by node."""
 
     AUTO_FOCUS = ""
     """Nothing has focus at first, so the letter keys step through the graph."""
 
-    DEFAULT_CSS = """
-    GraphScreen #graph-inputs {
-        height: 1;
-        padding: 0 1;
-    }
-    GraphScreen #graph-inputs > Label {
-        width: auto;
-        padding: 0 1;
-    }
-    GraphScreen #expression {
-        width: 2fr;
-    }
-    GraphScreen #variables {
-        width: 1fr;
-    }
-    GraphScreen #graph-error {
-        height: auto;
-        padding: 0 1;
-        color: $text-error;
-        background: $error 15%;
-        text-style: bold;
-        display: none;
-    }
-    GraphScreen.-error #graph-error {
-        display: block;
-    }
-    GraphScreen #graph-network {
-        height: 1;
-        padding: 0 1;
-        display: none;
-    }
-    GraphScreen.-has-network #graph-network {
-        display: block;
-    }
-    GraphScreen #graph-network > Label {
-        width: auto;
-        padding: 0 1;
-    }
-    GraphScreen #graph-sample {
-        width: 40;
-    }
-    GraphScreen #graph-output {
-        width: 24;
-    }
-    GraphScreen #graph-main {
-        height: 1fr;
-    }
-    GraphScreen #graph-scroll {
-        height: 1fr;
-        width: 1fr;
-        scrollbar-size: 1 1;
-    }
-    GraphScreen #graph-step {
-        height: auto;
-        max-height: 10;
-        border-top: hkey $primary-darken-2;
-        padding: 0 1;
-    }
-    GraphScreen.-wide #graph-main {
-        layout: horizontal;
-    }
-    GraphScreen.-wide #graph-step {
-        width: 52;
-        height: 1fr;
-        max-height: 100%;
-        border-top: none;
-        border-left: vkey $primary-darken-2;
-    }
-    """
+    CSS_PATH = STYLES / "graph_view.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "right,n",
-            "next_node",
-            "Next node",
-            key_display="→/n",
-            tooltip="Go one node back through the graph (the next chain-rule step)",
-        ),
-        Binding(
-            "left,b",
-            "previous_node",
-            "Previous",
-            key_display="←/b",
-            tooltip="Undo the last chain-rule step",
-        ),
-        Binding("home", "first_node", "First", show=False, tooltip="Start of the backward pass"),
-        Binding("end", "last_node", "Last", show=False, tooltip="End of the backward pass"),
-        Binding("e", "edit", "Expression", tooltip="Type an expression and its variables"),
-        Binding(
-            "m", "network_graph", "Network", tooltip="The network's graph for one training row"
-        ),
-        Binding("escape", "close", "Close", tooltip="Leave the graph view"),
-    ]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]
+    """The screen's own width classes (the dashboard's would apply otherwise)."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
+    BINDINGS: ClassVar[list[BindingType]] = GRAPH_BINDINGS
 
     def __init__(
         self,
@@ -339,9 +208,6 @@ class GraphScreen(Screen[None]):
             if self.network is not None and self.network_problem is not None:
                 self.notify(f"Network graph unavailable: {self.network_problem}", timeout=6)
 
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= WIDE, "-wide")
-
     def _sample_options(self) -> list[tuple[str, int]]:
         if self.data is None:
             return [("row 0", 0)]
@@ -421,7 +287,7 @@ class GraphScreen(Screen[None]):
     def _show(self) -> None:
         diagram = self.query_one(GraphDiagram)
         diagram.show_step(self.steps, self.k)
-        text = self._step_panel()
+        text = step_text(self.steps, self.k, self.root)
         self._step_plain = text.plain
         self.query_one("#step-text", Static).update(text)
         step = self.steps[self.k]
@@ -451,108 +317,6 @@ class GraphScreen(Screen[None]):
         if target is not None:
             scroll.scroll_to(x=target, animate=False, immediate=True)
 
-    def _step_panel(self) -> Text:
-        step = self.steps[self.k]
-        node = step.node
-        text = Text()
-        text.append(f"Step {self.k + 1} of {len(self.steps)}: ", style="dim")
-        text.append(f"node {step.name}", style="bold bright_yellow")
-        what = "an input" if node.op == "var" else f"{step.name} = {formula(node)}"
-        text.append(f"\n{what}, value {fmt(node.value)}\n", style="dim")
-        received = self._received(node)
-        if received:
-            text.append(f"what {step.name} received:\n", style="dim")
-            for line in received:
-                text.append(f"  {line}\n")
-        for i, line in enumerate(step.lines()):
-            if i == 0 and received and len(received) == 1:
-                continue
-            text.append(line + "\n", style="bold" if i == 0 else "")
-        if not step.terms and node.op == "var":
-            text.append(f"{step.name} is an input: its gradient is final.\n", style="dim")
-        if self.k == len(self.steps) - 1:
-            text.append("\nBackward pass done. ", style="bold green")
-            grads = gradients(self.root) if self.root is not None else {}
-            shown = list(grads.items())[:12]
-            text.append(", ".join(f"∂L/∂{k} = {fmt(v)}" for k, v in shown))
-            if len(grads) > len(shown):
-                text.append(f", … ({len(grads)} inputs)")
-        return text
-
-    def _received(self, node: Node) -> list[str]:
-        """The chain-rule lines of earlier steps that added to ∂L/∂node."""
-        found = []
-        for step in self.steps[: self.k]:
-            terms = [t for t in step.terms if t.parent.op != "const"]
-            for term, line in zip(terms, step.lines()[1:], strict=True):
-                if term.parent is node:
-                    found.append(line)
-        return found
-
-    # -- actions ---------------------------------------------------------------------
-
-    def go_to(self, k: int) -> None:
-        """Show step `k` (clamped) of the backward walk."""
-        k = max(0, min(k, len(self.steps) - 1))
-        if k != self.k:
-            self.k = k
-            self._show()
-
-    def action_next_node(self) -> None:
-        """One chain-rule step further back through the graph."""
-        self.go_to(self.k + 1)
-
-    def action_previous_node(self) -> None:
-        """One chain-rule step undone."""
-        self.go_to(self.k - 1)
-
-    def action_first_node(self) -> None:
-        """The start of the backward pass (∂L/∂L = 1)."""
-        self.go_to(0)
-
-    def action_last_node(self) -> None:
-        """The end of the backward pass."""
-        self.go_to(len(self.steps) - 1)
-
-    def action_edit(self) -> None:
-        """Put the cursor in the expression field."""
-        self.query_one("#expression", Input).focus()
-
-    def action_network_graph(self) -> None:
-        """Draw the network's graph for the chosen row and output."""
-        if self.show_network(self.sample, self.output):
-            self.set_focus(None)
-
-    def action_close(self) -> None:
-        """Leave the field being edited, or the graph view."""
-        if isinstance(self.focused, Input):
-            self.set_focus(None)
-            return
-        self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        expression = self.query_one("#expression", Input).value
-        variables = self.query_one("#variables", Input).value
-        if self.submit(expression, variables):
-            self.set_focus(None)
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id not in ("graph-sample", "graph-output") or not self.is_mounted:
-            return
-        event.stop()
-        sample = self.query_one("#graph-sample", Select).value
-        output = self.query_one("#graph-output", Select).value
-        if sample is Select.BLANK or output is Select.BLANK:
-            return
-        chosen = (int(sample), None if int(output) < 0 else int(output))  # type: ignore[arg-type]
-        if self.mlp_graph is not None and chosen == (self.sample, self.output):
-            return
-        if self.network_problem is None and (self.mlp_graph is not None or self.prefer_network):
-            self.show_network(*chosen)
-        else:
-            self.sample, self.output = chosen
-
 
 def open_graph_view(
     app: App[Any],
@@ -574,7 +338,8 @@ def open_graph_view(
 
 
 class StandaloneGraphApp(App[None]):
-    """`backprop-tui graph PRESET|EXPR` without the dashboard; escape quits."""
+    """`backprop-tui graph EXPR`: the graph view of an expression alone (no preset, no
+    dashboard below it); escape quits. `build_app` makes it."""
 
     TITLE = "backprop-tui"
 
@@ -582,14 +347,8 @@ class StandaloneGraphApp(App[None]):
         self,
         expression: str | None = None,
         variables: str | Mapping[str, float] | None = None,
-        preset: Preset | str | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(preset, str):
-            from backprop_tui.core.config.presets import load
-
-            preset = load(preset)
-        self.preset = preset
         self.expression = expression
         self.variables = variables
 
@@ -597,8 +356,4 @@ class StandaloneGraphApp(App[None]):
         yield Static("")
 
     def on_mount(self) -> None:
-        if self.expression is None and self.preset is not None:
-            screen = GraphScreen.for_preset(self.preset)
-        else:
-            screen = GraphScreen(self.expression, self.variables)
-        self.push_screen(screen, lambda _: self.exit())
+        self.push_screen(GraphScreen(self.expression, self.variables), lambda _: self.exit())

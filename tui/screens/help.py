@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import key_label
+from backprop_tui.tui.screens import DIALOGS_CSS
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,6 +35,7 @@ def bindings_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """The list of keys; escape, q or ? closes it."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help-close", tooltip="Close"),
     ]

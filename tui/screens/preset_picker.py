@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from backprop_tui.tui.screens import DIALOGS_CSS
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -48,6 +49,7 @@ class PresetPicker(ModalScreen[Any]):
     """Returns the chosen Preset, or None. Typing filters; ↑/↓ move; enter picks; the
     highlighted preset's description shows under the list."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "cancel", "Cancel", id="picker-cancel", tooltip="Keep the current preset"

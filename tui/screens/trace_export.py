@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from backprop_tui.tui.screens import DIALOGS_CSS
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -14,25 +15,7 @@ from textual.widgets import Input, Label, Static
 class ExportPathDialog(ModalScreen[str | None]):
     """Asks for a file path; dismisses with the text typed (enter) or None (escape)."""
 
-    DEFAULT_CSS = """
-    ExportPathDialog {
-        align: center middle;
-    }
-    ExportPathDialog > Vertical {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        border: round $accent;
-        background: $surface;
-        padding: 0 1;
-    }
-    ExportPathDialog Label {
-        text-style: bold;
-    }
-    ExportPathDialog .hint {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without writing anything"),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from backprop_tui.core.training.history import EMPTY, HistoryView
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui import compat
-from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE
-from backprop_tui.tui.widgets.throttle import Throttle, Throttled
+from backprop_tui.tui.widgets.panel import Panel
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -101,7 +101,7 @@ def ansi_strip(line: str, base: Style) -> Strip:
     return Strip(segments)
 
 
-class LossChart(Throttled, PlotextPlot):
+class LossChart(Panel, PlotextPlot):
     """Loss per epoch: train (blue) and test (orange); accuracy (green, right axis, 0–1)
     for classification. `l` in the app toggles a logarithmic loss axis."""
 
@@ -112,45 +112,37 @@ class LossChart(Throttled, PlotextPlot):
     }
     """
 
+    MAX_RATE = 15.0
+
     log_scale: reactive[bool] = reactive(False)
     """Whether the loss axis is logarithmic."""
 
-    def __init__(
-        self,
-        *,
-        max_points: int = 160,
-        max_rate: float = 15.0,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+    def __init__(self, *, max_points: int = 160, **options: Any) -> None:
+        """At most `max_points` epochs drawn; `options` as for `Panel` (max_rate, …)."""
+        super().__init__(**options)
         self.max_points = max_points
         self._history: HistoryView = EMPTY
-        self.context: ViewContext | None = None
-        self._throttle = Throttle(self, max_rate, self.replot)
         self._clear_history()
         self.drawn_epochs: np.ndarray = np.zeros(0, dtype=int)
         self.replots = 0
         self._rendered: tuple[tuple, list[Strip]] | None = None
 
-    # -- the widget contract ---------------------------------------------------------
+    # -- the panel contract ----------------------------------------------------------
 
-    def set_context(self, context: ViewContext) -> None:
+    def reset(self) -> None:
         """A preset was loaded: forget the old run."""
-        self.context = context
         self._clear_history()
-        self._throttle.run()
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Take the newest snapshot; redraws (throttled) only when the history changed.
+    def take(self, snapshot: Snapshot) -> bool:
+        """Hold the snapshot's history; True when it changed.
 
         `snapshot.history` is read as the whole run so far: a shorter or different
         history than the one shown (a reset) starts the chart again.
         """
-        if self._ingest(snapshot.history):
-            self._throttle.request()
+        return self._ingest(snapshot.history)
+
+    def redraw(self) -> None:
+        self.replot()
 
     def toggle_log_scale(self) -> None:
         """Switch the loss axis between linear and logarithmic."""
