@@ -31,6 +31,7 @@ from backprop_tui.core.learn.quiz import Quiz, QuizError, QuizItem, QuizSummary
 from backprop_tui.core.learn.targets import (
     DEFAULT_LEVEL,
     LEVELS,
+    Input,
     PhaseKey,
     asked_phases,
     cell_label,
@@ -51,6 +52,7 @@ __all__ = [
     "AnswerError",
     "Assessment",
     "Form",
+    "Input",
     "Match",
     "Mistake",
     "PhaseKey",

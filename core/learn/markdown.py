@@ -73,7 +73,7 @@ def quiz_markdown(summary: QuizSummary) -> str:
         f"# Quiz: one training step of a {sizes} network",
         "",
         f"- Batch: {trace.batch_size} sample{'s' if trace.batch_size != 1 else ''}{rows}",
-        f"- Level: {summary.level}, {LEVEL_WORDS.get(summary.level, summary.level)} "
+        f"- Level: {summary.level} — {LEVEL_WORDS.get(summary.level, summary.level)} "
         f"({summary.asked} of {len(trace.phases)} phases asked)",
         f"- Right first time: {summary.right_first_time}/{summary.asked}",
         "- Mistakes made: "

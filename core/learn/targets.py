@@ -134,39 +134,56 @@ def prev_name(layer: int) -> str:
     return "x" if layer == 1 else f"a({layer - 1})"
 
 
-def phase_inputs(trace: StepTrace, phase: PhaseLike | int) -> list[tuple[str, Array]]:
-    """The values a phase's equation reads, named as the notes name them: what a learner
-    needs to compute its result (never the result itself, nor intermediate values such
-    as σ'(z) that are part of the answer). Update phases add η and the optimizer's state
-    before the step (m, s or v), when it has one."""
+@dataclass(frozen=True, eq=False)
+class Input:
+    """One value a phase's equation reads: its name in the notes' notation ("W(2)",
+    "δ(2)", "ŷ", "η"), the array, and whether its rows are samples (x, y, ŷ, z, a, δ)."""
+
+    name: str
+    value: Array
+    per_sample: bool = False
+
+
+def phase_inputs(trace: StepTrace, phase: PhaseLike | int) -> list[Input]:
+    """The values a phase's equation reads: what a learner needs to compute its result
+    (never the result itself, nor intermediate values such as σ'(z) that are part of
+    the answer). Update phases add η and the optimizer's state before the step (m, s or
+    v), when it has one."""
     key = find_phase(trace, phase) if isinstance(phase, int) else phase
     kind, l = key.kind, key.layer or len(trace.layers)
     lt = trace.layers[l - 1]
     if kind == "forward_z":
-        return [(prev_name(l), lt.a_prev), (f"W({l})", lt.W), (f"b({l})", lt.b)]
+        return [
+            Input(prev_name(l), lt.a_prev, True),
+            Input(f"W({l})", lt.W),
+            Input(f"b({l})", lt.b),
+        ]
     if kind == "forward_a":
-        return [(f"z({l})", lt.z)]
-    if kind == "loss":
-        return [("ŷ", trace.y_hat), ("y", trace.y)]
-    if kind == "delta_output":
-        return [("ŷ", trace.y_hat), ("y", trace.y), (f"z({l})", lt.z)]
+        return [Input(f"z({l})", lt.z, True)]
+    if kind in ("loss", "delta_output"):
+        inputs = [Input("ŷ", trace.y_hat, True), Input("y", trace.y, True)]
+        return inputs + ([Input(f"z({l})", lt.z, True)] if kind == "delta_output" else [])
     if kind == "delta_hidden":
         nxt = trace.layers[l]
         return [
-            (f"W({l + 1})", nxt.W),
-            (f"δ({l + 1})", nxt.delta),
-            (f"z({l})", lt.z),
-            (f"a({l})", lt.a),
+            Input(f"W({l + 1})", nxt.W),
+            Input(f"δ({l + 1})", nxt.delta, True),
+            Input(f"z({l})", lt.z, True),
+            Input(f"a({l})", lt.a, True),
         ]
     if kind == "grad_W":
-        return [(f"δ({l})", lt.delta), (prev_name(l), lt.a_prev)]
+        return [Input(f"δ({l})", lt.delta, True), Input(prev_name(l), lt.a_prev, True)]
     if kind == "grad_b":
-        return [(f"δ({l})", lt.delta)]
+        return [Input(f"δ({l})", lt.delta, True)]
     which = "W" if kind == "update_W" else "b"
     theta, grad = (lt.W, lt.dW) if which == "W" else (lt.b, lt.db)
     state = lt.state_W_before if which == "W" else lt.state_b_before
-    inputs = [(f"{which}({l})", theta), (f"∂L/∂{which}({l})", grad), ("η", np.asarray(trace.lr))]
-    inputs += [(f"{name} (before the step)", value) for name, value in state.items()]
+    inputs = [
+        Input(f"{which}({l})", theta),
+        Input(f"∂L/∂{which}({l})", grad),
+        Input("η", np.asarray(trace.lr)),
+    ]
+    inputs += [Input(f"{name} (before the step)", value) for name, value in state.items()]
     return inputs
 
 
