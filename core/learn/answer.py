@@ -180,59 +180,78 @@ def _quoted(word: str) -> str:
     return repr(shown(word, 40))
 
 
-def _per_word(word: Array, flags: Array, n: int) -> Array:
-    return np.bincount(word, weights=flags, minlength=n)
+def _occurrences(mask: Array, starts: Array) -> tuple[Array, Array]:
+    """For each word (given by its start positions): how many of `mask`'s positions fall
+    in it, and the first of them (−1 when none)."""
+    n = starts.size
+    positions = np.flatnonzero(mask)
+    owner = np.searchsorted(starts, positions, side="right") - 1
+    first = np.full(n, -1, dtype=np.int64)
+    if positions.size == 0:
+        return np.zeros(n, dtype=np.int64), first
+    leading = np.concatenate(([True], owner[1:] != owner[:-1]))
+    first[owner[leading]] = positions[leading]
+    return np.bincount(owner, minlength=n), first
 
 
 def _parse_bytes(codes: Array) -> tuple[Array, Array, Array] | None:
     """Numbers, significant digits and units of the last digit from ASCII bytes that hold
     only digits, '.', 'e', 'E', '+', '-' and spaces; None when a word is not a number or
     is beyond the exact fast path (over 15 digits, exponents past ±22): the reference
-    reader then decides, and says which word."""
-    keep = codes != 32
-    starts_all = keep & np.concatenate(([True], ~keep[:-1]))
-    c = codes[keep].astype(np.int64)
-    if c.size == 0:
+    reader then decides, and says which word.
+
+    The work per character is a few comparisons and the positions of the rare ones
+    ('.', 'e', signs); the rest is per word: a loop over the digit places (at most 15).
+    """
+    edges = np.diff(np.concatenate(([0], codes != 32, [0])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # one past each word's last character
+    n = starts.size
+    if n == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
-    word = np.cumsum(starts_all)[keep] - 1
-    n = int(word[-1]) + 1
-    first = np.flatnonzero(np.concatenate(([True], word[1:] != word[:-1])))
-    pos = np.arange(c.size) - first[word]
+    n_dot, dot = _occurrences(codes == 46, starts)
+    n_e, e_at = _occurrences((codes | 32) == 101, starts)
+    has_dot, has_e = n_dot > 0, n_e > 0
 
-    def within(flags: Array) -> Array:
-        """How many of `flags` occur in the char's word up to and including it."""
-        total = np.cumsum(flags)
-        return total - (total - flags)[first][word]
-
-    is_digit = (c >= 48) & (c <= 57)
-    is_dot, is_e = c == 46, (c == 101) | (c == 69)
-    is_sign = (c == 43) | (c == 45)
-    seen_e, seen_dot = within(is_e), within(is_dot)
-    mantissa = is_digit & (seen_e == 0)
-    exp_digit = is_digit & (seen_e > 0)
-    after_e = np.concatenate(([False], is_e[:-1])) & (pos > 0)
-    misplaced = (is_dot & (seen_e > 0)) | (is_sign & (pos != 0) & ~after_e)
-
-    n_mantissa = _per_word(word, mantissa, n)
-    n_exp = _per_word(word, exp_digit, n)
-    n_e = _per_word(word, is_e, n)
+    sign_at = np.flatnonzero((codes == 43) | (codes == 45))
+    owner = np.searchsorted(starts, sign_at, side="right") - 1
+    placed = (sign_at == starts[owner]) | (has_e[owner] & (sign_at == e_at[owner] + 1))
+    lead = (codes[starts] == 43) | (codes[starts] == 45)
+    mantissa_end = np.where(has_e, e_at, ends)
+    n_mantissa = mantissa_end - starts - lead - has_dot
+    after_e = codes[np.minimum(e_at + 1, codes.size - 1)]
+    exp_start = e_at + 1 + (has_e & ((after_e == 43) | (after_e == 45)))
+    n_exp = np.where(has_e, ends - exp_start, 0)
     valid = (
-        (n_e <= 1)
-        & (_per_word(word, is_dot, n) <= 1)
+        (n_dot <= 1)
+        & (n_e <= 1)
         & (n_mantissa >= 1)
-        & ((n_e == 0) | (n_exp >= 1))
-        & (_per_word(word, misplaced, n) == 0)
+        & (~has_e | (n_exp >= 1))
+        & (~has_dot | ~has_e | (dot < e_at))
     )
-    if not valid.all() or n_mantissa.max() > 15 or n_exp.max() > 2:
+    if not valid.all() or not placed.all() or n_mantissa.max() > 15 or n_exp.max() > 2:
         return None
 
-    digit = np.where(is_digit, c - 48, 0)
-    rank = n_mantissa[word] - within(mantissa)  # 0 for the mantissa's last digit
-    whole = _per_word(word, np.where(mantissa, digit * 10.0**rank, 0.0), n)
-    exp_rank = n_exp[word] - within(exp_digit)
-    exponent = _per_word(word, np.where(exp_digit, digit * 10.0**exp_rank, 0.0), n)
-    exponent = np.where(_per_word(word, after_e & (c == 45), n) > 0, -exponent, exponent)
-    fraction = _per_word(word, mantissa & (seen_dot > 0), n)
+    last = codes.size - 1
+    whole = np.zeros(n)
+    digits = np.zeros(n, dtype=np.int64)
+    started = np.zeros(n, dtype=bool)
+    first_digit = starts + lead
+    for j in range(int(n_mantissa.max())):
+        at = first_digit + j
+        at = at + (has_dot & (at >= dot))
+        live = j < n_mantissa
+        digit = codes[np.minimum(at, last)].astype(np.int64) - 48
+        whole = np.where(live, whole * 10 + digit, whole)
+        started |= live & (digit != 0)
+        digits += started & live
+    exponent = np.zeros(n)
+    for j in range(int(n_exp.max())):
+        live = j < n_exp
+        digit = codes[np.minimum(exp_start + j, last)].astype(np.int64) - 48
+        exponent = np.where(live, exponent * 10 + digit, exponent)
+    exponent = np.where(has_e & (after_e == 45), -exponent, exponent)
+    fraction = np.where(has_dot, mantissa_end - dot - 1, 0)
     shift = exponent - fraction
     if np.abs(shift).max() > 22:
         return None
@@ -240,8 +259,5 @@ def _parse_bytes(codes: Array) -> tuple[Array, Array, Array] | None:
     # rounds the decimal.
     values = np.where(shift >= 0, whole * 10.0 ** np.maximum(shift, 0), 0.0)
     values = np.where(shift < 0, whole / 10.0 ** np.maximum(-shift, 0), values)
-    negative = _per_word(word, (c == 45) & (pos == 0), n) > 0
-    values = np.where(negative, -values, values)
-    significant = mantissa & (within(mantissa & (c != 48)) > 0)
-    digits = _per_word(word, significant, n).astype(np.int64)
+    values = np.where(codes[starts] == 45, -values, values)
     return values, digits, 10.0**shift

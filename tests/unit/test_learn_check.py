@@ -146,8 +146,8 @@ _WORD = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_WORD, min_size=1, max_size=6))
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WORD | st.text("0123456789.eE+-", min_size=1, max_size=6), min_size=1, max_size=6))
 def test_the_fast_reader_agrees_with_the_word_by_word_reader(words):
     text = " ".join(w.replace("eE", "E") for w in words)
     try:
