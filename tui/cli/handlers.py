@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from backprop_tui.tui.cli import commands
+from backprop_tui.tui.cli.quiz import cmd_quiz
 from backprop_tui.tui.cli.train import cmd_train
 
 Handler = Callable[[argparse.Namespace], int]
@@ -20,4 +21,5 @@ HANDLERS: dict[str, Handler] = {
     "grad": commands.cmd_grad,
     "step": commands.cmd_step,
     "graph": commands.cmd_graph,
+    "quiz": cmd_quiz,
 }

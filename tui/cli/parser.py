@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
+from backprop_tui.tui.cli import quiz
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
-COMMANDS = ("run", "presets", "check", "train", "trace", "grad", "step", "graph")
+COMMANDS = ("run", "presets", "check", "train", "trace", "grad", "step", "graph", "quiz")
 
 EXPRESSION_COMMANDS = ("grad", "graph")
 """The commands whose positional may be an expression, which may start with a minus. Their
@@ -145,6 +146,7 @@ def build_parser() -> Parser:
             f"{PROG} check my-net.toml           validate a preset file",
             f"{PROG} train moons --epochs 50     train headless",
             f"{PROG} trace seed-toy              one step of backprop, with the numbers",
+            f"{PROG} quiz seed-toy               predict that step's numbers, checked",
             f'{PROG} grad "0.5 * (w * x - t) ** 2" --var w=1.5 --var x=2 --var t=5',
             note=f"`{PROG} COMMAND --help` explains each command. Exit codes: 0 ok, 1 internal\n"
             "error, 2 bad input, 3 training diverged, 130 interrupted.",
@@ -293,6 +295,8 @@ def build_parser() -> Parser:
     )
     p.add_argument("target", metavar="PRESET|EXPR", help="a preset, or an expression (quoted)")
     _add_variables(p)
+
+    quiz.add_arguments(command("quiz", quiz.SUMMARY, quiz.DESCRIPTION, quiz.EXAMPLES), count)
     return parser
 
 
