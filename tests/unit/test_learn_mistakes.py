@@ -35,7 +35,7 @@ HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
 PAIRS = [
     ("half_sse", ["sigmoid", "tanh", "linear", "softmax"]),
     ("mse", ["sigmoid", "tanh", "linear"]),
-    ("bce", ["sigmoid", "softmax"]),
+    ("bce", ["sigmoid"]),  # bce is on the logits of a sigmoid output
     ("cross_entropy", ["softmax"]),
 ]
 
