@@ -165,3 +165,11 @@ def test_every_shipped_preset_trains_one_epoch(name, capsys):
     assert [np.shape(W) for W in doc["weights"]] == [
         (n_out, n_in) for n_in, n_out in itertools.pairwise(load(name).sizes)
     ]
+
+
+def test_train_json_writes_every_epoch_of_a_run_longer_than_the_history_keeps(capsys):
+    # The trainer's history keeps a bounded summary past 32,768 epochs; --json must not.
+    code, doc = train_json(capsys, "seed-toy", "--epochs", "40000")
+    assert code == 0
+    epochs = [record["epoch"] for record in doc["history"]]
+    assert epochs == list(range(1, 40001))

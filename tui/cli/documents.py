@@ -15,8 +15,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from backprop_tui.core.config.presets import Preset
     from backprop_tui.core.errors import DivergedError
+    from backprop_tui.core.training.history import EpochRecord
     from backprop_tui.core.training.trainer import Trainer
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on: C1 controls,
@@ -87,8 +90,10 @@ def training_document(
     requested: int,
     stopped: str,
     diverged: DivergedError | None,
+    history: Sequence[EpochRecord] | None = None,
 ) -> dict[str, Any]:
-    """The `train --json` result: the run's facts, the per-epoch `history`, then the
+    """The `train --json` result: the run's facts, the per-epoch `history` (`history`
+    when given: every epoch of the run; else the trainer's), then the
     final `weights` and `biases` in the preset's layout (layer l: W (out × in) as rows,
     b as a list) so they paste back into a preset."""
     doc: dict[str, Any] = {
@@ -107,7 +112,8 @@ def training_document(
             "loss": diverged.loss,
             "message": str(diverged),
         }
-    doc["history"] = [record.as_dict() for record in trainer.history]
+    records = trainer.history if history is None else history
+    doc["history"] = [record.as_dict() for record in records]
     doc["weights"] = [W.tolist() for W in trainer.network.W]
     doc["biases"] = [b.tolist() for b in trainer.network.b]
     return doc

@@ -58,26 +58,17 @@ def run_until_stopped(
     stop_loss: float | None,
     on_epoch: Callable[[EpochRecord], None],
 ) -> tuple[str, DivergedError | None]:
-    """Train until `total` epochs, the stop loss, a divergence or ctrl-c; returns why it
-    stopped ("epochs", "stop_loss", "diverged", "interrupted") and the divergence.
-    Steps one batch at a time so that ctrl-c takes effect between two steps."""
+    """Train until `total` epochs, the stop loss, a divergence or ctrl-c (the one stop
+    rule, `core.training.run`); returns why it stopped ("epochs", "stop_loss",
+    "diverged", "interrupted") and the divergence. ctrl-c takes effect between two steps."""
+    from backprop_tui.core.training.run import Goal, Outcome, train
+
     with DeferredInterrupt() as interrupt:
         try:
-            while trainer.epoch < total:
-                finished = len(trainer.history)
-                trainer.step()
-                if len(trainer.history) > finished:
-                    record = trainer.history[-1]
-                    on_epoch(record)
-                    if stop_loss is not None and record.train_loss <= stop_loss:
-                        return "stop_loss", None
-                if interrupt.requested:
-                    return "interrupted", None
-        except DivergedError as err:
-            return "diverged", err
+            outcome = train(trainer, Goal(total, stop_loss), on_epoch, lambda: interrupt.requested)
         except KeyboardInterrupt:
-            return "interrupted", None
-    return "epochs", None
+            outcome = Outcome("interrupted")
+    return outcome.stopped, outcome.diverged
 
 
 def _final_line(trainer: Trainer) -> str:
@@ -96,11 +87,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     seed = preset.seed if args.seed is None else args.seed
     key = shown(preset.key)
 
+    # --json writes every epoch, while the trainer's own history keeps a bounded summary
+    # of a long run: the records are kept here as they come.
+    records: list[EpochRecord] = []
     with reporter_for(total, key, args.quiet, args.json) as reporter, training_threads():
-        stopped, diverged = run_until_stopped(trainer, total, preset.stop_loss, reporter.epoch)
+
+        def on_epoch(record: EpochRecord) -> None:
+            if args.json:
+                records.append(record)
+            reporter.epoch(record)
+
+        stopped, diverged = run_until_stopped(trainer, total, preset.stop_loss, on_epoch)
 
     if args.json:
-        print(dump_json(training_document(preset, trainer, seed, total, stopped, diverged)))
+        document = training_document(preset, trainer, seed, total, stopped, diverged, records)
+        print(dump_json(document))
     else:
         print(
             f"{key}: {cf.plural(trainer.epoch, 'epoch')}, "
