@@ -36,7 +36,7 @@ from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
 from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
 from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
-from backprop_tui.tui.widgets.panel import SHOWN
+from backprop_tui.tui.widgets.panel import SHOWN, Panel
 from backprop_tui.tui.widgets.status_bar import StatusBar
 from backprop_tui.tui.worker.commands import Status
 from backprop_tui.tui.worker.controller import (
@@ -157,13 +157,13 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         # rate); the network view and the output map at 10 and 5, or 4 and 3 while
         # training runs, which keeps the UI process well under one core beside the
         # trainer's (see bench/bench_app.py). `redraw_rate` overrides them all.
-        rate = {} if self.redraw_rate is None else {"max_rate": self.redraw_rate}
-        rates = {} if self.redraw_rate is None else {**rate, "live_rate": self.redraw_rate}
+        rate = self.redraw_rate
+        rates = {} if rate is None else {"max_rate": rate, "live_rate": rate}
         with Container(id="dashboard"):
             yield LossChart(id="chart", classes=f"panel {SHOWN}", **rates)
             yield NetworkView(id="network", classes="panel", **rates)
             yield OutputMap(id="map", classes="panel", **rates)
-            yield LayerTables(id="tables", classes="panel", note=DASHBOARD_NOTE, **rate)
+            yield LayerTables(id="tables", classes="panel", note=DASHBOARD_NOTE, **rates)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -176,7 +176,7 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         if self.tune_gc:
             self.call_after_refresh(compat.tune_collector)
         # Kept, not queried per snapshot: cheaper, and safe while the app shuts down.
-        self.panels: list[Any] = [self.query_one(f"#{name}") for name, _ in PANELS]
+        self.panels: list[Panel] = [self.query_one(f"#{name}") for name, _ in PANELS]
         self.status_bar = self.query_one(StatusBar)
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title

@@ -1,5 +1,6 @@
-"""The dashboard's widgets. Each takes `set_context(ViewContext)` when a preset is loaded
-and `show(Snapshot)` for every new snapshot (cheap when nothing it draws has changed)."""
+"""The dashboard's widgets. The four panels are `Panel`s (widgets.panel): each takes
+`set_context(ViewContext)` when a preset is loaded and `show(Snapshot)` for every new
+snapshot (cheap when nothing it draws has changed), and redraws through its throttle."""
 
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.layer_tables import LayerTables, TableCell

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.cell_grid import CellGrid
-from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.format import PRECISIONS, READ_BG, RGB, WRITE_BG
 from backprop_tui.tui.widgets.grid_view import GridView
 from backprop_tui.tui.widgets.layer_cells import (
@@ -37,7 +36,7 @@ from backprop_tui.tui.widgets.matrix_table import (
     TablesRow,
     fitting_columns,
 )
-from backprop_tui.tui.widgets.throttle import Throttle, Throttled
+from backprop_tui.tui.widgets.panel import Panel
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.events import Resize
@@ -68,7 +67,7 @@ PENDING_NOTE = "(after a step)"
 """The second line of an empty table's title."""
 
 
-class LayerTables(Throttled, Widget):
+class LayerTables(Panel):
     """Tabs of numbers, one per weight layer, updated from snapshots."""
 
     DEFAULT_CSS = """
@@ -115,19 +114,13 @@ class LayerTables(Throttled, Widget):
             self.current = current
             """The value now shown (full precision)."""
 
+    MAX_RATE = 15.0
+
     def __init__(
-        self,
-        *,
-        max_rate: float = 15.0,
-        note: str | None = None,
-        pending_note: str = PENDING_NOTE,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
+        self, *, note: str | None = None, pending_note: str = PENDING_NOTE, **options: Any
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.context: ViewContext | None = None
+        """`options` as for `Panel` (max_rate, live_rate, id, classes, …)."""
+        super().__init__(**options)
         self.snapshot: Snapshot | None = None
         self.tables: dict[tuple[int, str], MatrixTable] = {}
         self._panels: dict[tuple[int, str], MatrixPanel] = {}
@@ -136,7 +129,6 @@ class LayerTables(Throttled, Widget):
         self._generation = 0
         self._shown: dict[int, int] = {}
         self._tabs: TabbedContent | None = None
-        self._throttle = Throttle(self, max_rate, self.refresh_tables)
         self.note = note
         """A line above each tab's tables saying what they show (None: no line)."""
         self.pending_note = pending_note
@@ -152,25 +144,27 @@ class LayerTables(Throttled, Widget):
         else:
             yield self._build_tabs()
 
-    # -- the widget contract ---------------------------------------------------------
+    # -- the panel contract ----------------------------------------------------------
 
-    def set_context(self, context: ViewContext) -> None:
-        """A preset was loaded: one tab per weight layer, empty until the next `show`."""
-        self.context = context
+    def reset(self) -> None:
+        """A preset was loaded: one tab per weight layer, empty until the next snapshot."""
         self.snapshot = self._previous = None
         self._last_layer = None
         self._highlights = {}
         self._shown = {}
-        self._throttle.cancel()
         if self.is_mounted:
             self.remove_children()
             self.mount(self._build_tabs())
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Take the newest snapshot; the visible tab is updated at most `max_rate` a second."""
+    def take(self, snapshot: Snapshot) -> bool:
+        """Keep the newest snapshot (and the one before, for the ▲/▼ marks); the visible
+        tab is updated at most `MAX_RATE` times a second."""
         self._previous, self.snapshot = self.snapshot, snapshot
         self._generation += 1
-        self._throttle.request()
+        return True
+
+    def redraw(self) -> None:
+        self.refresh_tables()
 
     def toggle_precision(self) -> None:
         """Cycle the decimals shown (4 ↔ 8)."""

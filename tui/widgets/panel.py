@@ -15,14 +15,14 @@ from typing import ClassVar
 import numpy as np
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.context import ViewContext
-from backprop_tui.tui.widgets.throttle import Throttle, Throttled
+from backprop_tui.tui.widgets.throttle import Throttle
 from textual.widget import Widget
 
 SHOWN = "-shown"
 """The class of the one panel a small terminal shows (see styles/app.tcss)."""
 
 
-class Panel(Throttled, Widget):
+class Panel(Widget):
     """A widget that draws the loaded preset's snapshots at a capped rate.
 
     Subclasses set `MAX_RATE` (and `LIVE_RATE`, the cap while training runs; None: the
@@ -66,6 +66,14 @@ class Panel(Throttled, Widget):
         """Take the newest snapshot; redraw (throttled) when what the panel draws changed."""
         if self.take(snapshot):
             self._throttle.request()
+
+    def set_live(self, live: bool) -> None:
+        """Training started (True) or stopped (False): the redraw cap to use."""
+        self._throttle.set_live(live)
+
+    def hold(self, seconds: float) -> None:
+        """No redraw for `seconds` (see `Throttle.hold`)."""
+        self._throttle.hold(seconds)
 
     # -- what a panel implements -----------------------------------------------------
 

@@ -97,18 +97,3 @@ class Throttle:
 
 def _interval(rate: float) -> float:
     return 1.0 / rate if rate > 0 else 0.0
-
-
-class Throttled:
-    """A panel whose redraws go through `self._throttle`: the app tells it whether
-    training runs, so it can use its throttle's live rate."""
-
-    _throttle: Throttle
-
-    def set_live(self, live: bool) -> None:
-        """Training started (True) or stopped (False): the redraw cap to use."""
-        self._throttle.set_live(live)
-
-    def hold(self, seconds: float) -> None:
-        """No redraw for `seconds` (see `Throttle.hold`)."""
-        self._throttle.hold(seconds)
