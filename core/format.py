@@ -31,8 +31,19 @@ SMALL = 4
 
 
 def sub(*indices: int) -> str:
-    """Unicode subscripts for 1-based indices: sub(1, 2) == '₁₂'."""
-    return "".join(str(i) for i in indices).translate(_SUBSCRIPTS)
+    """Unicode subscripts for 1-based indices, a comma between two or more: sub(2) == '₂',
+    sub(1, 11) == '₁,₁₁' (run together, (1, 11) and (11, 1) would both read '₁₁₁')."""
+    return ",".join(str(i).translate(_SUBSCRIPTS) for i in indices)
+
+
+def entry_name(symbol: str, index: tuple[int, ...] | int, shape: tuple[int, ...]) -> str:
+    """The name of one entry of the array `symbol` of `shape`, from its 0-based numpy
+    `index`, counting from 1 as the notes do: 'W(2)₁,₁₁' for a matrix, 'b(1)₂' for a
+    vector, 'b(2)' alone for a vector of one entry (a 1 × 1 matrix keeps its 'W(1)₁,₁')."""
+    if tuple(shape) == (1,):
+        return symbol
+    at = (index,) if isinstance(index, int) else tuple(index)
+    return symbol + sub(*(int(i) + 1 for i in at))
 
 
 def sup(text: int | str) -> str:

@@ -1,14 +1,14 @@
 """One sample's loss through a small MLP, as a scalar computation graph in the notes' notation.
 
-Each weight W(l)[i,j] and bias b(l)[i] becomes a variable node, and for one sample x
+Each weight W(l)ᵢ,ⱼ and bias b(l)ᵢ becomes a variable node, and for one sample x
 (n0,) the graph repeats the network's forward pass unit by unit:
-z(l)_i = Σⱼ W(l)[i,j]·a(l−1)_j + b(l)[i],  a(l)_i = σ(z(l)_i),  ŷ = a(L).
+z(l)ᵢ = Σⱼ W(l)ᵢ,ⱼ·a(l−1)ⱼ + b(l)ᵢ,  a(l)ᵢ = σ(z(l)ᵢ),  ŷ = a(L).
 The loss node L is half_sse ½ Σₖ (ŷₖ − yₖ)² or mse (1/K) Σₖ (ŷₖ − yₖ)² (the losses whose
 record has a scalar form; the activations are those with a scalar rule). Running
-`core.autodiff.graph.backward` on it gives ∂L/∂W(l)[i,j] and ∂L/∂b(l)[i] one scalar at a time;
+`core.autodiff.graph.backward` on it gives ∂L/∂W(l)ᵢ,ⱼ and ∂L/∂b(l)ᵢ one scalar at a time;
 they equal `Network.backward`'s dW and db for a batch of this one sample. Labels use
-1-based unit indices as the notes do (x1, z(1)_2, W(2)[1,2]); a layer of one unit drops
-the index (z(2), ŷ).
+1-based subscripts as the notes and the trace do (x₁, z(1)₂, W(2)₁,₂); a layer of one
+unit drops the index (z(2), ŷ).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from backprop_tui.core.autodiff.node import ACTIVATION_OPS, Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
+from backprop_tui.core.format import sub
 from backprop_tui.core.nn.losses import LOSSES, Loss
 from backprop_tui.core.nn.network import Network
 
@@ -58,11 +59,11 @@ class MLPGraph:
 
 
 def _indexed(name: str, k: int, count: int) -> str:
-    return name if count == 1 else f"{name}{k + 1}"
+    return name if count == 1 else f"{name}{sub(k + 1)}"
 
 
 def _unit(name: str, layer: int, i: int, count: int) -> str:
-    return f"{name}({layer})" if count == 1 else f"{name}({layer})_{i + 1}"
+    return _indexed(f"{name}({layer})", i, count)
 
 
 def _as_vector(values: np.ndarray, size: int, what: str) -> list[float]:
@@ -83,7 +84,8 @@ def mlp_output_graph(
 
     `x` is one sample, shape (n0,) or (1 × n0); `y` its target, (nL,) or (1 × nL).
     With `output_index` k (0-based) the root is only output k's term, ½(ŷₖ − yₖ)² for
-    half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L_{k+1} (L when there is one output).
+    half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L with the subscript k + 1 (L alone
+    when there is one output).
     Values are computed; call `core.autodiff.graph.backward(graph.root)` for the gradients.
     """
     name = loss_name.name if isinstance(loss_name, Loss) else loss_name
@@ -108,12 +110,15 @@ def mlp_output_graph(
         layer, last = l + 1, l == len(network.W) - 1
         W_nodes = tuple(
             tuple(
-                Node(float(W[i, j]), label=f"W({layer})[{i + 1},{j + 1}]")
+                Node(float(W[i, j]), label=f"W({layer}){sub(i + 1, j + 1)}")
                 for j in range(W.shape[1])
             )
             for i in range(W.shape[0])
         )
-        b_nodes = tuple(Node(float(b[i]), label=f"b({layer})[{i + 1}]") for i in range(W.shape[0]))
+        b_nodes = tuple(
+            Node(float(b[i]), label=_indexed(f"b({layer})", i, W.shape[0]))
+            for i in range(W.shape[0])
+        )
         z_layer, a_layer = [], []
         for i, (row, bias) in enumerate(zip(W_nodes, b_nodes, strict=True)):
             products = []
@@ -149,7 +154,7 @@ def mlp_output_graph(
     root = terms[0] if len(terms) == 1 else Node.sum(terms, label=total)
     if loss.mean_over_outputs and n_out > 1:
         root = root * Node.const(1.0 / n_out, label=f"1/{n_out}")
-    root.label = "L" if output_index is None or n_out == 1 else f"L_{output_index + 1}"
+    root.label = "L" if output_index is None or n_out == 1 else f"L{sub(output_index + 1)}"
     return MLPGraph(
         root, x_nodes, y_nodes, tuple(Ws), tuple(bs), tuple(zs), tuple(acts), output_index
     )

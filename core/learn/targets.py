@@ -226,7 +226,7 @@ def count_text(trace: StepTrace, phase: PhaseLike | int) -> str:
 
 def cell_label(trace: StepTrace, phase: PhaseLike | int, index: tuple[int, ...]) -> str:
     """One cell of a phase's value named with 1-based subscripts, as the trace names it:
-    "δ(1)₂", "∂L/∂W(2)₁₂", "b(2)", "z(1)₃ of sample 2". `index` is the 0-based numpy
+    "δ(1)₂", "∂L/∂W(2)₁,₂", "b(2)", "z(1)₃ of sample 2". `index` is the 0-based numpy
     index into `phase_value`."""
     if isinstance(phase, int):
         phase = find_phase(trace, phase)
@@ -236,9 +236,9 @@ def cell_label(trace: StepTrace, phase: PhaseLike | int, index: tuple[int, ...])
         return symbol
     if per_sample(phase.kind):
         sample, unit = index
-        name = symbol if value.shape[1] == 1 else f"{symbol}{_subscripts(unit + 1)}"
+        name = symbol if value.shape[1] == 1 else f"{symbol}{sub(unit + 1)}"
         return name if value.shape[0] == 1 else f"{name} of sample {sample + 1}"
-    return symbol + _subscripts(*(i + 1 for i in index))
+    return symbol + sub(*(i + 1 for i in index))
 
 
 def _symbol(phase: PhaseLike) -> str:
@@ -257,11 +257,3 @@ def _symbol(phase: PhaseLike) -> str:
         "update_W": f"W({l})",
         "update_b": f"b({l})",
     }[phase.kind]
-
-
-def _subscripts(*numbers: int) -> str:
-    """Subscripts for 1-based indices, with a comma between them once one has two
-    digits (₁₂ is row 1, column 2; ₁₂,₃ is row 12, column 3)."""
-    if all(n < 10 for n in numbers):
-        return sub(*numbers)
-    return ",".join(sub(n) for n in numbers)

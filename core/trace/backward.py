@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import numpy as np
-from backprop_tui.core.format import sub
+from backprop_tui.core.format import entry_name, sub
 from backprop_tui.core.nn.activations import Activation
 from backprop_tui.core.trace.model import Cell, LayerTrace, Phase
 from backprop_tui.core.trace.writer import PhaseWriter, with_outputs
@@ -227,7 +227,8 @@ class BackwardPhases(PhaseWriter):
                         f"{self.f(lt.delta[s, j])} · {self.f(lt.a_prev[s, k])}" for s in range(B)
                     ]
                     body = products[0] if B == 1 else f"(1/{B}) (" + " + ".join(products) + ")"
-                    lines.append(f"∂L/∂W({l}){sub(j + 1, k + 1)} = {body} = {self.n(lt.dW[j, k])}")
+                    name = entry_name(f"∂L/∂W({l})", (j, k), lt.dW.shape)
+                    lines.append(f"{name} = {body} = {self.n(lt.dW[j, k])}")
         else:
             scale = "" if B == 1 else f"(1/{B}) "
             lines = [

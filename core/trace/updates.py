@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from backprop_tui.core.format import fmt_factor, fmt_number, sub
+from backprop_tui.core.format import entry_name, fmt_factor, fmt_number
 from backprop_tui.core.nn.optimizers import Optimizer
 from backprop_tui.core.trace.model import Cell, Phase
 from backprop_tui.core.trace.writer import PhaseWriter
@@ -61,7 +61,7 @@ def update_line(
     after: Callable[[str], float],
     precision: int = 4,
 ) -> str:
-    """One parameter entry's update with its numbers, e.g. "W(2)₁₁ = 0.4 − 0.5 · 0.0866 =
+    """One parameter entry's update with its numbers, e.g. "W(2)₁,₁ = 0.4 − 0.5 · 0.0866 =
     0.3567". `entry` is (θ, ∂L/∂θ, θ after); `before(key)`/`after(key)` give this entry's
     optimizer state ("m", "s", "v") before (None when there was none) and after the step;
     `opt` is the optimizer after its step (its t counts this one)."""
@@ -127,10 +127,7 @@ class UpdatePhases(PhaseWriter):
         if all(d <= 4 for d in theta.shape):
             lines = []
             for idx in np.ndindex(theta.shape):
-                if which == "b" and theta.size == 1:
-                    label = pname
-                else:
-                    label = pname + sub(*(k + 1 for k in idx))
+                label = entry_name(pname, idx, theta.shape)
 
                 def before(key: str, idx: tuple[int, ...] = idx) -> float | None:
                     return float(st_before[key][idx]) if key in st_before else None

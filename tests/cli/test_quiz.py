@@ -91,7 +91,7 @@ def test_an_empty_line_reveals_the_answer_and_counts_not_right():
     answers[2] = ""
     out = quiz("seed-toy", answers=answers).stdout
     assert "revealed: ∂L/∂W(2) = [[0.0866, 0.0898]]" in verdicts(out)
-    assert "    ∂L/∂W(2)₁₂ = 0.1391 · 0.6457 = 0.0898" in out
+    assert "    ∂L/∂W(2)₁,₂ = 0.1391 · 0.6457 = 0.0898" in out
     assert out.splitlines()[-1] == "9/10 right first time"
 
 

@@ -155,9 +155,9 @@ async def test_the_seed_toy_network_graph_agrees_with_the_step_through() -> None
         assert graph.root.value == trace.loss
         await pilot.press("end")
         text = screen.diagram_text
-        for needle in ("W(2)[1,1]", "grad 0.0866", "grad 0.0898", "grad 0.1391", "σ(z(2))"):
+        for needle in ("W(2)₁,₁", "grad 0.0866", "grad 0.0898", "grad 0.1391", "σ(z(2))"):
             assert needle in text
-        assert "∂L/∂W(1)[1,1] = 0.0131" in screen.step_text
+        assert "∂L/∂W(1)₁,₁ = 0.0131" in screen.step_text
 
 
 async def test_two_two_two_draws_one_chosen_output() -> None:
@@ -169,11 +169,11 @@ async def test_two_two_two_draws_one_chosen_output() -> None:
         screen.query_one("#graph-output", Select).value = 0
         await pilot.pause()
         first = screen.mlp_graph
-        assert first is not None and first.output_index == 0 and first.root.name == "L_1"
+        assert first is not None and first.output_index == 0 and first.root.name == "L₁"
         screen.query_one("#graph-output", Select).value = 1
         await pilot.pause()
         second = screen.mlp_graph
-        assert second is not None and second.root.name == "L_2"
+        assert second is not None and second.root.name == "L₂"
         total = np.asarray(first.dW()[1]) + np.asarray(second.dW()[1])
         assert np.allclose(total, full.dW()[1], atol=1e-15)
 

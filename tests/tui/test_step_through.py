@@ -87,8 +87,8 @@ async def test_walking_seed_toy_forward_and_back_shows_the_notes_numbers() -> No
         assert "δ(2) = (0.7576 − 0) · 0.1836 = 0.1391" in seen[("delta_output", 2)]
         assert "δ(1)₁ = (0.4 · 0.1391) · 0.2350 = 0.0131" in seen[("delta_hidden", 1)]
         assert "δ(1)₂ = (0.45 · 0.1391) · 0.2288 = 0.0143" in seen[("delta_hidden", 1)]
-        assert "W(2)₁₁ = 0.4 − 0.5 · 0.0866 = 0.3567" in seen[("update_W", 2)]
-        assert "W(2)₁₂ = 0.45 − 0.5 · 0.0898 = 0.4051" in seen[("update_W", 2)]
+        assert "W(2)₁,₁ = 0.4 − 0.5 · 0.0866 = 0.3567" in seen[("update_W", 2)]
+        assert "W(2)₁,₂ = 0.45 − 0.5 · 0.0898 = 0.4051" in seen[("update_W", 2)]
         assert "W(2) ← [[0.3567, 0.4051]]" in seen[("update_W", 2)]
         for i in range(len(kinds) - 1, -1, -1):
             assert screen.index == i
@@ -317,11 +317,11 @@ async def test_the_finite_difference_toggle_shows_tiny_relative_errors() -> None
         await pilot.pause()
         assert table.display
         assert set(table.errors) == {
-            "∂L/∂W(1)₁₁", "∂L/∂W(1)₂₁", "∂L/∂b(1)₁", "∂L/∂b(1)₂",
-            "∂L/∂W(2)₁₁", "∂L/∂W(2)₁₂", "∂L/∂b(2)",
+            "∂L/∂W(1)₁,₁", "∂L/∂W(1)₂,₁", "∂L/∂b(1)₁", "∂L/∂b(1)₂",
+            "∂L/∂W(2)₁,₁", "∂L/∂W(2)₁,₂", "∂L/∂b(2)",
         }  # fmt: skip
         assert max(table.errors.values()) < 1e-6
-        row = table.get_row("∂L/∂W(2)₁₁")
+        row = table.get_row("∂L/∂W(2)₁,₁")
         assert row[1].plain == "0.0866" and row[2].plain == "0.0866"
         assert float(row[3].plain) < 1e-6
         await pilot.press("c")

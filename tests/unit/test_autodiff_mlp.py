@@ -46,10 +46,10 @@ def test_seed_toy_graph_agrees_with_network_backward():
 def test_seed_toy_graph_is_labelled_in_the_notes_notation():
     graph = mlp_output_graph(seed_toy(), np.array([[1.0]]), np.array([[0.0]]), "half_sse")
     names = {n.name for n in topological_order(graph.root)}
-    expected = {"x", "W(1)[1,1]", "W(1)[2,1]", "b(1)[1]", "b(1)[2]", "z(1)_1", "z(1)_2"}
-    expected |= {"a(1)_1", "a(1)_2", "W(2)[1,1]", "W(2)[1,2]", "b(2)[1]", "z(2)", "ŷ", "L"}
+    expected = {"x", "W(1)₁,₁", "W(1)₂,₁", "b(1)₁", "b(1)₂", "z(1)₁", "z(1)₂"}
+    expected |= {"a(1)₁", "a(1)₂", "W(2)₁,₁", "W(2)₁,₂", "b(2)", "z(2)", "ŷ", "L"}
     assert expected <= names
-    assert graph.W[1][0][1].name == "W(2)[1,2]" and graph.root.op == "half_square"
+    assert graph.W[1][0][1].name == "W(2)₁,₂" and graph.root.op == "half_square"
 
 
 def test_seed_toy_backward_steps_show_the_step_through_deltas():
@@ -57,8 +57,8 @@ def test_seed_toy_backward_steps_show_the_step_through_deltas():
         s.name: s for s in backward_steps(mlp_output_graph(seed_toy(), [1], [0], "half_sse").root)
     }
     assert steps["z(2)"].upstream == pytest.approx(0.1391, abs=5e-5)
-    assert steps["z(1)_1"].upstream == pytest.approx(0.0131, abs=5e-5)
-    assert steps["z(1)_2"].upstream == pytest.approx(0.0143, abs=5e-5)
+    assert steps["z(1)₁"].upstream == pytest.approx(0.0131, abs=5e-5)
+    assert steps["z(1)₂"].upstream == pytest.approx(0.0143, abs=5e-5)
     assert steps["ŷ"].lines()[1] == "∂L/∂z(2) = ∂L/∂ŷ · ∂ŷ/∂z(2) = " + (
         "0.7576 · (σ(z(2))(1 − σ(z(2)))) = 0.7576 · 0.1836 = 0.1391"
     )
@@ -93,7 +93,7 @@ def test_one_output_term_agrees_when_the_other_outputs_are_on_target(loss):
     y = network.predict(x[None, :])[0].copy()
     y[1] += 0.5  # only output 2 misses, so the whole loss's gradient is that term's
     graph, _ = assert_graph_matches_network(network, x, y, loss, output_index=1)
-    assert graph.root.name == "L_2"
+    assert graph.root.name == "L₂"
     assert graph.W[1][0][0] not in set(topological_order(graph.root))
 
 
@@ -155,8 +155,8 @@ def test_elu_and_softplus_networks_agree_with_network_backward_and_name_their_sl
     graph, _ = assert_graph_matches_network(network, [0.5, 1.5], [0.2], "mse")
     steps = {s.name: s for s in backward_steps(graph.root)}
     formula = {
-        "elu": "1 if z(1)_2 > 0 else exp(z(1)_2)",
-        "softplus": "σ(z(1)_2) if z(1)_2 ≤ 20 else 1",
+        "elu": "1 if z(1)₂ > 0 else exp(z(1)₂)",
+        "softplus": "σ(z(1)₂) if z(1)₂ ≤ 20 else 1",
     }[name]
-    assert "∂L/∂z(1)_2 = ∂L/∂a(1)_2 · ∂a(1)_2/∂z(1)_2 = " in steps["a(1)_2"].lines()[1]
-    assert f"({formula})" in steps["a(1)_2"].lines()[1]
+    assert "∂L/∂z(1)₂ = ∂L/∂a(1)₂ · ∂a(1)₂/∂z(1)₂ = " in steps["a(1)₂"].lines()[1]
+    assert f"({formula})" in steps["a(1)₂"].lines()[1]

@@ -197,7 +197,7 @@ def test_the_count_says_how_many_numbers_and_in_what_order():
 def test_cells_are_named_from_one_as_the_trace_names_them():
     toy, batch = seed_toy(), batch_trace()
     assert cell_label(toy, PhaseKey("delta_hidden", 1), (0, 1)) == "δ(1)₂"
-    assert cell_label(toy, PhaseKey("grad_W", 2), (0, 1)) == "∂L/∂W(2)₁₂"
+    assert cell_label(toy, PhaseKey("grad_W", 2), (0, 1)) == "∂L/∂W(2)₁,₂"
     assert cell_label(toy, PhaseKey("update_b", 2), (0,)) == "b(2)"
     assert cell_label(toy, 5, (0, 0)) == "δ(2)"
     assert cell_label(batch, PhaseKey("forward_z", 1), (1, 0)) == "z(1)₁ of sample 2"

@@ -124,8 +124,8 @@ def test_seed_toy_substituted_equations_carry_four_decimal_numbers():
     assert delta1.result == "[0.0131, 0.0143]"
     update2 = phase(t, "update_W", 2)
     assert update2.substituted.splitlines() == [
-        "W(2)₁₁ = 0.4 − 0.5 · 0.0866 = 0.3567",
-        "W(2)₁₂ = 0.45 − 0.5 · 0.0898 = 0.4051",
+        "W(2)₁,₁ = 0.4 − 0.5 · 0.0866 = 0.3567",
+        "W(2)₁,₂ = 0.45 − 0.5 · 0.0898 = 0.4051",
     ]
     assert phase(t, "update_W", 1).result == "[[0.1435], [0.2428]]"
     assert phase(t, "update_b", 2).substituted == "b(2) = 0.6 − 0.5 · 0.1391 = 0.5304"
@@ -290,7 +290,7 @@ def test_batch_gradients_are_the_mean_of_per_sample_outer_products():
         np.testing.assert_allclose(layer.db, layer.delta.mean(axis=0), rtol=1e-13)
     grad = phase(t, "grad_W", 2)
     assert grad.equation == "∂L/∂W(2) = (1/B) Σᵢ δ(2)ᵢ a(1)ᵢᵀ,  B = 3"
-    assert grad.substituted.startswith("∂L/∂W(2)₁₁ = (1/3) (")
+    assert grad.substituted.startswith("∂L/∂W(2)₁,₁ = (1/3) (")
     assert "(1/3)" in phase(t, "loss").substituted
 
 

@@ -36,7 +36,7 @@ from backprop_tui.core.autodiff.mlp import (
 from backprop_tui.core.autodiff.node import Node
 from backprop_tui.core.autodiff.parse import parse_assignments
 from backprop_tui.core.errors import BackpropError
-from backprop_tui.core.format import fmt_array
+from backprop_tui.core.format import fmt_array, sub
 from backprop_tui.core.nn.network import Network
 from backprop_tui.tui.screens import STYLES
 from backprop_tui.tui.screens.graph_keys import GRAPH_BINDINGS, GraphKeys
@@ -220,7 +220,9 @@ class GraphScreen(GraphKeys, Screen[None]):
         n_out = self.network.sizes[-1] if self.network is not None else 1
         if n_out == 1:
             return [("the output ŷ", -1)]
-        return [("all outputs: L", -1)] + [(f"output {k + 1}: L_{k + 1}", k) for k in range(n_out)]
+        return [("all outputs: L", -1)] + [
+            (f"output {k + 1}: L{sub(k + 1)}", k) for k in range(n_out)
+        ]
 
     # -- graphs ----------------------------------------------------------------------
 

@@ -188,8 +188,8 @@ class StepKeys:
         self.set_class(self.show_check, "-check")
         if self.show_check:
             self._fill_check()
-            worst = self.check.max_relative_error if self.check else 0.0
-            self.notify(f"Finite differences: largest relative error {worst:.1e}", timeout=3)
+            if self.check is not None:
+                self.notify(check_verdict(self.check), timeout=4)
 
     def action_toggle_precision(self) -> None:
         """Show 4 or 9 decimals in the equations (and more digits in the tables)."""
@@ -221,3 +221,17 @@ class StepKeys:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "trace"
+
+
+def check_verdict(check: GradCheck) -> str:
+    """One line on a finite-difference check: its largest relative error and whether
+    backprop and the estimate differ by more than the estimate's own error anywhere."""
+    text = f"Finite differences: largest relative error {check.max_relative_error:.1e}; "
+    flagged = check.n_flagged
+    if flagged:
+        text += f"{flagged} entr{'y' if flagged == 1 else 'ies'} beyond the check's own error"
+    else:
+        text += "every entry within the check's own error"
+    if check.n_kinks:
+        text += f" ({check.n_kinks} at a kink, where the slope is not defined)"
+    return text

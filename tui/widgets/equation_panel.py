@@ -7,8 +7,9 @@ one bracketed block per quantity with its shape (rows are samples for z, a, δ),
 `MAX_ROWS` × `MAX_COLS` entries each. Labels sit in a narrow left column, so long lines
 wrap with a hanging indent at any width.
 
-`GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate and
-the relative error (core.nn.gradcheck), for the step-through's toggle.
+`GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate, the
+relative error and the check's own error bound (core.nn.gradcheck), for the
+step-through's toggle.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from backprop_tui.core.format import fmt_number, sub
+from backprop_tui.core.format import fmt_number
 from backprop_tui.tui.widgets.cell_grid import Cell, CellGrid
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
 from backprop_tui.tui.widgets.grid_lines import Justify
@@ -50,6 +51,8 @@ NEGATIVE_STYLE = Style(color=_rgb(NEGATIVE))
 WRITE_STYLE = Style(bgcolor=_rgb(WRITE_BG), bold=True)
 GOOD = Style.parse("green")
 BAD = Style.parse("bold red")
+KINK = Style.parse("yellow")
+DIM = Style(dim=True)
 
 
 def _number_style(value: float) -> Style | str:
@@ -226,17 +229,12 @@ class EquationPanel(VerticalScroll):
         self.scroll_home(animate=False)
 
 
-def entry_name(quantity: str, layer: int, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
-    """'∂L/∂W(2)₁₂', '∂L/∂b(1)₂' or '∂L/∂b(2)' (a single bias) with 1-based indices."""
-    base = f"∂L/∂{quantity}({layer})"
-    if quantity == "b" and shape == (1,):
-        return base
-    return base + sub(*(i + 1 for i in index))
-
-
 class GradCheckTable(CellGrid):
-    """Every ∂W and ∂b entry: backprop's value, the finite-difference estimate and their
-    relative error |a − n| / (|a| + |n|)."""
+    """Every ∂W and ∂b entry: backprop's value, the finite-difference estimate, their
+    relative error |a − n| / (|a| + |n|) and, scaled the same way, the bound on the
+    estimate's own error. The relative error is green when within that bound (what the
+    check cannot tell from a correct gradient), red beyond it, and the last column says
+    "kink" where a relu's kink lies within the step and there is no slope to check."""
 
     DEFAULT_CSS = """
     GradCheckTable {
@@ -250,39 +248,38 @@ class GradCheckTable(CellGrid):
     ZEBRA = True
     CURSOR_COLOR = True
 
-    HEADERS = ("entry", "backprop", "finite diff.", "rel. error")
-    JUSTIFY: tuple[Justify, ...] = ("left", "right", "right", "right")
+    HEADERS = ("entry", "backprop", "finite diff.", "rel. error", "check ±")
+    JUSTIFY: tuple[Justify, ...] = ("left", "right", "right", "right", "right")
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.errors: dict[str, float] = {}
         """Relative error by entry name, as shown."""
+        self.flagged: list[str] = []
+        """The entries (by name) whose difference exceeds the check's own error."""
         self.reset(self.HEADERS, [], justify=self.JUSTIFY)
 
     def set_check(self, check: GradCheck, precision: int) -> None:
         """Fill the rows from `check`: every layer, its W entries then its b entries."""
-        self.errors = {}
+        self.errors, self.flagged = {}, []
         rows: list[list[Cell]] = []
-        for lc in check.layers:
-            for quantity, analytic, numeric, error in (
-                ("W", lc.dW, lc.dW_numeric, lc.dW_error),
-                ("b", lc.db, lc.db_numeric, lc.db_error),
-            ):
-                for idx in np.ndindex(analytic.shape):
-                    name = entry_name(quantity, lc.layer, idx, analytic.shape)
-                    rel = float(error[idx])
-                    self.errors[name] = rel
-                    rows.append(
-                        [
-                            (name, None),
-                            (fmt_number(float(analytic[idx]), precision), None),
-                            (fmt_number(float(numeric[idx]), precision), None),
-                            (f"{rel:.1e}", GOOD if rel < 1e-6 else BAD),
-                        ]
-                    )
+        for name, entry in check.entries():
+            self.errors[name] = entry.relative_error
+            if entry.flagged:
+                self.flagged.append(name)
+            style = KINK if entry.kink else BAD if entry.flagged else GOOD
+            rows.append(
+                [
+                    (name, None),
+                    (fmt_number(entry.analytic, precision), None),
+                    (fmt_number(entry.numeric, precision), None),
+                    (f"{entry.relative_error:.1e}", style),
+                    ("kink" if entry.kink else f"{entry.relative_bound:.0e}", DIM),
+                ]
+            )
         self.reset(self.HEADERS, rows, justify=self.JUSTIFY)
 
     def get_row(self, name: str) -> list[Text]:
-        """The cells of entry `name` ("∂L/∂W(2)₁₁"), as Text."""
+        """The cells of entry `name` ("∂L/∂W(2)₁,₁"), as Text."""
         row = next(row for row in self.rows if row[0][0] == name)
         return [Text(text, style=style or Style()) for text, style in row]

@@ -52,7 +52,7 @@ def _name(node: Node, wrap: bool = False) -> str:
 
 
 def formula(node: Node) -> str:
-    """The node's operation in terms of its parents: 'w · x', 'σ(z(1)_1)', '½·z2²'."""
+    """The node's operation in terms of its parents: 'w · x', 'σ(z(1)₁)', '½·z2²'."""
     op = node.op
     names = [_name(p, wrap=op not in ("sum", "+")) for p in node.parents]
     if op == "var":
