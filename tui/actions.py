@@ -173,14 +173,12 @@ class DashboardActions:
     def on_layer_tables_edit_requested(self, event: LayerTables.EditRequested) -> None:
         """Enter on a W or b cell: ask for its new value and send it to the worker."""
         layer, quantity, index = event.layer, event.quantity, tuple(event.index)
-        where = ", ".join(map(str, index))
 
         def apply(text: str | None) -> None:
             if text is not None:
                 self._send(EditCell(layer, quantity, index, float(text)))
 
-        title = f"{quantity}({layer})[{where}]"
-        self.push_screen(NumberDialog(title, repr(float(event.current)), "Set"), apply)
+        self.push_screen(NumberDialog(event.label, repr(float(event.current)), "Set"), apply)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -131,3 +131,19 @@ PANEL_BINDINGS: list[Binding] = [
         start=1,
     )
 ]
+
+TABLE_BINDINGS: list[Binding] = [
+    Binding(
+        "enter",
+        "edit_cell",
+        "Edit a weight",
+        show=False,
+        id="edit-cell",
+        tooltip=(
+            "On a W or b cell of the layer tables: type its new value, applied between "
+            "two steps (from the palette: the cursor goes to the W table)"
+        ),
+    ),
+]
+"""Keys of the layer tables' cells: the tables bind them (a `CellGrid`'s enter), the help
+screen and the palette list them with the dashboard's."""

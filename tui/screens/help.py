@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
+from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS, TABLE_BINDINGS
 from backprop_tui.tui.commands import key_label
 from backprop_tui.tui.screens import DIALOGS_CSS
 from rich.table import Table
@@ -26,7 +26,7 @@ def bindings_table() -> Table:
     table.add_column("key", style="bold", no_wrap=True)
     table.add_column("command", no_wrap=True)
     table.add_column("what it does", ratio=1)
-    for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS):
+    for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS, *TABLE_BINDINGS):
         table.add_row(key_label(binding), binding.description, binding.tooltip)
     table.add_row("ctrl+p", "Palette", "Search every command by name")
     return table

@@ -160,7 +160,9 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
                     yield GradCheckTable(id="grad-check")
                 with Vertical(id="tables"):
                     yield Static(legend(), id="legend")
-                    yield LayerTables(id="layer-tables", pending_note="(a later phase)")
+                    yield LayerTables(
+                        id="layer-tables", pending_note="(a later phase)", editable=False
+                    )
         yield Footer()
 
     def on_mount(self) -> None:

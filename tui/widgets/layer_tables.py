@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from backprop_tui.core.format import entry_name
 from backprop_tui.core.training.trainer import Snapshot
-from backprop_tui.tui.widgets.cell_grid import CellGrid
 from backprop_tui.tui.widgets.format import PRECISIONS, READ_BG, RGB, WRITE_BG
 from backprop_tui.tui.widgets.grid_view import GridView
 from backprop_tui.tui.widgets.layer_cells import (
@@ -30,6 +30,7 @@ from backprop_tui.tui.widgets.layer_cells import (
     locate_all,
     table_values,
 )
+from backprop_tui.tui.widgets.layer_edit import CellEditing
 from backprop_tui.tui.widgets.matrix_table import (
     MatrixPanel,
     MatrixTable,
@@ -67,7 +68,7 @@ PENDING_NOTE = "(after a step)"
 """The second line of an empty table's title."""
 
 
-class LayerTables(Panel):
+class LayerTables(CellEditing, Panel):
     """Tabs of numbers, one per weight layer, updated from snapshots."""
 
     DEFAULT_CSS = """
@@ -102,7 +103,12 @@ class LayerTables(Panel):
         """The person pressed enter on a W or b cell: ask for a new value."""
 
         def __init__(
-            self, layer: int, quantity: str, index: tuple[int, ...], current: float
+            self,
+            layer: int,
+            quantity: str,
+            index: tuple[int, ...],
+            current: float,
+            shape: tuple[int, ...] | None = None,
         ) -> None:
             super().__init__()
             self.layer = layer
@@ -110,17 +116,32 @@ class LayerTables(Panel):
             self.quantity = quantity
             """"W" or "b"."""
             self.index = index
-            """(i, j) for W, (i,) for b."""
+            """(i, j) for W, (i,) for b, from 0 as numpy counts."""
             self.current = current
             """The value now shown (full precision)."""
+            self.shape = shape
+            """The parameter's shape (None: not known, as if it had several entries)."""
+
+        @property
+        def label(self) -> str:
+            """The entry's name as the trace writes it, counting from 1: "W(1)₁,₂"."""
+            shape = self.shape or tuple(i + 2 for i in self.index)
+            return entry_name(f"{self.quantity}({self.layer})", self.index, shape)
 
     MAX_RATE = 15.0
 
     def __init__(
-        self, *, note: str | None = None, pending_note: str = PENDING_NOTE, **options: Any
+        self,
+        *,
+        note: str | None = None,
+        pending_note: str = PENDING_NOTE,
+        editable: bool = True,
+        **options: Any,
     ) -> None:
-        """`options` as for `Panel` (max_rate, live_rate, id, classes, …)."""
+        """`options` as for `Panel` (max_rate, live_rate, id, classes, …). With
+        `editable`, enter on a W or b cell asks for its new value (`EditRequested`)."""
         super().__init__(**options)
+        self.editable = editable
         self.snapshot: Snapshot | None = None
         self.tables: dict[tuple[int, str], MatrixTable] = {}
         self._panels: dict[tuple[int, str], MatrixPanel] = {}
@@ -133,7 +154,7 @@ class LayerTables(Panel):
         """A line above each tab's tables saying what they show (None: no line)."""
         self.pending_note = pending_note
         """What an empty table says under its title."""
-        self._focus_when_shown = False
+        self._focus_when_shown: str | None = None  # "scroll" or "cell"
         self._reflow_due = False
         self._previous: Snapshot | None = None
         self._last_layer: int | None = None
@@ -232,9 +253,9 @@ class LayerTables(Panel):
         (on a small terminal most tables are below the fold); when hidden, as soon as it
         is shown."""
         if not self.is_on_screen:
-            self._focus_when_shown = True
+            self._focus_when_shown = "scroll"
             return
-        self._focus_when_shown = False
+        self._focus_when_shown = None
         if self._tabs is None or not self._tabs.is_mounted:
             return
         pane = self._tabs.get_pane(self._tabs.active) if self._tabs.active else None
@@ -276,8 +297,9 @@ class LayerTables(Panel):
         self._last_layer = None  # hidden a while: its tables take the frame before too
         self.refresh_tables()
         self._request_reflow()
-        if self._focus_when_shown:
-            self.call_after_refresh(self.focus_scroll)
+        if self._focus_when_shown is not None:
+            focus = self.focus_cell if self._focus_when_shown == "cell" else self.focus_scroll
+            self.call_after_refresh(focus)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
@@ -353,16 +375,3 @@ class LayerTables(Panel):
             if available <= 0:
                 return
             row.wrap(available)
-
-    def on_cell_grid_cell_selected(self, event: CellGrid.CellSelected) -> None:
-        table = event.grid
-        if not isinstance(table, MatrixTable) or table.quantity not in ("W", "b"):
-            return
-        event.stop()
-        if self.snapshot is None:
-            return
-        row, col = event.coordinate
-        arrays = self.snapshot.W if table.quantity == "W" else self.snapshot.b
-        index = (row, col) if table.quantity == "W" else (row,)
-        current = float(arrays[table.layer_number - 1][index])
-        self.post_message(self.EditRequested(table.layer_number, table.quantity, index, current))

@@ -1,0 +1,145 @@
+"""Screens and wording: one name per matrix entry, counted from 1, everywhere; the
+finite-difference table colours only what the check can tell apart; enter on a table
+cell is documented and says why when it cannot edit; the settings form and the status
+line; step-through tables that fit what they show; the graph view and the equations at
+the widths a terminal has."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app_pilot import make_app, notices, on_top, ready, wait_until
+from backprop_tui.tui.screens.dialogs import NumberDialog
+from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.screens.step_through import StepThroughScreen
+from backprop_tui.tui.widgets.equation_panel import BAD, GradCheckTable
+from backprop_tui.tui.widgets.layer_tables import LayerTables
+from backprop_tui.tui.widgets.matrix_table import MatrixTable
+from textual.command import CommandPalette
+
+SIZE = (120, 40)
+
+
+def step_app(preset: str) -> Any:
+    """`backprop-tui step PRESET`: the dashboard with the step-through on top."""
+    return make_app(preset, screen="step", redraw_rate=0)
+
+
+# -- 1, 2: the finite-difference table ------------------------------------------------
+
+
+async def test_the_spiral_check_names_each_of_its_entries_once_and_colours_none_red() -> None:
+    # Run together, the subscripts of entries (1, 11) and (11, 1) of W(2) read alike
+    # ('∂L/∂W(2)₁₁₁') and the table died with a duplicate key; a fixed 1e-6 tolerance
+    # coloured correct gradients red.
+    app = step_app("spiral")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, StepThroughScreen)
+        await pilot.press("c")
+        table = screen.query_one(GradCheckTable)
+        await wait_until(pilot, lambda: table.row_count > 0, "the check's rows")
+        assert table.row_count == len(table.errors) == 2 * 32 + 32 + 32 * 32 + 32 + 32 + 1
+        assert "∂L/∂W(2)₁,₁₁" in table.errors and "∂L/∂W(2)₁₁,₁" in table.errors
+        assert max(table.errors.values()) > 1e-6  # what the fixed tolerance called wrong
+        assert table.flagged == []
+        assert not any(row[3][1] == BAD for row in table.rows)
+        assert any("every entry within the check's own error" in n for n in notices(app))
+
+
+async def test_a_wrong_gradient_is_red_in_the_check() -> None:
+    app = step_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, StepThroughScreen)
+        network = screen.session.network
+        sigmoid = network.activations[0]
+        network.activations[0] = replace(sigmoid, derivative=lambda z, a: 1.01 * a * (1 - a))
+        screen._retrace()
+        await pilot.press("c")
+        table = screen.query_one(GradCheckTable)
+        await wait_until(pilot, lambda: table.row_count > 0, "the check's rows")
+        assert set(table.flagged) == {"∂L/∂W(1)₁,₁", "∂L/∂W(1)₂,₁", "∂L/∂b(1)₁", "∂L/∂b(1)₂"}
+        assert table.get_row("∂L/∂W(1)₁,₁")[3].style == BAD
+        assert any("4 entries beyond the check's own error" in n for n in notices(app))
+
+
+# -- 3: enter on a table cell ---------------------------------------------------------
+
+
+async def test_enter_edits_a_weight_is_listed_in_the_help_screen() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        table = app.screen.query_one("#help-table").content
+        rows = list(zip(*(column.cells for column in table.columns), strict=True))
+        edit = [row for row in rows if row[1] == "Edit a weight"]
+        assert edit and edit[0][0] == "enter" and "W or b cell" in edit[0][2]
+
+
+async def test_the_palette_offers_edit_a_weight_and_puts_the_cursor_on_w() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"edit a weight")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.focused, MatrixTable), "a table focused")
+        assert app.focused.quantity == "W"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NumberDialog), "the dialog")
+
+
+async def test_enter_on_a_computed_cell_says_only_w_and_b_can_be_edited() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await ready(pilot, 1)
+        tables = app.query_one(LayerTables)
+        z = tables.tables[(1, "z")]
+        await wait_until(pilot, lambda: z.row_count == 1, "the z(1) table")
+        z.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: notices(app), "a notice")
+        assert "Only W and b cells can be edited, not z(1)" in notices(app)
+        assert not isinstance(app.screen, NumberDialog)
+
+
+async def test_the_edit_dialog_counts_from_one_as_the_table_does() -> None:
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tables = app.query_one(LayerTables)
+        W = tables.tables[(1, "W")]
+        await wait_until(pilot, lambda: W.row_count == 2, "the W(1) table")
+        W.focus()
+        W.move_cursor(row=1, column=0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NumberDialog), "the dialog")
+        assert app.screen.title_text == "W(1)₂,₁"  # row i=2, column j=1 of the table
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NumberDialog), "closed")
+        b = tables.tables[(2, "b")]
+        tables.active_layer = 2
+        await wait_until(pilot, lambda: b.row_count == 1, "the b(2) table")
+        b.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NumberDialog), "the dialog")
+        assert app.screen.title_text == "b(2)"
+
+
+async def test_the_step_throughs_tables_do_not_edit_the_training_network() -> None:
+    app = step_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, StepThroughScreen)
+        tables = screen.query_one(LayerTables)
+        W = tables.tables[(1, "W")]
+        await wait_until(pilot, lambda: W.row_count == 2, "the W(1) table")
+        W.post_message(W.CellSelected(W, W.cursor_coordinate))
+        await wait_until(pilot, lambda: notices(app), "a notice")
+        assert "edit W and b on the dashboard" in notices(app)[-1]
+        assert app.screen is screen
