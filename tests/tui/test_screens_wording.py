@@ -12,11 +12,14 @@ from typing import Any
 from app_pilot import make_app, notices, on_top, ready, wait_until
 from backprop_tui.tui.screens.dialogs import NumberDialog
 from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.screens.settings_form import SettingsForm
 from backprop_tui.tui.screens.step_through import StepThroughScreen
 from backprop_tui.tui.widgets.equation_panel import BAD, GradCheckTable
 from backprop_tui.tui.widgets.layer_tables import LayerTables
 from backprop_tui.tui.widgets.matrix_table import MatrixTable
+from backprop_tui.tui.widgets.status_bar import StatusBar
 from textual.command import CommandPalette
+from textual.widgets import Input, Select
 
 SIZE = (120, 40)
 
@@ -143,3 +146,108 @@ async def test_the_step_throughs_tables_do_not_edit_the_training_network() -> No
         await wait_until(pilot, lambda: notices(app), "a notice")
         assert "edit W and b on the dashboard" in notices(app)[-1]
         assert app.screen is screen
+
+
+# -- 4: the settings form and the status line -----------------------------------------
+
+
+async def type_into(pilot: Any, selector: str, text: str) -> None:
+    """Clear the Input and type `text` key by key."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.press("home", "ctrl+k", *text)
+
+
+def form_error(app: Any) -> str:
+    return str(app.screen.query_one("#settings-error").content)
+
+
+async def test_the_settings_form_drops_its_error_once_the_field_is_fixed() -> None:
+    app = make_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsForm), "the form")
+        await type_into(pilot, "#lr", "fast")
+        await pilot.press("enter")
+        assert "learning rate" in form_error(app)
+        await type_into(pilot, "#lr", "0.25")
+        await wait_until(pilot, lambda: form_error(app) == "", "the error gone")
+        await type_into(pilot, "#epochs", "many")
+        assert form_error(app) == ""  # no error until the form is submitted again
+        await pilot.press("enter")
+        assert "epochs" in form_error(app)
+        await type_into(pilot, "#lr", "x")
+        await wait_until(pilot, lambda: "learning rate" in form_error(app), "the first error")
+        await type_into(pilot, "#lr", "0.25")
+        await wait_until(pilot, lambda: "epochs" in form_error(app), "the error still due")
+
+
+def status_text(app: Any) -> str:
+    return str(app.query_one(StatusBar).content)
+
+
+async def test_the_status_line_shows_the_optimizer_and_after_r_the_new_seed() -> None:
+    app = make_app("moons")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await ready(pilot)
+        await wait_until(pilot, lambda: "adam η 0.02" in status_text(app), "the optimizer")
+        assert "seed 0" in status_text(app)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: "seed 1" in status_text(app), "the new seed")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsForm), "the form")
+        app.screen.query_one("#optimizer", Select).value = "sgd"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "sgd η 0.02" in status_text(app), "sgd")
+
+
+# -- 5: the step-through's tables fit the rows traced ---------------------------------
+
+
+async def test_tracing_one_row_after_a_batch_of_16_leaves_no_empty_rows() -> None:
+    app = step_app("circles")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, StepThroughScreen)
+        await pilot.press("2")  # a(1): x and z(1) are computed
+        tables = screen.query_one(LayerTables)
+        x, z = tables.tables[(1, "a_prev")], tables.tables[(1, "z")]
+        await wait_until(pilot, lambda: x.row_count == 16 and z.row_count == 16, "16 rows")
+        await pilot.press("plus")  # the first training row alone
+        await wait_until(pilot, lambda: screen.sample == 0, "row 0")
+        await wait_until(pilot, lambda: x.row_count == 1, "one row of x")
+        assert z.row_count == 1 and x.row_labels == ("#1",)
+        await pilot.press("minus")  # the next batch again
+        await wait_until(pilot, lambda: x.row_count == 16 and z.row_count == 16, "16 rows")
+
+
+async def test_the_dashboards_batch_tables_shrink_to_a_smaller_batch_size() -> None:
+    app = make_app("circles", redraw_rate=0)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await ready(pilot, 1)
+        tables = app.query_one(LayerTables)
+        x = tables.tables[(1, "a_prev")]
+        tables.active_layer = 1
+        await wait_until(pilot, lambda: x.row_count == 16, "16 rows")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsForm), "the form")
+        await type_into(pilot, "#batch-size", "2")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.status.settings.batch_size == 2, "batch size 2")
+        await pilot.press("n")
+        await ready(pilot, 2)
+        await wait_until(pilot, lambda: x.row_count == 2, "two rows")
+
+
+def test_a_short_last_batch_keeps_the_rows_the_next_batch_fills() -> None:
+    import numpy as np
+    from backprop_tui.tui.widgets.cell_grid import BLANK
+
+    table = MatrixTable(1, "z")
+    table.set_matrix(np.ones((16, 2)), 4, {}, rows_kept=16)
+    table.set_matrix(np.ones((8, 2)), 4, {}, rows_kept=16)  # an epoch's short last batch
+    assert table.row_count == 16 and table.rows[8] == [BLANK, BLANK]
+    table.set_matrix(np.ones((1, 2)), 4, {}, rows_kept=1)  # the batch size is now 1
+    assert table.row_count == 1

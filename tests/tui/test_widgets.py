@@ -1055,7 +1055,7 @@ async def test_the_gradient_checks_cursor_lights_its_whole_row_and_keeps_the_hea
     table = GradCheckTable()
     async with Host(table).run_test(size=(60, 8)) as pilot:
         rows = [
-            [(f"∂L/∂W(1)₁{r}", None), ("0.1", None), ("0.1", None), ("1e-9", None)]
+            [(f"∂L/∂W(1)₁,{r}", None), ("0.1", None), ("0.1", None), ("1e-9", None), ("1e-8", None)]
             for r in range(10)
         ]
         table.reset(table.HEADERS, rows, justify=table.JUSTIFY)

@@ -52,6 +52,8 @@ class SettingsForm(ModalScreen[Settings | None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
+        self.error = ""
+        """The error shown under the fields ('' when none)."""
 
     def compose(self) -> ComposeResult:
         s = self.settings
@@ -84,24 +86,45 @@ class SettingsForm(ModalScreen[Settings | None]):
     def on_mount(self) -> None:
         self.query_one("#lr", Input).focus()
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#apply")
-    def apply(self) -> None:
+    def _parse(self) -> Settings:
+        """The form's fields as Settings; ValueError names the field that is wrong."""
+
         def value(field: str) -> str:
             return self.query_one(f"#{field}", Input).value
 
+        return parse_settings(
+            value("lr"),
+            value("batch-size"),
+            value("epochs"),
+            self.query_one("#optimizer", Select).value,
+            value("stop-loss"),
+        )
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#apply")
+    def apply(self) -> None:
         try:
-            settings = parse_settings(
-                value("lr"),
-                value("batch-size"),
-                value("epochs"),
-                self.query_one("#optimizer", Select).value,
-                value("stop-loss"),
-            )
+            settings = self._parse()
         except ValueError as error:
-            self.query_one("#settings-error", Static).update(str(error))
+            self.error = str(error)
+            self.query_one("#settings-error", Static).update(self.error)
             return
         self.dismiss(settings)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def recheck(self) -> None:
+        """Once an error is shown, every edit checks the form again: a fixed field's
+        error goes, another field's takes its place."""
+        if not self.error:
+            return
+        try:
+            self._parse()
+        except ValueError as error:
+            self.error = str(error)
+        else:
+            self.error = ""
+        self.query_one("#settings-error", Static).update(self.error)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

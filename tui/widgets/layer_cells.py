@@ -99,6 +99,16 @@ def table_values(snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndar
     return values, total
 
 
+def kept_rows(snapshot: Snapshot) -> int:
+    """How many rows a batch table keeps when the batch shown is shorter: as many as the
+    next batch will fill (the batch size, after an epoch's short last batch), capped at
+    `MAX_BATCH_ROWS`; none past the batch when no next batch is known (a step-through's
+    traced rows, which another choice of rows replaces outright)."""
+    if snapshot.next_batch is None:
+        return 0
+    return min(len(snapshot.next_batch), MAX_BATCH_ROWS)
+
+
 @dataclass(frozen=True)
 class TableCell:
     """A cell address, for callers without `core.trace.record.Cell`: quantity (W, b, dW, db, x,

@@ -26,6 +26,7 @@ from backprop_tui.tui.widgets.layer_cells import (
     HighlightSpec,
     TableCell,
     caption_of,
+    kept_rows,
     locate,
     locate_all,
     table_values,
@@ -323,6 +324,7 @@ class LayerTables(CellEditing, Panel):
         # their ▲ / ▼ then say how they moved since the last frame, as on the tab on view.
         before = self._previous if layer != self._last_layer else None
         self._last_layer = layer
+        rows_kept = kept_rows(snapshot)
         with self.app.batch_update():
             for quantity in (*PARAMETERS, *BATCH):
                 table = self.tables.get((layer, quantity))
@@ -337,7 +339,7 @@ class LayerTables(CellEditing, Panel):
                 fixed = not self.context.train_biases
                 caption = caption_of(quantity, layer, values.shape, total, self.pending_note, fixed)
                 self._panels[(layer, quantity)].set_caption(caption)
-                table.set_matrix(values, self.precision, specs)
+                table.set_matrix(values, self.precision, specs, rows_kept)
         self._shown[layer] = self._generation
         self._request_reflow()
 

@@ -70,10 +70,13 @@ class MatrixTable(CellGrid):
         values: np.ndarray,
         precision: int,
         highlights: dict[HighlightSpec, str],
+        rows_kept: int = 0,
     ) -> None:
         """Show `values` (rows × columns). Cells that differ from the previous values get
         ▲ / ▼ (kept while the same values are shown again); `highlights` gives cells a
-        background by kind ("read" or "write")."""
+        background by kind ("read" or "write"). When `values` has fewer rows than the
+        table, the table keeps up to `rows_kept` rows, blank past the values (a short
+        last batch then does not lay the screen out twice an epoch); the others go."""
         previous = self.values
         rows, cols = values.shape
         reshaped = previous is None or previous.shape[1] != cols
@@ -103,9 +106,8 @@ class MatrixTable(CellGrid):
             self._fresh = False
             self.reset(self._headers(cols), cells, row_labels(prefix, rows))
             return
-        # Rows are never removed (a short last batch would remove and re-add them every
-        # epoch); rows past the current batch are blanked instead.
-        cells.extend([BLANK] * cols for _ in range(len(self.rows) - rows))
+        kept = max(rows, min(rows_kept, len(self.rows)))
+        cells.extend([BLANK] * cols for _ in range(kept - rows))
         self.update(cells, row_labels(prefix, len(cells)))
 
     def relayout(self) -> None:

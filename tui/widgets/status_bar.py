@@ -1,5 +1,5 @@
-"""The status line under the header: state, counters, losses, accuracy, η, steps/s and
-the pace."""
+"""The status line under the header: state, counters, losses, accuracy, the optimizer
+and η, the seed, steps/s and the pace."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def figures(snapshot: Snapshot, status: Status) -> list[tuple[int, str]]:
         held_out = last.test_accuracy is not None  # which accuracy: say so
         parts.append((1, f"{'test acc' if held_out else 'acc'} {last.accuracy:.1%}"))
     parts += [
-        (2, f"η {number(snapshot.lr)}"),
+        (2, f"{settings.optimizer} η {number(snapshot.lr)}"),
+        (5, f"seed {status.seed}"),  # R draws the next one: say which
         (3, rate(status.steps_per_second)),
         (3, pace(status.pace)),
     ]
