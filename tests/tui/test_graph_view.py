@@ -272,10 +272,13 @@ async def test_a_narrow_graph_view_never_cuts_a_box_at_its_left_edge() -> None:
             await pilot.pause(0.1)
 
 
-async def test_over_the_dashboard_the_step_panel_moves_beside_the_drawing_only_at_130() -> None:
+async def test_over_the_dashboard_the_step_panel_moves_beside_the_drawing_only_where_it_fits() -> (
+    None
+):
     # The dashboard's own width classes (-wide from 110 columns) once reached this screen
-    # too, and squeezed the drawing beside the step panel at 110 to 129 columns.
-    for width, beside in ((120, False), (130, True)):
+    # too, and squeezed the drawing beside the step panel at 110 to 129 columns; from 130
+    # the notes' graph (86 columns) still lost its w and x boxes beside it until 142.
+    for width, beside in ((120, False), (130, False), (141, False), (142, True)):
         app = graph_app("seed-scalar")
         async with app.run_test(size=(width, 30)) as pilot:
             screen = await on_top(pilot, GraphScreen)

@@ -6,22 +6,28 @@ the widths a terminal has."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import Any
 
 from app_pilot import make_app, notices, on_top, ready, wait_until
 from backprop_tui.tui.screens.dialogs import NumberDialog
+from backprop_tui.tui.screens.graph_view import GraphScreen
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.screens.settings_form import SettingsForm
 from backprop_tui.tui.screens.step_through import StepThroughScreen
-from backprop_tui.tui.widgets.equation_panel import BAD, GradCheckTable
+from backprop_tui.tui.widgets.equation_panel import BAD, EquationPanel, GradCheckTable
+from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
 from backprop_tui.tui.widgets.layer_tables import LayerTables
 from backprop_tui.tui.widgets.matrix_table import MatrixTable
 from backprop_tui.tui.widgets.status_bar import StatusBar
+from rich.console import Console
 from textual.command import CommandPalette
+from textual.containers import ScrollableContainer
 from textual.widgets import Input, Select
 
 SIZE = (120, 40)
+VARS = {"w": 1.5, "x": 2, "t": 5}
 
 
 def step_app(preset: str) -> Any:
@@ -251,3 +257,48 @@ def test_a_short_last_batch_keeps_the_rows_the_next_batch_fills() -> None:
     assert table.row_count == 16 and table.rows[8] == [BLANK, BLANK]
     table.set_matrix(np.ones((1, 2)), 4, {}, rows_kept=1)  # the batch size is now 1
     assert table.row_count == 1
+
+
+# -- 6: the graph view and the equations at a terminal's widths -----------------------
+
+
+async def test_the_notes_graph_is_never_cut_at_any_width_from_110_to_200() -> None:
+    # At 130 columns the step panel sat beside the drawing and the w and x boxes of the
+    # notes' 0.5*(w*x − t)**2 scrolled out of view.
+    for width in (110, 120, 130, 140, 150, 200):
+        app = make_app(None, screen="graph", expression="0.5*(w*x - t)**2", variables=VARS)
+        async with app.run_test(size=(width, 30)) as pilot:
+            screen = await on_top(pilot, GraphScreen)
+            await pilot.pause()
+            scroll = screen.query_one("#graph-scroll", ScrollableContainer)
+            drawing = screen.query_one(GraphDiagram)
+            for _ in range(len(screen.steps)):
+                await pilot.pause()
+                assert scroll.scroll_x == 0, width
+                assert drawing.layout_.width + 2 <= scroll.scrollable_content_region.width, width
+                await pilot.press("right")
+
+
+def drawn_lines(renderable: Any, width: int) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+async def test_no_matrix_of_the_equations_runs_off_the_panels_right_edge() -> None:
+    # With 9 decimals and the finite-difference table beside the equations, a 32 × 32
+    # block was cut at the panel's edge ('0.192509836  0.52…') instead of writing fewer
+    # columns and '…'.
+    for width in (150, 200):
+        app = step_app("spiral")
+        async with app.run_test(size=(width, 50)) as pilot:
+            screen = await on_top(pilot, StepThroughScreen)
+            await pilot.press("p", "c")
+            panel = screen.query_one(EquationPanel)
+            for k in range(len(screen.trace.phases)):
+                screen.go_to(k)
+                await pilot.pause()
+                inside = panel.body.content_region.width
+                for line in drawn_lines(panel.body.content, inside):
+                    for left, right in ("⎡⎤", "⎢⎥", "⎣⎦"):
+                        assert line.count(left) == line.count(right), (width, k + 1, line)

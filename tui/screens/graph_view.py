@@ -52,6 +52,7 @@ from backprop_tui.tui.widgets.graph_diagram import GraphDiagram
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
@@ -65,7 +66,10 @@ if TYPE_CHECKING:
 __all__ = ["GraphScreen", "StandaloneGraphApp", "open_graph_view"]
 
 WIDE = 130
-"""From this many columns the step panel sits beside the drawing, not below it."""
+"""From this many columns the step panel may sit beside the drawing (`beside`)."""
+
+STEP_PANEL = 53
+"""Columns the step panel takes beside the drawing: 52 and its rule (graph_view.tcss)."""
 
 
 class GraphScreen(GraphKeys, Screen[None]):
@@ -76,8 +80,9 @@ class GraphScreen(GraphKeys, Screen[None]):
 
     CSS_PATH = STYLES / "graph_view.tcss"
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE, "-wide")]
-    """The screen's own width classes (the dashboard's would apply otherwise)."""
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
+    """No width classes from the width alone (the dashboard's would apply otherwise): the
+    step panel's place (-wide: beside) depends on the drawing too, see `beside`."""
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
     BINDINGS: ClassVar[list[BindingType]] = GRAPH_BINDINGS
 
@@ -272,7 +277,16 @@ class GraphScreen(GraphKeys, Screen[None]):
         self.steps = backward_steps(root)
         self.query_one(GraphDiagram).set_graph(root)
         self.k = 0
+        self._place_step_panel()
         self._show()
+
+    def on_resize(self, event: Resize) -> None:
+        self._place_step_panel(event.size.width)
+
+    def _place_step_panel(self, width: int | None = None) -> None:
+        layout = self.query_one(GraphDiagram).layout_
+        drawing = 0 if layout is None else layout.width
+        self.set_class(beside(width or self.size.width, drawing), "-wide")
 
     # -- drawing ---------------------------------------------------------------------
 
@@ -318,6 +332,14 @@ class GraphScreen(GraphKeys, Screen[None]):
         target = later[0] if later else earlier[-1] if earlier else None
         if target is not None:
             scroll.scroll_to(x=target, animate=False, immediate=True)
+
+
+def beside(width: int, drawing: int) -> bool:
+    """Whether the step panel sits beside a drawing `drawing` cells wide in a screen
+    `width` wide: from `WIDE` columns, when the whole drawing still fits beside it
+    (with its padding and scrollbar); below it otherwise, where the drawing has the full
+    width (beside, the notes' own graph lost its w and x boxes at 130 columns)."""
+    return width >= WIDE and drawing + 3 <= width - STEP_PANEL
 
 
 def open_graph_view(

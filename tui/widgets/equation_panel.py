@@ -72,15 +72,18 @@ def rows_are_samples(name: str, array: np.ndarray, batch: int) -> bool:
     return name.startswith(_BATCH_PREFIXES) or "'(z(" in name  # σ'(z(l)) of any activation
 
 
-def matrix_block(name: str, array: Any, precision: int, samples: bool = False) -> Text:
+def matrix_block(
+    name: str, array: Any, precision: int, samples: bool = False, width: int | None = None
+) -> Text:
     """`name` with its shape over the array in brackets, e.g.
 
         W(1)  8 × 4
         ⎡ 0.1937 −0.3256 … ⎤
         ⎣ 0.4430  0.5837 … ⎦
 
-    At most MAX_ROWS rows and MAX_COLS columns are written; ⋮ and … stand for the rest.
-    A vector is one bracketed row; a scalar is 'name = value'.
+    At most MAX_ROWS rows and MAX_COLS columns are written, and no more columns than fit
+    in `width` cells (None: no limit); ⋮ and … stand for the rest. A vector is one
+    bracketed row; a scalar is 'name = value'.
     """
     arr = np.asarray(array, dtype=float)
     text = Text(no_wrap=True)
@@ -95,21 +98,19 @@ def matrix_block(name: str, array: Any, precision: int, samples: bool = False) -
     text.append(f"  {shape}" + ("  rows are samples" if samples else ""), style="dim")
     n_rows, n_cols = matrix.shape
     rows = list(range(n_rows)) if n_rows <= MAX_ROWS else list(range(MAX_ROWS - 1))
-    cols = list(range(n_cols)) if n_cols <= MAX_COLS else list(range(MAX_COLS - 1))
-    cells = [[fmt_number(matrix[r, c], precision) for c in cols] for r in rows]
-    width = max((len(s) for row in cells for s in row), default=1)
+    cols, cells, cell_width = _fitting_columns(matrix, rows, precision, width)
     more_cols = n_cols > len(cols)
     lines: list[list[tuple[str, Any]]] = []
     for r, row in zip(rows, cells, strict=True):
         line: list[tuple[str, Any]] = [
-            (s.rjust(width), _number_style(float(matrix[r, c])))
+            (s.rjust(cell_width), _number_style(float(matrix[r, c])))
             for c, s in zip(cols, row, strict=True)
         ]
         if more_cols:
-            line.append(("…".center(width), "dim"))
+            line.append(("…".center(cell_width), "dim"))
         lines.append(line)
     if n_rows > len(rows):
-        lines.append([("⋮".center(width), "dim") for _ in range(len(cols) + more_cols)])
+        lines.append([("⋮".center(cell_width), "dim") for _ in range(len(cols) + more_cols)])
     for k, line in enumerate(lines):
         if len(lines) == 1:
             left, right = "[", "]"
@@ -128,14 +129,35 @@ def matrix_block(name: str, array: Any, precision: int, samples: bool = False) -
     return text
 
 
+def _fitting_columns(
+    matrix: np.ndarray, rows: list[int], precision: int, width: int | None
+) -> tuple[list[int], list[list[str]], int]:
+    """The columns to write (at most MAX_COLS, at least one), their cells for `rows` and
+    the cell width, as many columns as a bracketed block of `width` cells holds: two
+    cells per bracket side, one between cells, one more cell for … when some are left."""
+    n_cols = matrix.shape[1]
+    count = n_cols if n_cols <= MAX_COLS else MAX_COLS - 1
+    while True:
+        cols = list(range(count))
+        cells = [[fmt_number(matrix[r, c], precision) for c in cols] for r in rows]
+        cell_width = max((len(s) for row in cells for s in row), default=1)
+        shown = count + (count < n_cols)
+        if width is None or count == 1 or 4 + shown * (cell_width + 1) - 1 <= width:
+            return cols, cells, cell_width
+        count -= 1
+
+
 def has_matrices(phase: Phase) -> bool:
     """Whether the phase's text writes matrices (a batch, or a layer beyond element by
     element): then the numbers read better as bracketed blocks."""
     return "[[" in phase.substituted or "…" in phase.substituted
 
 
-def phase_parts(trace: StepTrace, index: int) -> tuple[list[tuple[str, RenderableType]], str]:
-    """The rows of the panel, (label, renderable), and the same as plain text."""
+def phase_parts(
+    trace: StepTrace, index: int, width: int | None = None
+) -> tuple[list[tuple[str, RenderableType]], str]:
+    """The rows of the panel, (label, renderable), and the same as plain text; no matrix
+    wider than `width` cells (None: no limit)."""
     phase = trace.phases[index]
     precision = trace.precision
     rows: list[tuple[str, RenderableType]] = []
@@ -149,7 +171,11 @@ def phase_parts(trace: StepTrace, index: int) -> tuple[list[tuple[str, Renderabl
         lines = [line for line in phase.substituted.splitlines() if "[" not in line]
         blocks = [
             matrix_block(
-                name, value, precision, rows_are_samples(name, np.asarray(value), trace.batch_size)
+                name,
+                value,
+                precision,
+                rows_are_samples(name, np.asarray(value), trace.batch_size),
+                width,
             )
             for name, value in phase.values.items()
             if np.asarray(value).size > 1
@@ -205,6 +231,7 @@ class EquationPanel(VerticalScroll):
         self.body = Static("", id="phase-body")
         self.plain = ""
         """The heading and every line of the current phase, as plain text."""
+        self._shown: tuple[StepTrace, int, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.heading
@@ -217,7 +244,9 @@ class EquationPanel(VerticalScroll):
         heading.append(f"{index + 1}/{len(trace.phases)} ", style="dim")
         heading.append(f"{phase.section}: ", style="dim")
         heading.append(phase.title, style="bold")
-        rows, plain = phase_parts(trace, index)
+        width = self.numbers_width()
+        self._shown = (trace, index, width)
+        rows, plain = phase_parts(trace, index, width)
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=LABEL_WIDTH, style="dim italic", no_wrap=True)
         grid.add_column(ratio=1)
@@ -227,6 +256,17 @@ class EquationPanel(VerticalScroll):
         self.body.update(grid)
         self.plain = heading.plain + "\n" + plain
         self.scroll_home(animate=False)
+
+    def numbers_width(self) -> int | None:
+        """The cells a matrix may take: the panel's less the label column (None before
+        the panel is laid out)."""
+        width = self.scrollable_content_region.width - LABEL_WIDTH - 1
+        return width if width > 0 else None
+
+    def on_resize(self) -> None:
+        if self._shown is not None and self._shown[2] != self.numbers_width():
+            trace, index, _ = self._shown
+            self.show_phase(trace, index)
 
 
 class GradCheckTable(CellGrid):
