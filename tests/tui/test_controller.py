@@ -135,7 +135,7 @@ def test_a_loaded_preset_is_paused_at_step_zero_with_its_settings(make) -> None:
     assert ready.status.preset_name == "seed-toy"
     assert ready.status.settings == Settings(0.5, 0, 1000, "sgd", None)
     assert ready.status.steps_per_second is None
-    np.testing.assert_array_equal(ready.snapshot.W[0], [[0.15], [0.25]])
+    np.testing.assert_array_equal(ready.snapshot.W[0], SEED_TOY.weights[0])
 
 
 def test_one_step_command_trains_exactly_one_batch(make) -> None:
