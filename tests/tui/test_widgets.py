@@ -4,11 +4,13 @@ snapshots from real trainers (seed-toy and hand-set two-input networks)."""
 from __future__ import annotations
 
 import sys
+import time
 import types
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from app_pilot import tables_drawn, wait_until
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.data.dataset import from_arrays
 from backprop_tui.core.nn.losses import get_loss
@@ -613,7 +615,8 @@ async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights(
         tables.show(trainer.snapshot())
         await pilot.pause()
         tables.active_layer = 2
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: tables.active_layer == 2, "tab 2")
+        await tables_drawn(pilot, tables)
         W2 = tables.tables[(2, "W")]
         assert [W2.cell_text(0, c).plain for c in range(2)] == ["0.3567▼", "0.4051▼"]
         assert tables.tables[(2, "b")].cell_text(0, 0).plain == "0.5304▼"
@@ -1310,11 +1313,13 @@ async def test_a_live_rate_applies_only_while_training_runs() -> None:
         throttle = Throttle(widget, 1000.0, lambda: calls.append(1), live_rate=0.5)
         throttle.request()
         throttle.request()  # paused: 1000 a second, so due within a millisecond
-        await pilot.pause(0.05)
-        assert len(calls) == 2 and not throttle.pending
+        await wait_until(pilot, lambda: len(calls) == 2, "the deferred run")
+        assert not throttle.pending
         throttle.set_live(True)
         throttle.request()  # running: 0.5 a second, so deferred
         assert len(calls) == 2 and throttle.pending
         throttle.set_live(False)  # paused again: the deferred run comes at once
-        await pilot.pause(0.05)
-        assert len(calls) == 3 and not throttle.pending
+        since = time.monotonic()
+        await wait_until(pilot, lambda: len(calls) == 3, "the deferred run")
+        assert time.monotonic() - since < 1.0, "waited for the live rate's 2 s"
+        assert not throttle.pending
