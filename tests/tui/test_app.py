@@ -161,6 +161,7 @@ async def test_less_and_greater_than_slow_down_and_speed_up_the_pace() -> None:
         assert "full speed" in str(app.query_one(StatusBar).render())
         await pilot.press("less_than_sign")
         await wait_until(pilot, lambda: app.status.pace == PACES[-1], "the fastest pace")
+        assert f"pace {PACES[-1]:g}/s" in str(app.query_one(StatusBar).render())
 
 
 async def test_space_after_finishing_says_training_goes_on_past_the_target() -> None:
@@ -200,6 +201,7 @@ async def test_question_mark_lists_every_key_and_escape_closes_it() -> None:
             assert word in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+        assert app.screen is app.screen_stack[0]
 
 
 async def test_keys_under_a_dialog_do_not_reach_the_dashboard() -> None:
@@ -469,8 +471,11 @@ async def test_divergence_is_shown_and_a_reset_recovers(tmp_path) -> None:
         assert any("diverged" in note for note in notices(app, "warning"))
         await pilot.press("r")
         await settle(pilot, "paused")
+        assert app.snapshot.global_step == 0 and app.status.message == ""
         await pilot.press("n")
         await ready(pilot, 1)
+        assert app.status.state == "paused"
+        assert np.isfinite(app.snapshot.batch_loss)
 
 
 async def test_every_array_the_ui_receives_is_read_only() -> None:
@@ -502,6 +507,7 @@ async def test_a_preset_the_worker_cannot_build_is_a_notice_and_nothing_changes(
         assert app.preset.key == "xor"
         await pilot.press("n")
         await ready(pilot, 1)
+        assert app.status.preset_name == load("xor").name
 
 
 async def test_a_worker_that_dies_is_reported_and_a_new_one_takes_over() -> None:

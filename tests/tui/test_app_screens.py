@@ -358,3 +358,4 @@ async def test_a_cell_value_that_is_not_a_number_is_refused_inline() -> None:
         await type_into(pilot, "#dialog-input", "1.5")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.b[0][0] == 1.5, "the edit")
+        assert app.snapshot.b[0].tolist() == [1.5, 0.35]
