@@ -5,8 +5,9 @@ then reads one line from standard input: the result's numbers row by row, separa
 spaces or commas; an empty line shows the answer. It answers with one line that begins
 with `correct`, `close`, `wrong` (with the catalogue mistake's name in square brackets
 when the numbers are one; `wrong (shown, not answered)` after an empty line), and ends
-with `N/M right first time`. End of input ends the quiz; the phases left count as not answered. The phases not asked are
-shown worked, so the quiz reads as a worked example whose last steps are left to do.
+with `N/M right first time`. End of input ends the quiz; the phases left count as not
+answered. The phases not asked are shown worked, so the quiz reads as a worked example
+whose last steps are left to do.
 """
 
 from __future__ import annotations
