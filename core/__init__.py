@@ -9,6 +9,7 @@
     print(trace.to_text())
     trainer.step()
     value, gradients = grad("0.5 * (w * x - t) ** 2", {"w": 1.5, "x": 2, "t": 5})
+    report = compare("seed-toy", {"delta1": my_delta1})   # your own backprop, checked
 
 The names below are imported when first used, so importing one submodule stays cheap.
 """
@@ -33,6 +34,7 @@ _EXPORTS = {
     "Snapshot": "backprop_tui.core.training.snapshot",
     "StepTrace": "backprop_tui.core.trace.record",
     "trace_step": "backprop_tui.core.trace.record",
+    "compare": "backprop_tui.core.learn.compare",
     "grad": "backprop_tui.core.autodiff.parse",
     "parse_expression": "backprop_tui.core.autodiff.parse",
     "BackpropError": "backprop_tui.core.errors",
@@ -47,6 +49,7 @@ __all__ = [
     "StepTrace",
     "Trainer",
     "build_trainer",
+    "compare",
     "get_activation",
     "get_loss",
     "grad",
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
     from backprop_tui.core.config.records import Preset
     from backprop_tui.core.data.dataset import Dataset
     from backprop_tui.core.errors import BackpropError
+    from backprop_tui.core.learn.compare import compare
     from backprop_tui.core.nn.activations import get_activation
     from backprop_tui.core.nn.gradcheck import gradient_check
     from backprop_tui.core.nn.losses import get_loss
