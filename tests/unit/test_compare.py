@@ -276,7 +276,7 @@ def test_a_function_that_returns_no_dict_is_refused():
 def test_a_file_that_is_neither_json_nor_npz_is_refused(tmp_path):
     path = tmp_path / "mine.txt"
     path.write_text("delta1 = 0.1, 0.2\n", encoding="utf-8")
-    with pytest.raises(CompareInputError, match="neither JSON nor an .npz archive"):
+    with pytest.raises(CompareInputError, match=r"neither JSON nor an \.npz archive"):
         compare("seed-toy", path)
 
 
