@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from backprop_tui.core.format import sub
@@ -216,7 +216,7 @@ class _Values:
         layers = []
         for lt in self.trace.layers:
             l = lt.layer
-            fields = {
+            fields: dict[str, Any] = {
                 "W": get(f"W{l}"),
                 "b": get(f"b{l}"),
                 "a_prev": get("x") if l == 1 else get(f"a{l - 1}"),
@@ -238,7 +238,8 @@ class _Values:
             return replace(step, loss=float(right))
         at = (phase.layer or L) - 1
         changed = list(step.layers)
-        changed[at] = replace(changed[at], **{KIND_FIELD[phase.kind]: right})
+        result: dict[str, Any] = {KIND_FIELD[phase.kind]: right}
+        changed[at] = replace(changed[at], **result)
         return replace(step, layers=tuple(changed))
 
 
@@ -308,7 +309,7 @@ def judge(
     rtol = effective_rtol(trace, rtol)
     state = _Values(trace, fitted)
     start = []
-    unchanged = [
+    unchanged: list[tuple[str, str, Array, PhaseKey | None]] = [
         ("x", "x (the inputs)", trace.x, None),
         ("y", "y (the targets)", trace.y, None),
     ]
