@@ -58,12 +58,20 @@ class DashboardActions:
     _when_paused: Callable[[], object] | None
     _key_at: float
     _pace_asked: tuple[int, float | None] | None
+    _ignored: int
+    _worker_silence: Callable[[], float | None]
+    _refresh_alert: Callable[[], None]
     notify: Callable[..., None]
     query_one: Callable[..., Any]
     push_screen: Callable[..., Any]
 
     def _send(self, command: Any) -> None:
-        """Send `command` to the worker and hold the panels' redraws a moment."""
+        """Send `command` to the worker and hold the panels' redraws a moment; while the
+        worker does not answer (`tui.watch`), count it as ignored instead."""
+        if self._worker_silence() is not None:
+            self._ignored += 1
+            self._refresh_alert()
+            return
         if self.controller is not None:
             self.controller.send(command)
             # The command's effect reaches the status line within a few ms; the panels

@@ -11,6 +11,7 @@ that come back as `SnapshotReady` messages (newest wins).
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -23,7 +24,7 @@ from backprop_tui.tui import compat
 from backprop_tui.tui.actions import KEY_HOLD, DashboardActions
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import DashboardCommands
-from backprop_tui.tui.files import LOAD_ERRORS, FileActions
+from backprop_tui.tui.files import FileActions
 from backprop_tui.tui.messages import (
     CommandFailed,
     SnapshotReady,
@@ -32,12 +33,15 @@ from backprop_tui.tui.messages import (
     WorkerStopped,
     to_message,
 )
+from backprop_tui.tui.preset_loading import PresetLoading
+from backprop_tui.tui.recovery import CrashGuard
 from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
 from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
+from backprop_tui.tui.watch import WATCH_INTERVAL, WorkerWatch
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
 from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
 from backprop_tui.tui.widgets.panel import SHOWN, Panel
-from backprop_tui.tui.widgets.status_bar import StatusBar
+from backprop_tui.tui.widgets.status_bar import WAITING, StatusBar
 from backprop_tui.tui.worker.commands import Status
 from backprop_tui.tui.worker.controller import (
     ControllerFactory,
@@ -77,7 +81,7 @@ PANEL_DELAY = 0.02
 """Seconds between a snapshot's status line and its panels: a frame at Textual's 60/s."""
 
 
-class BackpropApp(DashboardActions, FileActions, App[int]):
+class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
     `preset` is loaded on mount; `controller_factory(post_event)` makes the controller
@@ -124,6 +128,9 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         self._panels_due = False
         self._key_at = -1.0
         self._pace_asked: tuple[int, float | None] | None = None  # (token, pace)
+        self._loading: str | None = None  # the preset being read or started, shown
+        self._silent = False  # the worker has not answered for SILENT_AFTER seconds
+        self._ignored = 0  # keys not sent since it went silent
 
     def notify(
         self,
@@ -142,7 +149,7 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield StatusBar("loading…", id="status")
+        yield StatusBar(WAITING, id="status")
         # Each tab is labelled with its key, which stays the same when the map's tab is
         # hidden (a network with more than two inputs): 1, 2, 4.
         yield Tabs(
@@ -181,6 +188,7 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title
         self.controller = self.controller_factory(self.post_event)
+        self.set_interval(WATCH_INTERVAL, self._watch_worker)
         if self.preset is not None:
             self.load_preset(self.preset)
         if self.start_screen == "step":
@@ -210,22 +218,15 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
 
     # -- presets ----------------------------------------------------------------------
 
-    def load_preset(self, preset: Preset) -> bool:
-        """Ask the worker to switch to `preset`; the view switches with its first
-        snapshot. A preset whose data cannot be read is reported and changes nothing."""
-        try:
-            context = ViewContext.from_preset(preset)
-        except LOAD_ERRORS as error:
-            self.notify(str(error), title=f"could not load {preset.name}", severity="error")
-            return False
-        assert self.controller is not None
-        token = self.controller.start(preset)
-        self._pending[token] = (preset, context)
-        return True
+    # `load_preset` (reading it in a thread) is in `tui.preset_loading`.
 
     def _switch(self, token: int) -> None:
+        """Show the preset loaded under `token`, whose first snapshot has come."""
         preset, context = self._pending.pop(token)
         self._pending = {t: p for t, p in self._pending.items() if t > token}
+        if not self._pending:
+            self._loading = None
+            self._refresh_alert()
         self.token, self.preset, self.context = token, preset, context
         self.title = preset.name
         self.sub_title = " → ".join(map(str, context.sizes))
@@ -304,6 +305,9 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         if message.command == "LoadPreset" and self._pending:
             # Loads are served in order: the oldest one waiting is the one that failed.
             del self._pending[min(self._pending)]
+            if not self._pending:
+                self._loading = None
+                self._refresh_alert()
         self.notify(message.text, title=f"{message.command} failed", severity="error")
 
     def on_worker_stopped(self, message: WorkerStopped) -> None:
@@ -323,6 +327,19 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         return action not in SCREEN_ACTIONS or not covered
 
     # -- leaving ----------------------------------------------------------------------
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's copy key, which people press to leave): say which keys quit.
+        Textual's own hint is markup, which this app's notices show as written."""
+        keys = sorted(
+            {
+                active.binding.key
+                for active in self.active_bindings.values()
+                if active.binding.action in ("quit", "app.quit")
+            },
+            key=len,
+        )
+        self.notify(f"press {' or '.join(keys)} to quit", title="Do you want to quit?")
 
     async def action_quit(self) -> None:
         """Stop the worker (within about a second), then leave."""
@@ -361,11 +378,20 @@ def run_app(
     preset: Preset | str | None = None,
     screen: str | None = None,
     expression: str | None = None,
+    debug: bool = False,
     **options: Any,
 ) -> int:
     """Run the dashboard until the person quits; returns the exit code. `screen` "step"
     opens the step-through on top (option `sample`: a training row), "graph" the graph
     view (of `expression` with option `variables` when given, else of the preset). An
-    expression without a preset opens the graph view alone: escape leaves."""
+    expression without a preset opens the graph view alone: escape leaves.
+
+    An unhandled error ends the app with exit code 1 and one line on stderr, after the
+    person's work is saved to a recovery file (`tui.recovery`); the traceback goes to a
+    log file the line names, and with `debug` to stderr too."""
     app = build_app(preset, screen=screen, expression=expression, tune_gc=True, **options)
-    return int(app.run() or 0)
+    guard = CrashGuard(app, show_traceback=debug)
+    app.run()
+    if guard.message is not None:
+        print(guard.message, file=sys.stderr)
+    return app.return_code or 0
