@@ -3,9 +3,11 @@
 `build_app` makes the app for the command line, the Pilot tests and the snapshot tests
 alike; `run_app` is what `backprop-tui [PRESET]` calls. The panels are wired here (a
 snapshot's status line first, its panels a frame later); what the keys do is in
-`tui.actions`. The app never touches the trainer:
-it sends commands through a `TrainingController` and renders the read-only snapshots
-that come back as `SnapshotReady` messages (newest wins).
+`tui.actions`, the file actions in `tui.files`, reading a preset off the UI's thread in
+`tui.preset_loading`, the watch on a worker that stops answering in `tui.watch`, and
+what an unhandled error leaves behind in `tui.recovery`. The app never touches the
+trainer: it sends commands through a `TrainingController` and renders the read-only
+snapshots that come back as `SnapshotReady` messages (newest wins).
 """
 
 from __future__ import annotations
@@ -216,9 +218,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         if name == "tables":
             self.query_one(LayerTables).focus_scroll()
 
-    # -- presets ----------------------------------------------------------------------
-
-    # `load_preset` (reading it in a thread) is in `tui.preset_loading`.
+    # -- presets (`load_preset`, which reads one in a thread, is in tui.preset_loading) --
 
     def _switch(self, token: int) -> None:
         """Show the preset loaded under `token`, whose first snapshot has come."""
@@ -327,19 +327,6 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         return action not in SCREEN_ACTIONS or not covered
 
     # -- leaving ----------------------------------------------------------------------
-
-    def action_help_quit(self) -> None:
-        """ctrl+c (Textual's copy key, which people press to leave): say which keys quit.
-        Textual's own hint is markup, which this app's notices show as written."""
-        keys = sorted(
-            {
-                active.binding.key
-                for active in self.active_bindings.values()
-                if active.binding.action in ("quit", "app.quit")
-            },
-            key=len,
-        )
-        self.notify(f"press {' or '.join(keys)} to quit", title="Do you want to quit?")
 
     async def action_quit(self) -> None:
         """Stop the worker (within about a second), then leave."""

@@ -26,13 +26,17 @@ LOAD_ERRORS = (BackpropError, OSError, ValueError)
 """What reading or writing a preset may raise for a reason the person can fix."""
 
 
-def failure_text(error: Exception) -> str:
+def failure_text(error: BaseException) -> str:
     """`error` as a notice: the system's reason and the file (shown safe, capped) for an
     operating-system error, else its message (core's errors quote values safely)."""
     if isinstance(error, OSError) and not isinstance(error, BackpropError) and error.strerror:
         where = f": {shown(error.filename, PATH_LIMIT)}" if error.filename is not None else ""
         return f"{error.strerror}{where}"
-    return shown(error, MESSAGE_LIMIT)
+    if isinstance(error, MemoryError):
+        return "not enough memory to read it"
+    if isinstance(error, RecursionError):
+        return "nested too deeply to read"
+    return shown(error, MESSAGE_LIMIT) or type(error).__name__
 
 
 class FileActions:

@@ -16,7 +16,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from backprop_tui.core.config.presets import Preset, load
 from backprop_tui.core.text import shown
@@ -27,8 +27,12 @@ from textual.worker import Worker
 
 T = TypeVar("T")
 
-PresetSource = Preset | str
+PresetSource: TypeAlias = Preset | str
 """A loaded preset, a shipped preset's name or a TOML path."""
+
+READ_ERRORS = (*LOAD_ERRORS, MemoryError, RecursionError)
+"""What reading a preset may raise that is the file's doing: a notice, not a crash (core
+bounds what a preset may ask for; these are what it could not foresee)."""
 
 
 def read_preset(source: PresetSource) -> tuple[Preset, ViewContext]:
@@ -93,7 +97,7 @@ class PresetLoading:
         name = self._loading
         try:
             preset, context = await in_daemon_thread(read_preset, source)
-        except LOAD_ERRORS as error:
+        except READ_ERRORS as error:
             self._loading = None
             self._refresh_alert()
             self.notify(failure_text(error), title=f"could not load {name}", severity="error")

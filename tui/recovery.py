@@ -31,6 +31,7 @@ from backprop_tui.core.training.snapshot import restore_network, restore_optimiz
 from backprop_tui.tui import compat
 from backprop_tui.tui.history_csv import write_history_csv
 from backprop_tui.tui.preset_writer import save
+from textual.worker import WorkerFailed
 
 PROG = "backprop-tui"
 
@@ -95,6 +96,8 @@ class CrashGuard:
         compat.on_crash(app, self._crashed, traceback=show_traceback)
 
     def _crashed(self, error: BaseException) -> None:
+        if isinstance(error, WorkerFailed):  # a bug in a Textual worker: name the bug
+            error = error.error
         what = f"{type(error).__name__}: {shown(error, 200)}"
         parts = [f"{PROG}: internal error: {what}"]
         try:

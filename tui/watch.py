@@ -16,6 +16,8 @@ from collections.abc import Callable
 from backprop_tui.tui.widgets.status_bar import StatusBar
 from backprop_tui.tui.worker.controller import TrainingController
 
+ALERT_MARK = "⚠ "
+
 SILENT_AFTER = 3.0
 """Seconds without an answer after which the worker is reported as not answering."""
 
@@ -75,7 +77,8 @@ class WorkerWatch:
         silence = self._worker_silence()
         if silence is not None:
             assert self.controller is not None
-            parts.append(silence_text(silence, self.controller.unanswered, self._ignored))
+            text = silence_text(silence, self.controller.unanswered, self._ignored)
+            parts.append(ALERT_MARK + text)
         if self._loading is not None:
             parts.append(f"loading {self._loading}…")
         self.status_bar.alert(" · ".join(parts) or None)

@@ -8,6 +8,7 @@ import csv
 import os
 import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -112,6 +113,27 @@ async def test_without_a_preset_loaded_the_crash_message_still_names_the_log(
     assert str(guard.log) in guard.message
 
 
+async def test_a_bug_while_a_preset_is_read_is_reported_as_that_bug(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    original = ViewContext.from_preset
+
+    def buggy(cls, preset):
+        if preset.key == "moons":
+            raise KeyError("a bug in the reader")
+        return original(preset)
+
+    monkeypatch.setattr(ViewContext, "from_preset", classmethod(buggy))
+    app = make_app("seed-toy")
+    guard = CrashGuard(app)
+    with pytest.raises(Exception, match="a bug in the reader"):
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            app.load_preset("moons")
+            await wait_until(pilot, lambda: app.return_code == 1, "the app to give up")
+    assert "internal error: KeyError: 'a bug in the reader'" in guard.message
+    assert len(guard.saved) == 2  # seed-toy's work, all there was
+
+
 def test_the_state_folder_falls_back_to_the_temp_folder_when_it_cannot_be_made(
     tmp_path, monkeypatch
 ) -> None:
@@ -170,6 +192,26 @@ async def test_opening_a_fifo_is_a_notice_and_q_still_quits(tmp_path) -> None:
         assert alert(app) == ""
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_preset_too_big_for_memory_is_a_notice_and_the_app_goes_on(monkeypatch) -> None:
+    original = ViewContext.from_preset
+
+    def hungry(cls, preset):
+        if preset.key == "moons":
+            raise MemoryError
+        return original(preset)
+
+    monkeypatch.setattr(ViewContext, "from_preset", classmethod(hungry))
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.load_preset("moons").wait()
+        assert notices(app, "error") == ["not enough memory to read it"]
+        assert alert(app) == ""
+        await pilot.press("n")
+        await ready(pilot, 1)
+        assert app.preset.key == "seed-toy"
 
 
 # -- presets are read off the UI's thread ------------------------------------------------
@@ -277,6 +319,24 @@ async def test_a_running_worker_that_stops_is_reported_while_the_state_says_runn
             os.kill(pid, signal.SIGCONT)
         await wait_until(pilot, lambda: alert(app) == "", "the alert to go")
         await pilot.press("q")
+
+
+async def test_q_quits_within_seconds_while_the_worker_is_stopped() -> None:
+    app = make_app("xor", process=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        process = app.controller._process
+        os.kill(process.pid, signal.SIGSTOP)
+        try:
+            await pilot.press("n")
+            started = time.monotonic()
+            await pilot.press("q")
+        finally:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGCONT)
+    assert time.monotonic() - started < 3
+    assert app.return_code == 0
+    assert not process.is_alive()
 
 
 # -- ctrl+c ------------------------------------------------------------------------------

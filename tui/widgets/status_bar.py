@@ -70,7 +70,6 @@ def status_line(snapshot: Snapshot, status: Status, width: int = 1000) -> Text:
     return text
 
 
-ALERT_MARK = "⚠ "
 WAITING = "loading…"
 """What the line says before the first snapshot."""
 
@@ -105,9 +104,11 @@ class StatusBar(Static):
         return self._alert
 
     def _line(self) -> Text:
-        text = Text(WAITING) if self._shown is None else status_line(*self._shown, self._width())
+        if self._shown is None:  # before the first snapshot the alert says it all
+            return Text(self._alert or WAITING)
+        text = status_line(*self._shown, self._width())
         if self._alert:
-            text.append("\n" + ALERT_MARK + self._alert, style="bold")
+            text.append("\n" + self._alert, style="bold")
         return text
 
     def _render_line(self, text: Text) -> None:
