@@ -299,7 +299,9 @@ async def test_a_stopped_worker_is_reported_and_keys_are_counted_not_queued() ->
         await wait_until(pilot, lambda: alert(app) == "", "the alert to go")
         # The step sent before the silence was made; the ignored ones were not.
         await ready(pilot, 1)
-        assert any("answers again" in note for note in notices(app))
+        await wait_until(
+            pilot, lambda: any("answers again" in note for note in notices(app)), "the notice"
+        )
         await pilot.press("n")
         await ready(pilot, 2)
 
