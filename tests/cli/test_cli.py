@@ -161,14 +161,15 @@ def test_every_command_has_a_handler_in_the_table():
 
 
 def test_the_app_exit_code_becomes_the_command_exit_code(monkeypatch):
-    fake_run_app(monkeypatch, lambda preset: 5)
+    fake_run_app(monkeypatch, lambda preset, debug: 5)
     assert main(["run"]) == 5
 
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"screen": "step", "sample": 2}, {"screen": "graph"},
-     {"screen": "graph", "expression": "w * x", "variables": {"w": 1.0}}],
+    [{"debug": False}, {"screen": "step", "sample": 2, "debug": True},
+     {"screen": "graph", "debug": False},
+     {"screen": "graph", "expression": "w * x", "variables": {"w": 1.0}, "debug": False}],
 )  # fmt: skip
 def test_what_the_command_line_passes_is_what_run_app_takes(options):
     import inspect
@@ -386,9 +387,9 @@ def test_a_variable_given_twice_is_an_error(capsys):
 def app_calls(monkeypatch) -> list:
     calls: list = []
 
-    def run_app(preset, screen=None, expression=None, variables=None, sample=None):
+    def run_app(preset, screen=None, expression=None, variables=None, sample=None, debug=False):
         calls.append({"preset": preset, "screen": screen, "expression": expression,
-                      "variables": variables, "sample": sample})  # fmt: skip
+                      "variables": variables, "sample": sample, "debug": debug})  # fmt: skip
         return 0
 
     fake_run_app(monkeypatch, run_app)

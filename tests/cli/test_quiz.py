@@ -10,7 +10,7 @@ from backprop_tui.core.learn import asked_phases, phase_value
 from backprop_tui.core.trace.record import trace_trainer
 from cli_support import run_cli
 
-VERDICT = re.compile(r"^(correct|close|wrong|revealed): ")
+VERDICT = re.compile(r"^(correct|close|wrong|wrong \(shown, not answered\)): ")
 
 
 def right_answers(level="backward", preset="seed-toy"):
@@ -90,7 +90,7 @@ def test_an_empty_line_reveals_the_answer_and_counts_not_right():
     answers = right_answers()
     answers[2] = ""
     out = quiz("seed-toy", answers=answers).stdout
-    assert "revealed: ∂L/∂W(2) = [[0.0866, 0.0898]]" in verdicts(out)
+    assert "wrong (shown, not answered): ∂L/∂W(2) = [[0.0866, 0.0898]]" in verdicts(out)
     assert "    ∂L/∂W(2)₁₂ = 0.1391 · 0.6457 = 0.0898" in out
     assert out.splitlines()[-1] == "9/10 right first time"
 
