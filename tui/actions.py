@@ -1,8 +1,8 @@
 """The dashboard's keys and what they do: training (run, step, epoch, reset, pace, η), the
 panels (log scale, digits, layers), the screens on top (step-through, graph, settings,
-help) and a cell's edit. `DashboardActions` is mixed into `BackpropApp` (tui/app.py),
-which holds the state these read and wires the panels; every change to training goes to
-the worker through `_send`.
+help), a cell's edit and ctrl+c's hint. `DashboardActions` is mixed into `BackpropApp`
+(tui/app.py), which holds the state these read and wires the panels; every change to
+training goes to the worker through `_send`.
 """
 
 from __future__ import annotations
@@ -58,12 +58,21 @@ class DashboardActions:
     _when_paused: Callable[[], object] | None
     _key_at: float
     _pace_asked: tuple[int, float | None] | None
+    _ignored: int
+    _worker_silence: Callable[[], float | None]
+    _refresh_alert: Callable[[], None]
+    active_bindings: dict[str, Any]
     notify: Callable[..., None]
     query_one: Callable[..., Any]
     push_screen: Callable[..., Any]
 
     def _send(self, command: Any) -> None:
-        """Send `command` to the worker and hold the panels' redraws a moment."""
+        """Send `command` to the worker and hold the panels' redraws a moment; while the
+        worker does not answer (`tui.watch`), count it as ignored instead."""
+        if self._worker_silence() is not None:
+            self._ignored += 1
+            self._refresh_alert()
+            return
         if self.controller is not None:
             self.controller.send(command)
             # The command's effect reaches the status line within a few ms; the panels
@@ -179,6 +188,19 @@ class DashboardActions:
                 self._send(EditCell(layer, quantity, index, float(text)))
 
         self.push_screen(NumberDialog(event.label, repr(float(event.current)), "Set"), apply)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's copy key, which people press to leave): say which keys quit.
+        Textual's own hint is markup, which this app's notices show as written."""
+        keys = sorted(
+            {
+                active.binding.key
+                for active in self.active_bindings.values()
+                if active.binding.action in ("quit", "app.quit")
+            },
+            key=len,
+        )
+        self.notify(f"press {' or '.join(keys)} to quit", title="Do you want to quit?")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -3,14 +3,17 @@
 `build_app` makes the app for the command line, the Pilot tests and the snapshot tests
 alike; `run_app` is what `backprop-tui [PRESET]` calls. The panels are wired here (a
 snapshot's status line first, its panels a frame later); what the keys do is in
-`tui.actions`. The app never touches the trainer:
-it sends commands through a `TrainingController` and renders the read-only snapshots
-that come back as `SnapshotReady` messages (newest wins).
+`tui.actions`, the file actions in `tui.files`, reading a preset off the UI's thread in
+`tui.preset_loading`, the watch on a worker that stops answering in `tui.watch`, and
+what an unhandled error leaves behind in `tui.recovery`. The app never touches the
+trainer: it sends commands through a `TrainingController` and renders the read-only
+snapshots that come back as `SnapshotReady` messages (newest wins).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -23,7 +26,7 @@ from backprop_tui.tui import compat
 from backprop_tui.tui.actions import KEY_HOLD, DashboardActions
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import DashboardCommands
-from backprop_tui.tui.files import LOAD_ERRORS, FileActions
+from backprop_tui.tui.files import FileActions
 from backprop_tui.tui.messages import (
     CommandFailed,
     SnapshotReady,
@@ -32,12 +35,15 @@ from backprop_tui.tui.messages import (
     WorkerStopped,
     to_message,
 )
+from backprop_tui.tui.preset_loading import PresetLoading
+from backprop_tui.tui.recovery import CrashGuard
 from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
 from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
+from backprop_tui.tui.watch import WATCH_INTERVAL, WorkerWatch
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
 from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
 from backprop_tui.tui.widgets.panel import SHOWN, Panel
-from backprop_tui.tui.widgets.status_bar import StatusBar
+from backprop_tui.tui.widgets.status_bar import WAITING, StatusBar
 from backprop_tui.tui.worker.commands import Status
 from backprop_tui.tui.worker.controller import (
     ControllerFactory,
@@ -77,7 +83,7 @@ PANEL_DELAY = 0.02
 """Seconds between a snapshot's status line and its panels: a frame at Textual's 60/s."""
 
 
-class BackpropApp(DashboardActions, FileActions, App[int]):
+class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App[int]):
     """Header, status line, loss chart, network view, output map, layer tables, footer.
 
     `preset` is loaded on mount; `controller_factory(post_event)` makes the controller
@@ -124,6 +130,9 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         self._panels_due = False
         self._key_at = -1.0
         self._pace_asked: tuple[int, float | None] | None = None  # (token, pace)
+        self._loading: str | None = None  # the preset being read or started, shown
+        self._silent = False  # the worker has not answered for SILENT_AFTER seconds
+        self._ignored = 0  # keys not sent since it went silent
 
     def notify(
         self,
@@ -142,7 +151,7 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield StatusBar("loading…", id="status")
+        yield StatusBar(WAITING, id="status")
         # Each tab is labelled with its key, which stays the same when the map's tab is
         # hidden (a network with more than two inputs): 1, 2, 4.
         yield Tabs(
@@ -181,6 +190,7 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title
         self.controller = self.controller_factory(self.post_event)
+        self.set_interval(WATCH_INTERVAL, self._watch_worker)
         if self.preset is not None:
             self.load_preset(self.preset)
         if self.start_screen == "step":
@@ -208,24 +218,15 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         if name == "tables":
             self.query_one(LayerTables).focus_scroll()
 
-    # -- presets ----------------------------------------------------------------------
-
-    def load_preset(self, preset: Preset) -> bool:
-        """Ask the worker to switch to `preset`; the view switches with its first
-        snapshot. A preset whose data cannot be read is reported and changes nothing."""
-        try:
-            context = ViewContext.from_preset(preset)
-        except LOAD_ERRORS as error:
-            self.notify(str(error), title=f"could not load {preset.name}", severity="error")
-            return False
-        assert self.controller is not None
-        token = self.controller.start(preset)
-        self._pending[token] = (preset, context)
-        return True
+    # -- presets (`load_preset`, which reads one in a thread, is in tui.preset_loading) --
 
     def _switch(self, token: int) -> None:
+        """Show the preset loaded under `token`, whose first snapshot has come."""
         preset, context = self._pending.pop(token)
         self._pending = {t: p for t, p in self._pending.items() if t > token}
+        if not self._pending:
+            self._loading = None
+            self._refresh_alert()
         self.token, self.preset, self.context = token, preset, context
         self.title = preset.name
         self.sub_title = " → ".join(map(str, context.sizes))
@@ -304,6 +305,9 @@ class BackpropApp(DashboardActions, FileActions, App[int]):
         if message.command == "LoadPreset" and self._pending:
             # Loads are served in order: the oldest one waiting is the one that failed.
             del self._pending[min(self._pending)]
+            if not self._pending:
+                self._loading = None
+                self._refresh_alert()
         self.notify(message.text, title=f"{message.command} failed", severity="error")
 
     def on_worker_stopped(self, message: WorkerStopped) -> None:
@@ -361,11 +365,20 @@ def run_app(
     preset: Preset | str | None = None,
     screen: str | None = None,
     expression: str | None = None,
+    debug: bool = False,
     **options: Any,
 ) -> int:
     """Run the dashboard until the person quits; returns the exit code. `screen` "step"
     opens the step-through on top (option `sample`: a training row), "graph" the graph
     view (of `expression` with option `variables` when given, else of the preset). An
-    expression without a preset opens the graph view alone: escape leaves."""
+    expression without a preset opens the graph view alone: escape leaves.
+
+    An unhandled error ends the app with exit code 1 and one line on stderr, after the
+    person's work is saved to a recovery file (`tui.recovery`); the traceback goes to a
+    log file the line names, and with `debug` to stderr too."""
     app = build_app(preset, screen=screen, expression=expression, tune_gc=True, **options)
-    return int(app.run() or 0)
+    guard = CrashGuard(app, show_traceback=debug)
+    app.run()
+    if guard.message is not None:
+        print(guard.message, file=sys.stderr)
+    return app.return_code or 0

@@ -17,6 +17,10 @@ uses, and why:
   key's effect on the status line is painted at once, alone.
 - `App._exit` and `App._closing` (`is_exiting`): whether the app is shutting down, when a
   worker's last message can still arrive.
+- `App._handle_exception` and `App._exit_renderables` (`on_crash`): Textual's answer to
+  an unhandled error (exit code 1, a rich traceback printed at exit), with the app's own
+  handler first (save the person's work, log the traceback) and the traceback kept off
+  the terminal unless asked for.
 - plotext's `Plot._set_size` and textual-plotext's `_get_plotext_theme_name`
   (`prepare_plot`): what `PlotextPlot.render` does before it builds a figure, for a chart
   that turns the figure into strips itself.
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import version
 
 from backprop_tui.core.errors import BackpropError
@@ -105,6 +109,25 @@ def paint_now(widget: Widget) -> None:
 def is_exiting(app: App) -> bool:
     """Whether `app` has been asked to exit or is closing."""
     return bool(app._exit or app._closing)
+
+
+def on_crash(app: App, handler: Callable[[BaseException], object], traceback: bool) -> None:
+    """Call `handler(error)` at `app`'s first unhandled error, before Textual ends the
+    app with return code 1 (the app's state is still there to be saved). Textual prints
+    the error's rich traceback after the app leaves the screen only when `traceback`.
+    `handler` must not raise."""
+    textual_handler = app._handle_exception
+    seen: list[BaseException] = []
+
+    def handle(error: Exception) -> None:
+        if not seen:
+            seen.append(error)
+            handler(error)
+        textual_handler(error)
+        if not traceback:
+            app._exit_renderables.clear()
+
+    app._handle_exception = handle  # type: ignore[method-assign]
 
 
 def prepare_plot(chart: PlotextPlot, width: int, height: int) -> None:

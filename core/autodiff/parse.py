@@ -231,3 +231,13 @@ def parse_assignments(text: str) -> dict[str, float]:
             raise ExpressionError(f"{shown(name)} is given twice")
         values[name] = value
     return values
+
+
+def grad(expression: str, variables: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """The value of `expression` at `variables` and ∂value/∂v for every variable v in it
+    (reverse mode through the scalar graph). Raises `ExpressionError`."""
+    from backprop_tui.core.autodiff.graph import backward, gradients
+
+    root = parse_expression(expression, variables)
+    backward(root)
+    return root.value, gradients(root)

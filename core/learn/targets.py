@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from backprop_tui.core.errors import UnknownNameError
-from backprop_tui.core.format import fmt_array, sub
+from backprop_tui.core.format import sub
 from backprop_tui.core.nn.activations import Activation, get_activation
 from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.trace.record import PHASE_KINDS
+from backprop_tui.core.trace.writer import result_text
 
 if TYPE_CHECKING:
     from backprop_tui.core.trace.record import LayerTrace, Phase, StepTrace
@@ -195,12 +196,7 @@ def per_sample(kind: str) -> bool:
 def value_text(trace: StepTrace, value: Array, rows_are_samples: bool) -> str:
     """A value as the trace writes it: one sample's row as a vector, a 1-vector as a
     number; larger arrays previewed with their shape."""
-    arr = np.asarray(value)
-    if rows_are_samples and trace.batch_size == 1 and arr.ndim == 2:
-        arr = arr[0]
-    if arr.ndim == 1 and arr.size == 1:
-        arr = arr[0]
-    return fmt_array(arr, trace.precision)
+    return result_text(value, trace.precision, rows_are_samples and trace.batch_size == 1)
 
 
 def count_text(trace: StepTrace, phase: PhaseLike | int) -> str:

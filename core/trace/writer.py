@@ -55,12 +55,7 @@ class PhaseWriter:
 
     def show(self, array: Any, batch: bool = True) -> str:
         """A value as a result: one sample's row as a vector, a 1-vector as a number."""
-        arr = np.asarray(array)
-        if batch and self.B == 1 and arr.ndim == 2:
-            arr = arr[0]
-        if arr.ndim == 1 and arr.size == 1:
-            arr = arr[0]
-        return fmt_array(arr, self.p)
+        return result_text(array, self.p, single_row=batch and self.B == 1)
 
     def each(self) -> str:
         return "" if self.B == 1 else f",  for each sample i = 1 … {self.B}"
@@ -107,3 +102,14 @@ class PhaseWriter:
             writes=tuple(writes),
             values=MappingProxyType({k: readonly(v) for k, v in values.items()}),
         )
+
+
+def result_text(array: Any, precision: int, single_row: bool) -> str:
+    """A value as the trace writes a result: the one row of a one-sample batch as a
+    vector (`single_row`), a 1-vector as a number, larger arrays previewed."""
+    arr = np.asarray(array)
+    if single_row and arr.ndim == 2:
+        arr = arr[0]
+    if arr.ndim == 1 and arr.size == 1:
+        arr = arr[0]
+    return fmt_array(arr, precision)

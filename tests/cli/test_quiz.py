@@ -8,9 +8,9 @@ import pytest
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.learn import asked_phases, phase_value
 from backprop_tui.core.trace.record import trace_trainer
-from cli_support import REPO, run_cli
+from cli_support import run_cli
 
-VERDICT = re.compile(r"^(correct|close|wrong|revealed): ")
+VERDICT = re.compile(r"^(correct|close|wrong|wrong \(shown, not answered\)): ")
 
 
 def right_answers(level="backward", preset="seed-toy"):
@@ -90,7 +90,7 @@ def test_an_empty_line_reveals_the_answer_and_counts_not_right():
     answers = right_answers()
     answers[2] = ""
     out = quiz("seed-toy", answers=answers).stdout
-    assert "revealed: ∂L/∂W(2) = [[0.0866, 0.0898]]" in verdicts(out)
+    assert "wrong (shown, not answered): ∂L/∂W(2) = [[0.0866, 0.0898]]" in verdicts(out)
     assert "    ∂L/∂W(2)₁,₂ = 0.1391 · 0.6457 = 0.0898" in out
     assert out.splitlines()[-1] == "9/10 right first time"
 
@@ -148,12 +148,12 @@ def test_typed_text_is_echoed_safely():
     assert "\x1b" not in result.stdout and "\\x1b]0;pwned\\x07 1" in result.stdout
 
 
-def test_bytes_that_are_not_utf8_are_a_wrong_answer_not_a_crash():
+def test_bytes_that_are_not_utf8_are_a_wrong_answer_not_a_crash(repo_root):
     result = subprocess.run(
         [sys.executable, "-m", "backprop_tui.tui", "quiz", "seed-toy", "--ask", "updates"],
         input=b"\xff\xfe\n",
         capture_output=True,
-        cwd=REPO,
+        cwd=repo_root,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

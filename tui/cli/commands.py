@@ -35,23 +35,24 @@ def load(name_or_path: str) -> Preset:
 # -- opening the TUI --------------------------------------------------------------------
 
 
-def open_app(preset: Preset | None, **options: Any) -> int:
+def open_app(preset: Preset | None, args: argparse.Namespace, **options: Any) -> int:
     """Hand over to the dashboard, `tui.app.run_app(preset, **options)` (imported only now:
-    Textual is heavy and the headless commands never need it); its exit code is ours."""
+    Textual is heavy and the headless commands never need it); its exit code is ours: 1
+    after an unhandled error in the app, which `--debug` shows with its traceback."""
     from backprop_tui.tui.app import run_app
 
-    return int(run_app(preset, **options) or 0)
+    return int(run_app(preset, debug=bool(getattr(args, "debug", False)), **options) or 0)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return open_app(load(args.preset) if args.preset else None)
+    return open_app(load(args.preset) if args.preset else None, args)
 
 
 def cmd_step(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"screen": "step"}
     if args.sample is not None:
         options["sample"] = args.sample
-    return open_app(load(args.preset), **options)
+    return open_app(load(args.preset), args, **options)
 
 
 def _is_preset(target: str) -> bool:
@@ -65,10 +66,10 @@ def _is_preset(target: str) -> bool:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     if _is_preset(args.target):
-        return open_app(load(args.target), screen="graph")
+        return open_app(load(args.target), args, screen="graph")
     values = variables(args)
     parse(args.target, values)  # reject a bad expression here, not in the TUI
-    return open_app(None, screen="graph", expression=args.target, variables=values)
+    return open_app(None, args, screen="graph", expression=args.target, variables=values)
 
 
 # -- presets, check ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from backprop_tui.core.config.presets import Preset
     from backprop_tui.core.errors import DivergedError
+    from backprop_tui.core.training.forensics import DivergenceReport
     from backprop_tui.core.training.history import EpochRecord
     from backprop_tui.core.training.trainer import Trainer
 
@@ -91,8 +92,10 @@ def training_document(
     stopped: str,
     diverged: DivergedError | None,
     history: Sequence[EpochRecord] | None = None,
+    forensics: DivergenceReport | None = None,
 ) -> dict[str, Any]:
-    """The `train --json` result: the run's facts, the per-epoch `history` (`history`
+    """The `train --json` result: the run's facts (with, after a divergence, the
+    `forensics` of the failing step under "diverged"), the per-epoch `history` (`history`
     when given: every epoch of the run; else the trainer's), then the
     final `weights` and `biases` in the preset's layout (layer l: W (out × in) as rows,
     b as a list) so they paste back into a preset."""
@@ -112,6 +115,9 @@ def training_document(
             "loss": diverged.loss,
             "message": str(diverged),
         }
+        if forensics is not None:
+            # Where the failing step, replayed, first went out of range, and why.
+            doc["diverged"]["forensics"] = forensics.to_dict()
     records = trainer.history if history is None else history
     doc["history"] = [record.as_dict() for record in records]
     doc["weights"] = [W.tolist() for W in trainer.network.W]

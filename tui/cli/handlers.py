@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from backprop_tui.tui.cli import commands
+from backprop_tui.tui.cli.compare import cmd_compare
 from backprop_tui.tui.cli.quiz import cmd_quiz
 from backprop_tui.tui.cli.train import cmd_train
 
@@ -22,4 +23,5 @@ HANDLERS: dict[str, Handler] = {
     "step": commands.cmd_step,
     "graph": commands.cmd_graph,
     "quiz": cmd_quiz,
+    "compare": cmd_compare,
 }

@@ -14,10 +14,21 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
-from backprop_tui.tui.cli import quiz
+from backprop_tui.tui.cli import compare, quiz
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
-COMMANDS = ("run", "presets", "check", "train", "trace", "grad", "step", "graph", "quiz")
+COMMANDS = (
+    "run",
+    "presets",
+    "check",
+    "train",
+    "trace",
+    "grad",
+    "step",
+    "graph",
+    "quiz",
+    "compare",
+)
 
 EXPRESSION_COMMANDS = ("grad", "graph")
 """The commands whose positional may be an expression, which may start with a minus. Their
@@ -147,9 +158,11 @@ def build_parser() -> Parser:
             f"{PROG} train moons --epochs 50     train headless",
             f"{PROG} trace seed-toy              one step of backprop, with the numbers",
             f"{PROG} quiz seed-toy               predict that step's numbers, checked",
+            f"{PROG} compare seed-toy mine.npz   your own backprop's numbers, phase by phase",
             f'{PROG} grad "0.5 * (w * x - t) ** 2" --var w=1.5 --var x=2 --var t=5',
             note=f"`{PROG} COMMAND --help` explains each command. Exit codes: 0 ok, 1 internal\n"
-            "error, 2 bad input, 3 training diverged, 130 interrupted.",
+            "error, 2 bad input, 3 training diverged, 4 a difference found (compare),\n"
+            "130 interrupted.",
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -297,6 +310,9 @@ def build_parser() -> Parser:
     _add_variables(p)
 
     quiz.add_arguments(command("quiz", quiz.SUMMARY, quiz.DESCRIPTION, quiz.EXAMPLES), count)
+    compare.add_arguments(
+        command("compare", compare.SUMMARY, compare.DESCRIPTION, compare.EXAMPLES), count
+    )
     return parser
 
 

@@ -4,9 +4,10 @@ Each asked phase prints its equation and its inputs with their numbers (not its 
 then reads one line from standard input: the result's numbers row by row, separated by
 spaces or commas; an empty line shows the answer. It answers with one line that begins
 with `correct`, `close`, `wrong` (with the catalogue mistake's name in square brackets
-when the numbers are one) or `revealed`, and ends with `N/M right first time`. End of
-input ends the quiz; the phases left count as not answered. The phases not asked are
-shown worked, so the quiz reads as a worked example whose last steps are left to do.
+when the numbers are one; `wrong (shown, not answered)` after an empty line), and ends
+with `N/M right first time`. End of input ends the quiz; the phases left count as not
+answered. The phases not asked are shown worked, so the quiz reads as a worked example
+whose last steps are left to do.
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def cmd_quiz(args: argparse.Namespace, stdin: IO[str] | None = None) -> int:
             print(f"> {shown(line, 200)}")
         if not line.strip():
             quiz.reveal()
-            print(f"revealed: {_right(phase)}")
+            print(f"wrong (shown, not answered): {_right(phase)}")
             print("\n".join(f"    {text}" for text in phase.substituted.splitlines()))
             continue
         result = quiz.answer(line, unreadable_is_wrong=True)

@@ -20,10 +20,11 @@ from backprop_tui.core.text import shown
 from backprop_tui.tui.cli import report as cf
 from backprop_tui.tui.cli.commands import load
 from backprop_tui.tui.cli.documents import dump_json, training_document
-from backprop_tui.tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_OK, PROG
+from backprop_tui.tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_OK, PROG, one_line
 from backprop_tui.tui.cli.progress import reporter_for
 
 if TYPE_CHECKING:
+    from backprop_tui.core.training.forensics import DivergenceReport
     from backprop_tui.core.training.history import EpochRecord
     from backprop_tui.core.training.trainer import Trainer
 
@@ -71,6 +72,15 @@ def run_until_stopped(
     return outcome.stopped, outcome.diverged
 
 
+def divergence_line(diverged: DivergedError, forensics: DivergenceReport) -> str:
+    """The one line a divergence ends with: when, the first value out of range in the
+    failing step replayed, and that the last finite weights were kept."""
+    return (
+        f"training diverged at epoch {diverged.epoch}, step {diverged.step} "
+        f"(loss = {diverged.loss}); {forensics.headline}; the last finite weights were kept"
+    )
+
+
 def _final_line(trainer: Trainer) -> str:
     if not trainer.history:
         return "no epoch finished"
@@ -99,8 +109,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         stopped, diverged = run_until_stopped(trainer, total, preset.stop_loss, on_epoch)
 
+    forensics = None
+    if diverged is not None:
+        from backprop_tui.core.training.forensics import trainer_divergence_report
+
+        forensics = trainer_divergence_report(trainer)
     if args.json:
-        document = training_document(preset, trainer, seed, total, stopped, diverged, records)
+        document = training_document(
+            preset, trainer, seed, total, stopped, diverged, records, forensics
+        )
         print(dump_json(document))
     else:
         print(
@@ -110,8 +127,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(_final_line(trainer))
         if stopped == "stop_loss":
             print(f"stopped early: train loss reached the preset's stop_loss {preset.stop_loss}")
-    if diverged is not None:
-        print(f"{PROG}: {diverged}", file=sys.stderr)
+    if diverged is not None and forensics is not None:
+        print(f"{PROG}: {one_line(divergence_line(diverged, forensics))}", file=sys.stderr)
+        if not args.json:  # with --json the details are in the document, under "diverged"
+            for line in forensics.detail_lines():
+                print(f"  {one_line(line)}", file=sys.stderr)
         return EXIT_DIVERGED
     if stopped == "interrupted":
         print(f"{PROG}: interrupted after {cf.plural(trainer.epoch, 'epoch')}", file=sys.stderr)

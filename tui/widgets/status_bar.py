@@ -1,5 +1,6 @@
 """The status line under the header: state, counters, losses, accuracy, the optimizer
-and η, the seed, steps/s and the pace."""
+and η, the seed, steps/s and the pace; under it the worker's message and the app's own
+alert (a preset loading, a worker that does not answer), each on a line of its own."""
 
 from __future__ import annotations
 
@@ -70,21 +71,46 @@ def status_line(snapshot: Snapshot, status: Status, width: int = 1000) -> Text:
     return text
 
 
+WAITING = "loading…"
+"""What the line says before the first snapshot."""
+
+
 class StatusBar(Static):
     """One line of figures (fitted to the width) and, when there is one, the worker's
-    message on a second line; the state is also a class (-running, -paused, -finished,
-    -diverged) for CSS."""
+    message on a second line and the app's alert (`alert`) below it; the state is also a
+    class (-running, -paused, -finished, -diverged) for CSS."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[Snapshot, Status] | None = None
         self._text: Text | None = None
+        self._alert: str | None = None
 
     def show(self, snapshot: Snapshot, status: Status) -> None:
         """Render the newest snapshot and status."""
         self.set_classes(f"-{status.state}")
         self._shown = (snapshot, status)
-        self._render_line(status_line(snapshot, status, self._width()))
+        self._render_line(self._line())
+
+    def alert(self, text: str | None) -> None:
+        """Show `text` (one line, shown as written) under the figures until the next
+        `alert`; None takes it away."""
+        if text != self._alert:
+            self._alert = text
+            self._render_line(self._line())
+
+    @property
+    def alert_text(self) -> str | None:
+        """The alert shown, if any."""
+        return self._alert
+
+    def _line(self) -> Text:
+        if self._shown is None:  # before the first snapshot the alert says it all
+            return Text(self._alert or WAITING)
+        text = status_line(*self._shown, self._width())
+        if self._alert:
+            text.append("\n" + self._alert, style="bold")
+        return text
 
     def _render_line(self, text: Text) -> None:
         """Show `text`; nothing when it is what is shown, and no re-layout of the screen
@@ -103,4 +129,4 @@ class StatusBar(Static):
     def on_resize(self) -> None:
         if self._shown is not None:
             self._text = None
-            self._render_line(status_line(*self._shown, self._width()))
+            self._render_line(self._line())

@@ -6,6 +6,10 @@ loop in a thread (handy in tests). Both hand plain events (`worker.events`) to `
 (the app wraps each in a Textual message and posts it, which is thread-safe):
 `SnapshotReady` with the full history rebuilt from the increments the worker sends,
 `TrainingFinished`, `TrainingDiverged`, `CommandFailed`, `WorkerStopped`.
+
+A controller also keeps track of whether the worker answers (`silence`, `unanswered`): a
+worker that is stopped (SIGSTOP, a debugger) or stuck sends nothing and says nothing, so
+the UI has to notice the quiet itself.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import multiprocessing
 import queue
 import sys
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +61,10 @@ class TrainingController(ABC):
         self.closed = False
         self._started = False
         self._history = History()
+        self._heard_at = time.monotonic()  # when the worker last sent anything
+        self._asked_at: float | None = None  # the first command since then
+        self._asked = 0  # commands sent since the worker last sent anything
+        self._running = False  # the last status said "running": snapshots are due
 
     def start(self, preset: Any) -> int:
         """Load `preset` in the worker; returns the token its snapshots will carry."""
@@ -77,10 +86,40 @@ class TrainingController(ABC):
     def close(self, timeout: float = 1.0) -> None:
         """Stop the worker; returns within about `timeout` seconds."""
 
+    def _sent(self, command: Command) -> None:
+        """Note that `command` went to the worker, which owes an answer."""
+        if not isinstance(command, Quit):
+            if self._asked_at is None:
+                self._asked_at = time.monotonic()
+            self._asked += 1
+
+    def silence(self, now: float | None = None) -> float | None:
+        """Seconds the worker has owed an answer without sending anything: since the
+        first command it has not answered, or, while it runs (and so sends snapshots),
+        since its last event. None when it owes nothing (paused, every command answered)
+        or is closed."""
+        if self.closed or not self._started:
+            return None
+        due = [self._heard_at] if self._running else []
+        if self._asked_at is not None:
+            due.append(self._asked_at)
+        if not due:
+            return None
+        return (time.monotonic() if now is None else now) - min(due)
+
+    @property
+    def unanswered(self) -> int:
+        """Commands sent since the worker last sent anything."""
+        return self._asked
+
     def _receive(self, event: object) -> None:
         """Turn one worker event into an event for the UI."""
+        # Any event shows the worker is alive and reading: it answers whatever was sent
+        # before within a poll interval (commands are served in order between steps).
+        self._heard_at, self._asked_at, self._asked = time.monotonic(), None, 0
         match event:
             case Update():
+                self._running = event.status.state == "running"
                 self._history.truncate(event.history_start)
                 self._history.extend(event.history_new)
                 snapshot = replace(event.snapshot, history=self._history.view())
@@ -161,6 +200,7 @@ class ProcessController(TrainingController):
     def send(self, command: Command) -> None:
         if self.closed or not self._started:
             return
+        self._sent(command)  # first: the answer may come before send() returns
         try:
             with self._send_lock:
                 self._commands.send(command)
@@ -219,6 +259,7 @@ class ThreadController(TrainingController):
 
     def send(self, command: Command) -> None:
         if not self.closed and self._started:
+            self._sent(command)
             self._inbox.queue.put(command)
 
     def close(self, timeout: float = 1.0) -> None:
