@@ -135,18 +135,52 @@ def _until(session: str, condition: object, timeout: float = 10.0) -> float:
     raise TimeoutError("the screen did not change")
 
 
-def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
-    """Milliseconds from `tmux send-keys` to the change on screen: `n` while paused
-    (the step counter) and `+` / `-` while training (η in the status line)."""
-    session = f"bench-app-{int(time.time())}"
+WIDE = Path(__file__).resolve().parent / "wide.toml"
+"""2 → 1000 → 1000 → 1 on xor: about a million weights in every snapshot."""
+
+PRESETS = {"wide": str(WIDE)}
+"""Names the benchmark takes besides the shipped presets'."""
+
+
+def _start(preset: str, size: tuple[int, int] = (160, 45)) -> str:
+    """The real app on `preset` in a new detached tmux session; returns its name."""
+    session = f"bench-app-{time.time_ns()}"
     code = f"from backprop_tui.tui.app import run_app; run_app({preset!r})"
     command = f"{sys.executable} -c {code!r}"
+    width, height = str(size[0]), str(size[1])
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "45", command],
+        ["tmux", "new-session", "-d", "-s", session, "-x", width, "-y", height, command],
         check=True,
         cwd=Path(__file__).resolve().parents[1],
     )
-    out: dict[str, list[float]] = {"n (paused)": [], "+/- (running)": []}
+    return session
+
+
+def _alive(session: str) -> bool:
+    found = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+    return found.returncode == 0
+
+
+def _quit(session: str, timeout: float = 10.0) -> float:
+    """Press q; milliseconds until the app's process has ended (its session with it)."""
+    start = time.perf_counter()
+    subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+    deadline = start + timeout
+    while _alive(session):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not quit")
+        time.sleep(0.005)
+    return (time.perf_counter() - start) * 1000
+
+
+def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
+    """Milliseconds from `tmux send-keys` to the change on screen: `n` while paused
+    (the step counter; the preset must train on the whole set, one step an epoch),
+    `+` / `-` while training at the preset's default pace (η in the status line), and
+    `q` while training until the process has ended."""
+    lr = load(preset).learning_rate
+    session = _start(preset)
+    out: dict[str, list[float]] = {"n (paused)": [], "+/- (running)": [], "q (running)": []}
     try:
         _until(session, lambda text: "paused" in text and "epoch 0/" in text, timeout=30)
         for i in range(1, presses + 1):
@@ -159,16 +193,35 @@ def key_latency(preset: str, presses: int = 40) -> dict[str, list[float]]:
         _until(session, lambda text: "running" in text)
         for i in range(presses):
             time.sleep(0.25)
-            key, shown = ("+", "η 1 ") if i % 2 == 0 else ("-", "η 0.5 ")
+            key, shown = ("+", f"η {2 * lr:g} ") if i % 2 == 0 else ("-", f"η {lr:g} ")
             start = time.perf_counter()
             subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
             seen = _until(session, lambda text, shown=shown: shown in text)
             out["+/- (running)"].append((seen - start) * 1000)
-        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        time.sleep(1.5)
+        out["q (running)"].append(_quit(session))
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     return out
+
+
+def quit_times(preset: str, runs: int) -> list[float]:
+    """Milliseconds from `q` to the app's exit, each in a fresh app that has trained
+    for two seconds at full speed (the worker in the middle of its steps)."""
+    times = []
+    for _ in range(runs):
+        session = _start(preset)
+        try:
+            _until(session, lambda text: "paused" in text and "epoch 0/" in text, timeout=30)
+            # Full speed: one past the fastest pace (`>` a dozen times), then run.
+            for _ in range(13):
+                subprocess.run(["tmux", "send-keys", "-t", session, ">"], check=True)
+            subprocess.run(["tmux", "send-keys", "-t", session, "space"], check=True)
+            _until(session, lambda text: "running" in text)
+            time.sleep(2.0)
+            times.append(_quit(session))
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    return times
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -200,6 +253,14 @@ def main() -> None:
     )
     parser.add_argument("--tmux", action="store_true", help="also time key presses in tmux")
     parser.add_argument(
+        "--tmux-presets",
+        nargs="+",
+        default=["xor", "wide"],
+        help="presets whose keys are timed (wide: 2-1000-1000-1, bench/wide.toml)",
+    )
+    parser.add_argument("--presses", type=int, default=40, help="presses of each key timed")
+    parser.add_argument("--quits", type=int, default=3, help="fresh apps whose quit is timed")
+    parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each side; the best of each is compared"
     )
     args = parser.parse_args()
@@ -221,9 +282,10 @@ def main() -> None:
             # one least disturbed (as for the engine benchmark).
             bare_runs, app_runs = [], []
             for _ in range(max(args.repeat, 1)):
-                bare_runs.append(headless_rate(preset, args.seconds))
+                source = PRESETS.get(preset, preset)
+                bare_runs.append(headless_rate(source, args.seconds))
                 app_runs.append(
-                    asyncio.run(app_rate(preset, factory, args.seconds, size, args.redraw_rate))
+                    asyncio.run(app_rate(source, factory, args.seconds, size, args.redraw_rate))
                 )
             bare = max(bare_runs)
             shown = f"{size[0]}x{size[1]}"
@@ -242,12 +304,16 @@ def main() -> None:
         if shutil.which("tmux") is None:
             print("tmux not found: no key latency")
             return
-        print("\nkey press → screen change in tmux (ms)")
-        for what, values in key_latency("xor").items():
-            print(
-                f"  {what:<15} n={len(values)}  p50 {statistics.median(values):6.1f}  "
-                f"p95 {_percentile(values, 0.95):6.1f}  max {max(values):6.1f}"
-            )
+        for preset in args.tmux_presets:
+            print(f"\n{preset}: key press → screen change in tmux (ms)")
+            shown = PRESETS.get(preset, preset)
+            runs = key_latency(shown, args.presses)
+            runs["q (full speed)"] = quit_times(shown, args.quits)
+            for what, values in runs.items():
+                print(
+                    f"  {what:<15} n={len(values):<3} p50 {statistics.median(values):6.1f}  "
+                    f"p95 {_percentile(values, 0.95):6.1f}  max {max(values):6.1f}"
+                )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Shared by the command-line tests: the real entry point in a subprocess, preset files,
-and the check that an error is one line."""
+"""Shared by the command-line tests: the real entry point in a subprocess, the check that
+an error is one line, and the seed-scalar expression's arguments. (The preset texts the
+tests write, and `preset_file` that writes them, are fixtures in conftest.py.)"""
 
 from __future__ import annotations
 
@@ -22,12 +23,6 @@ def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     )
 
 
-def write_preset(tmp_path: Path, text: str, name: str = "net.toml") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 def assert_one_line_error(capsys, *fragments: str) -> str:
     """stderr is `backprop-tui: error: …` on one line, with each fragment in it."""
     captured = capsys.readouterr()
@@ -41,54 +36,3 @@ def assert_one_line_error(capsys, *fragments: str) -> str:
 
 
 SEED_SCALAR = ["0.5 * (w * x - t) ** 2", "--var", "w=1.5", "--var", "x=2", "--var", "t=5"]
-
-TOY = """
-name = "Toy"
-description = "One input, one sigmoid output."
-
-[network]
-sizes = [1, 1]
-activations = ["sigmoid"]
-weights = [[[0.5]]]
-biases = [[0.0]]
-
-[loss]
-kind = "half_sse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 0.5
-
-[training]
-epochs = 20
-batch_size = 1
-
-[data]
-inputs = [[1.0]]
-targets = [[0.0]]
-"""
-
-DIVERGING = """
-name = "Diverging"
-description = "A learning rate a million times too large."
-
-[network]
-sizes = [1, 4, 1]
-activations = ["relu", "linear"]
-init = "he"
-
-[loss]
-kind = "mse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 1e6
-
-[training]
-epochs = 50
-batch_size = 4
-
-[data]
-inputs = [[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]]
-targets = [[2.0], [4.0], [6.0], [8.0], [10.0], [12.0], [14.0], [16.0]]
-"""

@@ -35,6 +35,7 @@ class ToyPreset:
     epochs: int = 1000
     batch_size: int = 0
     stop_loss: float | None = None
+    train_biases: bool = True
     broken: bool = False
 
 
@@ -54,9 +55,12 @@ def build_toy(preset: ToyPreset, seed: int | None = None) -> Trainer:
         from_arrays(preset.inputs, preset.targets),
         batch_size=preset.batch_size,
         seed=preset.seed if seed is None else seed,
+        train_biases=preset.train_biases,
     )
 
 
+# The notes' worked example; every test that needs its numbers builds on this record
+# (conftest's seed_toy fixtures too).
 SEED_TOY = ToyPreset(
     name="seed-toy",
     sizes=(1, 2, 1),

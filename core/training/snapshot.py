@@ -85,6 +85,23 @@ class Snapshot:
             return self.measured
         return self.history[-1] if self.history.epochs else None
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes of its arrays (W, b, the batch's, the optimizer's; not the history)."""
+        return sum(
+            _nbytes(getattr(self, name)) for name in self.__dataclass_fields__ if name != "history"
+        )
+
+
+def _nbytes(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(item) for item in value.values())
+    return 0
+
 
 def restore_network(snapshot: Snapshot, activations: Sequence[str] | None = None) -> Network:
     """A network with copies of the snapshot's W and b (its own dtype) and its

@@ -20,15 +20,7 @@ from backprop_tui.tui.cli import report as cf
 from backprop_tui.tui.cli.handlers import HANDLERS
 from backprop_tui.tui.cli.main import main
 from backprop_tui.tui.cli.parser import COMMANDS, normalize_argv
-from cli_support import (
-    DIVERGING,
-    REPO,
-    SEED_SCALAR,
-    TOY,
-    assert_one_line_error,
-    run_cli,
-    write_preset,
-)
+from cli_support import SEED_SCALAR, assert_one_line_error, run_cli
 
 # -- parsing and help -------------------------------------------------------------------
 
@@ -240,8 +232,8 @@ def test_a_missing_preset_file_is_named(command, tmp_path, capsys):
     assert_one_line_error(capsys, "missing.toml")
 
 
-def test_malformed_toml_names_the_file_and_the_line(tmp_path, capsys):
-    path = write_preset(tmp_path, 'name = "x"\n[network\nsizes = [1]\n', "broken.toml")
+def test_malformed_toml_names_the_file_and_the_line(capsys, preset_file):
+    path = str(preset_file('name = "x"\n[network\nsizes = [1]\n', "broken.toml"))
     assert main(["check", path]) == 2
     assert_one_line_error(capsys, "broken.toml", "line 2")
 
@@ -251,20 +243,20 @@ def test_an_unknown_preset_name_suggests_the_closest(capsys):
     assert_one_line_error(capsys, "seed-tyo", "did you mean 'seed-toy'")
 
 
-def test_an_unknown_key_is_named_with_its_table(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY.replace("learning_rate", "learning_rat"))
+def test_an_unknown_key_is_named_with_its_table(capsys, preset_file, toy_toml):
+    path = str(preset_file(toy_toml.replace("learning_rate", "learning_rat")))
     assert main(["train", path]) == 2
     assert_one_line_error(capsys, "net.toml", "[optimizer] learning_rat", "learning_rate")
 
 
-def test_weights_of_the_wrong_shape_are_named(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY.replace("[[[0.5]]]", "[[[0.5, 0.1]]]"))
+def test_weights_of_the_wrong_shape_are_named(capsys, preset_file, toy_toml):
+    path = str(preset_file(toy_toml.replace("[[[0.5]]]", "[[[0.5, 0.1]]]")))
     assert main(["check", path]) == 2
     assert_one_line_error(capsys, "[network] weights")
 
 
-def test_an_unknown_activation_suggests_the_closest(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY.replace('["sigmoid"]', '["sigmod"]'))
+def test_an_unknown_activation_suggests_the_closest(capsys, preset_file, toy_toml):
+    path = str(preset_file(toy_toml.replace('["sigmoid"]', '["sigmod"]')))
     assert main(["check", path]) == 2
     assert_one_line_error(capsys, "sigmod", "sigmoid")
 
@@ -452,8 +444,8 @@ def test_python_m_tui_runs_the_command_line():
     assert result.stdout.startswith("usage: backprop-tui")
 
 
-def test_a_bad_preset_through_the_entry_point_is_one_line_and_exit_2(tmp_path):
-    path = write_preset(tmp_path, TOY.replace("[loss]", "[loss\n"), "broken.toml")
+def test_a_bad_preset_through_the_entry_point_is_one_line_and_exit_2(preset_file, toy_toml):
+    path = str(preset_file(toy_toml.replace("[loss]", "[loss\n"), "broken.toml"))
     result = run_cli("train", path, "--json")
     assert result.returncode == 2
     assert result.stdout == ""
@@ -463,26 +455,26 @@ def test_a_bad_preset_through_the_entry_point_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_divergence_through_the_entry_point_exits_3_with_the_json(tmp_path):
-    result = run_cli("train", write_preset(tmp_path, DIVERGING), "--json")
+def test_divergence_through_the_entry_point_exits_3_with_the_json(preset_file, diverging_toml):
+    result = run_cli("train", str(preset_file(diverging_toml)), "--json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["stopped"] == "diverged"
     assert "diverged at epoch" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_grad_through_the_entry_point_prints_dl_dw(tmp_path):
+def test_grad_through_the_entry_point_prints_dl_dw():
     result = run_cli("grad", *SEED_SCALAR)
     assert result.returncode == 0
     assert re.search(r"^dL/dw\s+= -4$", result.stdout, re.MULTILINE)
 
 
-def test_a_closed_pipe_does_not_print_a_traceback():
+def test_a_closed_pipe_does_not_print_a_traceback(repo_root):
     proc = subprocess.Popen(
         [sys.executable, "-m", "backprop_tui.tui", "--help"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=REPO,
+        cwd=repo_root,
         env={**os.environ, "PYTHONUNBUFFERED": "0"},
     )
     proc.stdout.close()  # the reader goes away before the command writes, as `| head -0`

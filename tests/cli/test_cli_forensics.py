@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 
 from backprop_tui.tui.cli.main import main
-from cli_support import DIVERGING, run_cli, write_preset
+from cli_support import run_cli
 
 
-def test_the_divergence_line_names_the_phase_and_the_lines_under_it_the_cause(tmp_path):
-    result = run_cli("train", write_preset(tmp_path, DIVERGING), "--quiet")
+def test_the_divergence_line_names_the_phase_and_the_lines_under_it_the_cause(
+    preset_file, diverging_toml
+):
+    result = run_cli("train", str(preset_file(diverging_toml)), "--quiet")
     assert result.returncode == 3
     lines = result.stderr.splitlines()
     assert lines[0].startswith("backprop-tui: training diverged at epoch 12, step 2 (loss = inf); ")
@@ -29,8 +31,10 @@ def test_the_divergence_line_names_the_phase_and_the_lines_under_it_the_cause(tm
     ]
 
 
-def test_with_json_the_details_are_under_diverged_and_stderr_is_one_line(tmp_path, capsys):
-    assert main(["train", write_preset(tmp_path, DIVERGING), "--json"]) == 3
+def test_with_json_the_details_are_under_diverged_and_stderr_is_one_line(
+    capsys, preset_file, diverging_toml
+):
+    assert main(["train", str(preset_file(diverging_toml)), "--json"]) == 3
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "z(2) (phase 3 of the step)" in captured.err
     forensics = json.loads(captured.out)["diverged"]["forensics"]

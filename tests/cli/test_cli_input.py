@@ -9,7 +9,7 @@ import re
 
 import pytest
 from backprop_tui.tui.cli.main import main
-from cli_support import TOY, assert_one_line_error, run_cli, write_preset
+from cli_support import assert_one_line_error, run_cli
 
 TITLE = "\x1b]0;PWNED\x07"
 """An escape sequence that sets the terminal's title."""
@@ -37,17 +37,17 @@ def test_a_byte_that_is_not_utf8_in_an_expression_is_bad_input():
     assert_exit_2_one_line(run_cli("grad", "w\udcff"), "0xff", "column 2")
 
 
-def test_sizes_nested_too_deep_are_bad_input(tmp_path):
+def test_sizes_nested_too_deep_are_bad_input(preset_file, toy_toml):
     deep = "[" * 500 + "1" + "]" * 500
-    path = write_preset(tmp_path, TOY.replace("sizes = [1, 1]", f"sizes = {deep}"))
+    path = str(preset_file(toy_toml.replace("sizes = [1, 1]", f"sizes = {deep}")))
     assert_exit_2_one_line(run_cli("check", path))
 
 
-def test_a_network_too_big_for_memory_is_bad_input(tmp_path):
-    text = TOY.replace("sizes = [1, 1]", "sizes = [1, 300000, 300000, 1]")
+def test_a_network_too_big_for_memory_is_bad_input(preset_file, toy_toml):
+    text = toy_toml.replace("sizes = [1, 1]", "sizes = [1, 300000, 300000, 1]")
     text = text.replace('["sigmoid"]', '["sigmoid", "sigmoid", "sigmoid"]')
     text = text.replace("weights = [[[0.5]]]\nbiases = [[0.0]]\n", "")
-    assert_exit_2_one_line(run_cli("check", write_preset(tmp_path, text)))
+    assert_exit_2_one_line(run_cli("check", str(preset_file(text))))
 
 
 @pytest.mark.parametrize(
@@ -108,18 +108,18 @@ def test_the_grad_header_echoes_at_most_a_line_of_a_long_expression():
 # -- terminal safety --------------------------------------------------------------------
 
 
-def test_check_echoes_a_preset_name_with_its_control_characters_escaped(tmp_path):
-    text = TOY.replace('name = "Toy"', f"name = {toml_string(TITLE + 'Toy')}")
-    result = run_cli("check", write_preset(tmp_path, text))
+def test_check_echoes_a_preset_name_with_its_control_characters_escaped(preset_file, toy_toml):
+    text = toy_toml.replace('name = "Toy"', f"name = {toml_string(TITLE + 'Toy')}")
+    result = run_cli("check", str(preset_file(text)))
     assert result.returncode == 0
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert result.stdout.splitlines()[0] == "net: \\x1b]0;PWNED\\x07Toy"
 
 
-def test_a_value_that_forges_a_verdict_stays_on_the_error_line(tmp_path):
+def test_a_value_that_forges_a_verdict_stays_on_the_error_line(preset_file, toy_toml):
     forged = toml_string("0.5\nok: the preset is valid")
-    text = TOY.replace("learning_rate = 0.5", f"learning_rate = {forged}")
-    result = run_cli("check", write_preset(tmp_path, text))
+    text = toy_toml.replace("learning_rate = 0.5", f"learning_rate = {forged}")
+    result = run_cli("check", str(preset_file(text)))
     assert_exit_2_one_line(result)
     assert "ok: the preset is valid" not in result.stdout
     assert not any(line.startswith("ok:") for line in result.stderr.splitlines())
@@ -132,17 +132,19 @@ def test_an_unknown_argument_is_echoed_escaped():
     assert "unrecognized arguments: \\x1b]0;PWNED\\x07" in result.stderr
 
 
-def test_train_json_escapes_what_a_terminal_acts_on_and_keeps_the_text(tmp_path, capsys):
+def test_train_json_escapes_what_a_terminal_acts_on_and_keeps_the_text(
+    capsys, preset_file, toy_toml
+):
     name = "a\x9b31mb\u202ec\u2028d\x1b"
-    text = TOY.replace('name = "Toy"', f"name = {toml_string(name)}")
-    assert main(["train", write_preset(tmp_path, text), "--epochs", "1", "--json"]) == 0
+    text = toy_toml.replace('name = "Toy"', f"name = {toml_string(name)}")
+    assert main(["train", str(preset_file(text)), "--epochs", "1", "--json"]) == 0
     out = capsys.readouterr().out
     assert not set(out) & {"\x9b", "\u202e", "\u2028", "\x1b"}
     assert json.loads(out)["name"] == name
 
 
-def test_train_text_shows_the_key_of_an_oddly_named_file_escaped(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY, "odd\x1b[2Jname.toml")
+def test_train_text_shows_the_key_of_an_oddly_named_file_escaped(capsys, preset_file, toy_toml):
+    path = str(preset_file(toy_toml, "odd\x1b[2Jname.toml"))
     assert main(["train", path, "--epochs", "1", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out

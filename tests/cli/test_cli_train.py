@@ -15,7 +15,6 @@ import pytest
 from backprop_tui.core.config.presets import build_trainer, load, shipped_names
 from backprop_tui.core.training.trainer import Trainer
 from backprop_tui.tui.cli.main import main
-from cli_support import DIVERGING, TOY, write_preset
 
 SHIPPED = shipped_names()
 
@@ -47,11 +46,11 @@ def test_train_json_weights_are_what_the_trainer_reaches(capsys):
     assert doc["biases"] == [b.tolist() for b in trainer.network.b]
 
 
-def test_train_json_weights_load_back_into_a_preset(tmp_path, capsys):
-    _, doc = train_json(capsys, write_preset(tmp_path, TOY), "--epochs", "2")
-    text = TOY.replace("[[[0.5]]]", json.dumps(doc["weights"]))
+def test_train_json_weights_load_back_into_a_preset(capsys, preset_file, toy_toml):
+    _, doc = train_json(capsys, str(preset_file(toy_toml)), "--epochs", "2")
+    text = toy_toml.replace("[[[0.5]]]", json.dumps(doc["weights"]))
     text = text.replace("[[0.0]]\n\n[loss]", json.dumps(doc["biases"]) + "\n\n[loss]")
-    reloaded = load(write_preset(tmp_path, text, "again.toml"))
+    reloaded = load(str(preset_file(text, "again.toml")))
     assert reloaded.weights[0].tolist() == doc["weights"][0]
     assert reloaded.biases[0].tolist() == doc["biases"][0]
 
@@ -77,9 +76,9 @@ def test_quiet_prints_only_the_summary(capsys):
     assert capsys.readouterr().out.splitlines()[0] == "seed-toy: 3 epochs, 3 steps (seed 0)"
 
 
-def test_the_seed_option_draws_other_initial_weights_reproducibly(tmp_path, capsys):
-    drawn = TOY.replace("weights = [[[0.5]]]\nbiases = [[0.0]]", 'init = "normal"')
-    path = write_preset(tmp_path, drawn)
+def test_the_seed_option_draws_other_initial_weights_reproducibly(capsys, preset_file, toy_toml):
+    drawn = toy_toml.replace("weights = [[[0.5]]]\nbiases = [[0.0]]", 'init = "normal"')
+    path = str(preset_file(drawn))
     runs = [train_json(capsys, path, "--epochs", "0", "--seed", s)[1] for s in ("1", "2", "1")]
     assert [run["seed"] for run in runs] == [1, 2, 1]
     assert runs[0]["weights"] != runs[1]["weights"]
@@ -87,8 +86,8 @@ def test_the_seed_option_draws_other_initial_weights_reproducibly(tmp_path, caps
     assert runs[0]["history"] == []
 
 
-def test_the_stop_loss_ends_training_early(tmp_path, capsys):
-    path = write_preset(tmp_path, TOY.replace("batch_size = 1", "batch_size = 1\nstop_loss = 0.1"))
+def test_the_stop_loss_ends_training_early(capsys, preset_file, toy_toml):
+    path = str(preset_file(toy_toml.replace("batch_size = 1", "batch_size = 1\nstop_loss = 0.1")))
     code, doc = train_json(capsys, path)
     assert code == 0
     assert doc["stopped"] == "stop_loss"
@@ -97,8 +96,8 @@ def test_the_stop_loss_ends_training_early(tmp_path, capsys):
     assert doc["epochs"] < 20
 
 
-def test_divergence_exits_3_naming_the_epoch_and_step(tmp_path, capsys):
-    assert main(["train", write_preset(tmp_path, DIVERGING)]) == 3
+def test_divergence_exits_3_naming_the_epoch_and_step(capsys, preset_file, diverging_toml):
+    assert main(["train", str(preset_file(diverging_toml))]) == 3
     captured = capsys.readouterr()
     assert re.search(r"training diverged at epoch \d+, step \d+", captured.err)
     assert "last finite weights" in captured.err
@@ -106,8 +105,8 @@ def test_divergence_exits_3_naming_the_epoch_and_step(tmp_path, capsys):
     assert captured.out.splitlines()[-1].startswith("final: train loss ")
 
 
-def test_divergence_with_json_still_prints_the_document(tmp_path, capsys):
-    code, doc = train_json(capsys, write_preset(tmp_path, DIVERGING))
+def test_divergence_with_json_still_prints_the_document(capsys, preset_file, diverging_toml):
+    code, doc = train_json(capsys, str(preset_file(diverging_toml)))
     assert code == 3
     assert doc["stopped"] == "diverged"
     assert doc["diverged"]["epoch"] == doc["epochs"] + 1

@@ -11,11 +11,11 @@ import pytest
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.tui.cli.main import main
 from backprop_tui.tui.cli.parser import COMMANDS
-from cli_support import TOY, assert_one_line_error, run_cli, write_preset
+from cli_support import assert_one_line_error, run_cli
 
 
-def test_a_one_sample_training_set_is_one_sample_not_one_samples(tmp_path, capsys):
-    assert main(["trace", write_preset(tmp_path, TOY), "--sample", "3"]) == 2
+def test_a_one_sample_training_set_is_one_sample_not_one_samples(capsys, preset_file, toy_toml):
+    assert main(["trace", str(preset_file(toy_toml)), "--sample", "3"]) == 2
     err = assert_one_line_error(capsys, "sample 3 is out of range")
     assert "1 sample, number 0" in err
     assert "1 samples" not in err

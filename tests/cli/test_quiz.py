@@ -8,7 +8,7 @@ import pytest
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.learn import asked_phases, phase_value
 from backprop_tui.core.trace.record import trace_trainer
-from cli_support import REPO, run_cli
+from cli_support import run_cli
 
 VERDICT = re.compile(r"^(correct|close|wrong|wrong \(shown, not answered\)): ")
 
@@ -148,12 +148,12 @@ def test_typed_text_is_echoed_safely():
     assert "\x1b" not in result.stdout and "\\x1b]0;pwned\\x07 1" in result.stdout
 
 
-def test_bytes_that_are_not_utf8_are_a_wrong_answer_not_a_crash():
+def test_bytes_that_are_not_utf8_are_a_wrong_answer_not_a_crash(repo_root):
     result = subprocess.run(
         [sys.executable, "-m", "backprop_tui.tui", "quiz", "seed-toy", "--ask", "updates"],
         input=b"\xff\xfe\n",
         capture_output=True,
-        cwd=REPO,
+        cwd=repo_root,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

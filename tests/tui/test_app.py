@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from app_pilot import SIZE, make_app, notices, ready, settle, wait_until
+from app_pilot import (
+    SIZE,
+    make_app,
+    notices,
+    on_top,
+    ready,
+    round_trip,
+    settle,
+    tables_drawn,
+    wait_until,
+)
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.tui.app import BackpropApp, build_app
 from backprop_tui.tui.messages import SnapshotReady
@@ -23,7 +33,7 @@ from backprop_tui.tui.worker.commands import (
     slower,
 )
 from backprop_tui.tui.worker.controller import ProcessController, ThreadController
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Tab, Tabs
 
@@ -56,8 +66,12 @@ async def test_space_runs_and_pauses_and_the_epoch_advances() -> None:
         await pilot.press("space")
         await settle(pilot, "paused")
         stopped = app.snapshot.global_step
+        assert app.snapshot.epoch >= 3
+        await round_trip(pilot)
+        assert app.snapshot.global_step == stopped, "trained on after the pause"
         await pilot.press("n")
         await ready(pilot, stopped + 1)
+        assert app.status.state == "paused"
 
 
 async def test_n_trains_exactly_one_step_with_the_engines_numbers() -> None:
@@ -147,6 +161,7 @@ async def test_less_and_greater_than_slow_down_and_speed_up_the_pace() -> None:
         assert "full speed" in str(app.query_one(StatusBar).render())
         await pilot.press("less_than_sign")
         await wait_until(pilot, lambda: app.status.pace == PACES[-1], "the fastest pace")
+        assert f"pace {PACES[-1]:g}/s" in str(app.query_one(StatusBar).render())
 
 
 async def test_space_after_finishing_says_training_goes_on_past_the_target() -> None:
@@ -186,6 +201,7 @@ async def test_question_mark_lists_every_key_and_escape_closes_it() -> None:
             assert word in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+        assert app.screen is app.screen_stack[0]
 
 
 async def test_keys_under_a_dialog_do_not_reach_the_dashboard() -> None:
@@ -193,7 +209,7 @@ async def test_keys_under_a_dialog_do_not_reach_the_dashboard() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("question_mark", "n")
-        await pilot.pause(0.2)
+        await round_trip(pilot)
         assert isinstance(app.screen, HelpScreen)
         assert app.snapshot.global_step == 0
 
@@ -205,9 +221,18 @@ async def test_the_command_palette_offers_and_runs_the_dashboard_commands() -> N
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"one batch")
-        await pilot.pause(0.3)
+        commands = app.screen.query_one(CommandList)
+
+        def highlighted() -> str:
+            option = commands.highlighted_option
+            return "" if option is None else str(option.prompt)
+
+        await wait_until(pilot, lambda: "one batch" in highlighted(), "the step command")
         await pilot.press("enter")
         await ready(pilot, 1)
+        await round_trip(pilot)
+        assert app.snapshot.global_step == 1
+        assert app.status.state == "paused"
 
 
 async def test_d_opens_the_step_through_and_enter_applies_exactly_that_update() -> None:
@@ -244,7 +269,7 @@ async def test_dashboard_keys_rest_while_the_step_through_is_open() -> None:
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "step-through")
         await pilot.press("space", "r", "x")
-        await pilot.pause(0.2)
+        await round_trip(pilot)
         assert isinstance(app.screen, StepThroughScreen)
         assert app.status.state == "paused"
         await pilot.press("escape")
@@ -257,9 +282,11 @@ async def test_g_opens_the_graph_view_and_escape_comes_back() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, GraphScreen), "the graph")
+        screen = await on_top(pilot, GraphScreen)
+        assert screen.expression == load("seed-scalar").graph["expression"]
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.screen_stack[0], "the dashboard")
+        assert screen not in app.screen_stack
 
 
 async def test_the_app_can_open_on_the_step_through_of_a_chosen_sample() -> None:
@@ -288,15 +315,16 @@ async def test_a_small_terminal_shows_one_panel_at_a_time_with_tabs() -> None:
             if app.query_one(f"#{name}").display
         ] == ["chart"]
         await pilot.press("4")
-        await pilot.pause(0.1)
-        assert app.query_one("#tables").display
+        await wait_until(pilot, lambda: app.query_one("#tables").display, "the tables")
         assert not app.query_one("#chart").display
         # The tables' scroll area takes the focus: page down reaches the tables below.
         await pilot.press("n")
         await wait_until(pilot, lambda: app.snapshot.global_step == 1, "one step")
-        await pilot.pause(0.3)
+        tables = app.query_one(LayerTables)
+        await tables_drawn(pilot, tables)
+        await wait_until(pilot, lambda: isinstance(app.focused, VerticalScroll), "the focus")
         scroll = app.focused
-        assert isinstance(scroll, VerticalScroll) and scroll in app.query_one("#tables").query("*")
+        assert scroll in tables.query("*")
         await pilot.press("pagedown")
         await wait_until(pilot, lambda: scroll.scroll_y > 0, "the tables scrolled")
         # A narrow footer is compact, so that it still shows the step-through's key.
@@ -324,12 +352,20 @@ async def test_brackets_switch_the_layer_tables_between_layers() -> None:
         W1 = tables.tables[(1, "W")]
         await wait_until(pilot, lambda: W1.row_count and W1.is_on_screen, "the tables")
         assert tables.active_layer == 1
+
+        async def shows(layer: int) -> None:
+            await wait_until(pilot, lambda: tables.active_layer == layer, f"layer {layer}")
+            await tables_drawn(pilot, tables)
+            np.testing.assert_array_equal(
+                tables.tables[(layer, "W")].values, app.snapshot.W[layer - 1]
+            )
+
         await pilot.press("right_square_bracket")
-        await wait_until(pilot, lambda: tables.active_layer == 2, "layer 2")
+        await shows(2)
         await pilot.press("right_square_bracket")  # wraps around
-        await wait_until(pilot, lambda: tables.active_layer == 1, "layer 1 again")
+        await shows(1)
         await pilot.press("left_square_bracket")
-        await wait_until(pilot, lambda: tables.active_layer == 2, "layer 2 from the left")
+        await shows(2)
 
 
 async def test_full_stop_toggles_the_digits_of_the_layer_tables() -> None:
@@ -339,12 +375,16 @@ async def test_full_stop_toggles_the_digits_of_the_layer_tables() -> None:
         tables = app.query_one(LayerTables)
         W1 = tables.tables[(1, "W")]
         assert tables.precision == 4
-        await wait_until(pilot, lambda: W1.row_count, "the tables")
-        await wait_until(pilot, lambda: "0.1500" in W1.cell_text(0, 0).plain, "four digits")
+        await tables_drawn(pilot, tables)
+        assert W1.cell_text(0, 0).plain.strip() == "0.1500"
         await pilot.press("full_stop")
-        await wait_until(pilot, lambda: "0.15000000" in W1.cell_text(0, 0).plain, "eight")
+        await wait_until(pilot, lambda: tables.precision == 8, "eight digits")
+        await tables_drawn(pilot, tables)
+        assert W1.cell_text(0, 0).plain.strip() == "0.15000000"
         await pilot.press("full_stop")
         await wait_until(pilot, lambda: tables.precision == 4, "four again")
+        await tables_drawn(pilot, tables)
+        assert W1.cell_text(0, 0).plain.strip() == "0.1500"
 
 
 async def test_a_click_on_a_panel_tab_shows_that_panel() -> None:
@@ -391,9 +431,10 @@ async def test_without_two_inputs_the_output_map_gives_its_room_to_the_chart() -
     app = make_app("iris")
     async with app.run_test(size=(200, 50)) as pilot:
         await ready(pilot)
-        await pilot.pause(0.1)
+        output_map = app.query_one("#map")
+        assert not output_map.display
+        await wait_until(pilot, lambda: not output_map.region, "the layout without the map")
         chart = app.query_one("#chart")
-        assert not app.query_one("#map").display
         assert chart.region.height > app.query_one("#network").region.height
 
 
@@ -411,8 +452,8 @@ async def test_on_a_small_terminal_the_output_maps_tab_goes_when_it_has_nothing(
         app.load_preset(load("moons"))
         await wait_until(pilot, lambda: app.preset.key == "moons" and not app._pending, "moons")
         await pilot.press("3")
-        await pilot.pause(0.1)
-        assert app.query_one("#map").display
+        await wait_until(pilot, lambda: app.query_one("#map").display, "the map")
+        assert not app.query_one("#chart").display
 
 
 async def test_divergence_is_shown_and_a_reset_recovers(tmp_path) -> None:
@@ -430,8 +471,11 @@ async def test_divergence_is_shown_and_a_reset_recovers(tmp_path) -> None:
         assert any("diverged" in note for note in notices(app, "warning"))
         await pilot.press("r")
         await settle(pilot, "paused")
+        assert app.snapshot.global_step == 0 and app.status.message == ""
         await pilot.press("n")
         await ready(pilot, 1)
+        assert app.status.state == "paused"
+        assert np.isfinite(app.snapshot.batch_loss)
 
 
 async def test_every_array_the_ui_receives_is_read_only() -> None:
@@ -463,6 +507,7 @@ async def test_a_preset_the_worker_cannot_build_is_a_notice_and_nothing_changes(
         assert app.preset.key == "xor"
         await pilot.press("n")
         await ready(pilot, 1)
+        assert app.status.preset_name == load("xor").name
 
 
 async def test_a_worker_that_dies_is_reported_and_a_new_one_takes_over() -> None:

@@ -4,10 +4,11 @@ export and editing a cell — and that every failure is a notice, never a crash.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from app_pilot import SIZE, make_app, notices, ready, wait_until
+from app_pilot import SIZE, make_app, notices, ready, round_trip, wait_until
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.tui.screens.dialogs import ConfirmDialog, NumberDialog, PathDialog
 from backprop_tui.tui.screens.preset_picker import PresetPicker, reflow
@@ -53,8 +54,8 @@ async def test_p_lists_the_shipped_presets_and_a_filter_narrows_them() -> None:
         options = app.screen.query_one(OptionList)
         assert options.option_count >= 9
         await pilot.press(*"moon")
-        await pilot.pause(0.1)
-        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["moons"]
+        await wait_until(pilot, lambda: options.option_count == 1, "the filtered list")
+        assert options.get_option_at_index(0).id == "moons"
         await pilot.press("enter")
         await back_on_dashboard(pilot)
         await wait_until(pilot, lambda: app.preset.key == "moons" and not app._pending, "moons")
@@ -74,8 +75,9 @@ async def test_the_picker_moves_with_arrows_and_escape_keeps_the_preset() -> Non
         assert options.highlighted == (start + 1) % options.option_count
         await pilot.press("escape")
         await back_on_dashboard(pilot)
-        await pilot.pause(0.1)
+        await round_trip(pilot)
         assert app.preset.key == "seed-toy"
+        assert not app._pending
 
 
 async def test_the_highlighted_presets_description_shows_under_the_list() -> None:
@@ -187,23 +189,25 @@ async def test_an_empty_path_keeps_the_dialog_open_with_a_hint() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "text", "check"),
+    ("field", "text", "setting"),
     [
-        ("#lr", "0.125", lambda s: s.lr == 0.125),
-        ("#batch-size", "2", lambda s: s.batch_size == 2),
-        ("#epochs", "42", lambda s: s.epochs == 42),
-        ("#stop-loss", "0.01", lambda s: s.stop_loss == 0.01),
+        ("#lr", "0.125", {"lr": 0.125}),
+        ("#batch-size", "2", {"batch_size": 2}),
+        ("#epochs", "42", {"epochs": 42}),
+        ("#stop-loss", "0.01", {"stop_loss": 0.01}),
     ],
 )
-async def test_each_settings_field_is_applied(field, text, check) -> None:
+async def test_each_settings_field_is_applied(field, text, setting) -> None:
     app = make_app("xor")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
+        before = app.status.settings
         await open_dialog(pilot, "f", SettingsForm)
         await type_into(pilot, field, text)
         await pilot.press("enter")
         await back_on_dashboard(pilot)
-        await wait_until(pilot, lambda: check(app.status.settings), f"{field} = {text}")
+        await wait_until(pilot, lambda: app.status.settings != before, f"{field} = {text}")
+        assert app.status.settings == replace(before, **setting)
 
 
 async def test_the_optimizer_select_switches_the_optimizer() -> None:
@@ -354,3 +358,4 @@ async def test_a_cell_value_that_is_not_a_number_is_refused_inline() -> None:
         await type_into(pilot, "#dialog-input", "1.5")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.b[0][0] == 1.5, "the edit")
+        assert app.snapshot.b[0].tolist() == [1.5, 0.35]

@@ -135,7 +135,7 @@ def test_a_loaded_preset_is_paused_at_step_zero_with_its_settings(make) -> None:
     assert ready.status.preset_name == "seed-toy"
     assert ready.status.settings == Settings(0.5, 0, 1000, "sgd", None)
     assert ready.status.steps_per_second is None
-    np.testing.assert_array_equal(ready.snapshot.W[0], [[0.15], [0.25]])
+    np.testing.assert_array_equal(ready.snapshot.W[0], SEED_TOY.weights[0])
 
 
 def test_one_step_command_trains_exactly_one_batch(make) -> None:
@@ -267,7 +267,8 @@ def test_finishing_the_epoch_target_is_announced_and_run_goes_on_past_it(make) -
     assert finished.snapshot.epoch == 3
     assert "3 epochs" in inbox.wait_for(TrainingFinished, "the notice").text
     controller.send(Run())
-    inbox.wait(lambda m: m.status.token == token and m.snapshot.epoch > 3, "past the target")
+    past = inbox.wait(lambda m: m.status.token == token and m.snapshot.epoch > 3, "past it")
+    assert past.status.state == "running" and past.status.settings.epochs == 3
 
 
 def test_divergence_pauses_keeps_finite_weights_and_a_lower_rate_recovers(make) -> None:
@@ -304,7 +305,12 @@ def test_an_edit_changes_the_network_and_a_bad_one_fails_without_harm(make) -> N
     failed = inbox.wait_for(CommandFailed, "the failure")
     assert failed.command == "EditCell"
     controller.send(Step())
-    inbox.settle(token, 1)
+    stepped = inbox.settle(token, 1)
+    expected = build_toy(SEED_TOY)
+    expected.set_parameter(2, "W", (0, 1), -3.5)
+    expected.step()
+    for got, want in zip(stepped.snapshot.W, expected.network.W, strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_train_on_one_sample_counts_as_the_epochs_next_step(make) -> None:

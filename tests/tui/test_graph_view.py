@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 import numpy as np
-from app_pilot import make_app, on_top
+from app_pilot import make_app, on_top, wait_until
 from backprop_tui.core.autodiff.graph import backward_steps, seed_scalar_graph
 from backprop_tui.core.autodiff.parse import parse_expression
 from backprop_tui.core.config.presets import build_trainer, load
@@ -263,13 +263,22 @@ async def test_a_narrow_graph_view_never_cuts_a_box_at_its_left_edge() -> None:
     app = graph_app("seed-scalar")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await on_top(pilot, GraphScreen)
-        await pilot.pause(0.3)
         scroll = screen.query_one("#graph-scroll", ScrollableContainer)
-        columns = screen.query_one(GraphDiagram).layout_.col_x
-        for _ in range(len(screen.steps)):
+        diagram = screen.query_one(GraphDiagram)
+
+        def step_in_view() -> bool:
+            """The current step's boxes start inside the scrolled window (the drawing's
+            left padding is 1): the screen has scrolled to this step."""
+            step = screen.steps[screen.k]
+            region = diagram.current_region([step.node, *(t.parent for t in step.terms)])
+            x = scroll.scroll_x
+            return region is not None and x <= region.x + 1 < x + scroll.size.width
+
+        columns = diagram.layout_.col_x
+        for k in range(len(screen.steps)):
+            await wait_until(pilot, step_in_view, f"step {k} scrolled into view")
             assert round(scroll.scroll_x) in columns, (scroll.scroll_x, columns)
             await pilot.press("right")
-            await pilot.pause(0.1)
 
 
 async def test_over_the_dashboard_the_step_panel_moves_beside_the_drawing_only_at_130() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from app_pilot import make_app, on_top, wait_until
+from app_pilot import make_app, on_top, tables_drawn, wait_until
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.trace.record import trace_trainer
 from backprop_tui.tui.screens.step_session import StepResult, StepSession
@@ -129,9 +129,9 @@ async def test_the_layer_tables_light_what_a_phase_reads_and_writes() -> None:
         await pilot.pause()
         screen = app.step_screen
         await pilot.press("7")  # δ(1): reads z(1), a(1), W(2), δ(2); writes δ(1)
+        assert screen.phase.symbol == "δ(1)"
         tables = screen.query_one(LayerTables)
-        await pilot.pause(0.3)
-        tables.refresh_tables()
+        await tables_drawn(pilot, tables)
         assert tables.active_layer == 1
 
         def background(quantity: str) -> Any:
@@ -162,7 +162,7 @@ async def test_the_tables_show_only_what_the_phases_so_far_computed() -> None:
                 seen[name] = tables.tables[(layer, quantity)].row_count > 0
             return seen
 
-        await pilot.pause(0.3)
+        await tables_drawn(pilot, tables)
         # Phase 1, z(1): z(1) is there, a(1), δ(1) and ∂W(1) are not (a student working
         # δ(1) by hand does not see the answer first); W and b always are.
         assert filled("z1 W1 b1 a1 delta1 dW1") == {
@@ -175,7 +175,7 @@ async def test_the_tables_show_only_what_the_phases_so_far_computed() -> None:
         }
         assert "(a later phase)" in str(tables._panels[(1, "delta")].caption.render())
         await pilot.press("7")  # δ(1)
-        await pilot.pause(0.3)
+        await tables_drawn(pilot, tables)
         assert filled("a1 delta1 dW1 delta2 a2") == {
             "a1": True,
             "delta1": True,
@@ -184,7 +184,7 @@ async def test_the_tables_show_only_what_the_phases_so_far_computed() -> None:
             "a2": True,
         }
         await pilot.press("end")
-        await pilot.pause(0.3)
+        await tables_drawn(pilot, tables)
         assert all(filled("z1 a1 delta1 dW1 db1 z2 a2 delta2 dW2 db2").values())
 
 
@@ -194,10 +194,9 @@ async def test_update_phases_show_the_new_weights_in_the_tables() -> None:
         await pilot.pause()
         screen = app.step_screen
         screen.go_to(screen.trace.phase_index("update_W", 2))
-        await pilot.pause(0.3)
         tables = screen.query_one(LayerTables)
-        tables.refresh_tables()
-        assert tables.active_layer == 2
+        await wait_until(pilot, lambda: tables.active_layer == 2, "layer 2's tab")
+        await tables_drawn(pilot, tables)
         W2 = tables.tables[(2, "W")].values
         assert np.array_equal(W2, screen.trace.layers[1].W_new)
         assert tables.tables[(2, "W")].cell_text(0, 0).plain.startswith("0.3567")

@@ -4,11 +4,13 @@ snapshots from real trainers (seed-toy and hand-set two-input networks)."""
 from __future__ import annotations
 
 import sys
+import time
 import types
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from app_pilot import tables_drawn, wait_until
 from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.data.dataset import from_arrays
 from backprop_tui.core.nn.losses import get_loss
@@ -58,23 +60,6 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 # -- fixtures --------------------------------------------------------------------------
-
-
-def seed_toy_trainer(train_biases: bool = True) -> Trainer:
-    """The notes' toy example: x = 1, y = 0, two sigmoid hidden units, one sigmoid output."""
-    network = Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-    data = from_arrays([[1.0]], [[0.0]])
-    return Trainer(
-        network,
-        get_loss("half_sse"),
-        make_optimizer("sgd", lr=0.5),
-        data,
-        train_biases=train_biases,
-    )
 
 
 def plane_trainer() -> Trainer:
@@ -172,7 +157,9 @@ def strips_text(widget: OutputMap) -> list[str]:
 # -- context and formatting ------------------------------------------------------------
 
 
-def test_view_context_from_a_trainer_reads_sizes_activations_loss_and_task() -> None:
+def test_view_context_from_a_trainer_reads_sizes_activations_loss_and_task(
+    seed_toy_trainer,
+) -> None:
     ctx = ViewContext.from_trainer(seed_toy_trainer())
     assert ctx.sizes == (1, 2, 1)
     assert ctx.activations == ("sigmoid", "sigmoid")
@@ -226,7 +213,7 @@ def test_positive_numbers_are_blue_and_negative_orange() -> None:
 # -- every widget ----------------------------------------------------------------------
 
 
-async def test_every_widget_accepts_a_context_and_a_stream_of_snapshots() -> None:
+async def test_every_widget_accepts_a_context_and_a_stream_of_snapshots(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     ctx = ViewContext.from_trainer(trainer)
     app = Dashboard()
@@ -424,7 +411,7 @@ async def test_network_view_colours_connections_by_the_sign_of_their_weight() ->
         assert lower == {negative}
 
 
-async def test_network_view_draws_small_networks_with_their_activations() -> None:
+async def test_network_view_draws_small_networks_with_their_activations(seed_toy_trainer) -> None:
     view = NetworkView(max_rate=0)
     trainer = seed_toy_trainer()
     async with Host(view).run_test() as pilot:
@@ -532,7 +519,7 @@ async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix(
 # -- layer tables ----------------------------------------------------------------------
 
 
-async def test_layer_tables_show_W_with_four_decimals_by_default() -> None:
+async def test_layer_tables_show_W_with_four_decimals_by_default(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -545,7 +532,7 @@ async def test_layer_tables_show_W_with_four_decimals_by_default() -> None:
         assert tables.tables[(1, "b")].cell_text(1, 0).plain.strip() == "0.3500"
 
 
-async def test_layer_tables_mark_exactly_the_cells_that_changed() -> None:
+async def test_layer_tables_mark_exactly_the_cells_that_changed(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -561,7 +548,7 @@ async def test_layer_tables_mark_exactly_the_cells_that_changed() -> None:
         assert tables.tables[(1, "b")].cell_text(0, 0).plain == "0.3500 "
 
 
-async def test_a_training_step_marks_the_weights_that_went_down() -> None:
+async def test_a_training_step_marks_the_weights_that_went_down(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer(train_biases=False)
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -576,7 +563,9 @@ async def test_a_training_step_marks_the_weights_that_went_down() -> None:
         assert tables.tables[(1, "delta")].row_count == 1
 
 
-async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones() -> None:
+async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones(
+    seed_toy_trainer,
+) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -596,7 +585,7 @@ async def test_columns_grow_when_a_wider_number_arrives_after_narrower_ones() ->
         assert shown in line
 
 
-async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
+async def test_precision_toggle_shows_eight_decimals_and_back(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -614,7 +603,9 @@ async def test_precision_toggle_shows_eight_decimals_and_back() -> None:
         assert W1.columns.widths[0] < wide
 
 
-async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights() -> None:
+async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights(
+    seed_toy_trainer,
+) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -624,13 +615,14 @@ async def test_a_tab_coming_into_view_marks_how_the_last_step_moved_its_weights(
         tables.show(trainer.snapshot())
         await pilot.pause()
         tables.active_layer = 2
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: tables.active_layer == 2, "tab 2")
+        await tables_drawn(pilot, tables)
         W2 = tables.tables[(2, "W")]
         assert [W2.cell_text(0, c).plain for c in range(2)] == ["0.3567▼", "0.4051▼"]
         assert tables.tables[(2, "b")].cell_text(0, 0).plain == "0.5304▼"
 
 
-async def test_highlight_marks_exactly_the_cells_read_and_written() -> None:
+async def test_highlight_marks_exactly_the_cells_read_and_written(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     trainer.step()
     tables = LayerTables(max_rate=0)
@@ -658,7 +650,7 @@ async def test_highlight_marks_exactly_the_cells_read_and_written() -> None:
         assert background("W", 0, 0) is None and background("b", 1, 0) is None
 
 
-async def test_highlight_switches_to_the_tab_of_the_written_layer() -> None:
+async def test_highlight_switches_to_the_tab_of_the_written_layer(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     trainer.step()
     tables = LayerTables(max_rate=0)
@@ -694,7 +686,7 @@ def test_locate_gives_the_main_place_of_a_cell_or_none() -> None:
     assert locate(SimpleNamespace(quantity="loss", layer=None, index=None), 2) is None
 
 
-async def test_every_phase_of_a_real_trace_lights_its_tables() -> None:
+async def test_every_phase_of_a_real_trace_lights_its_tables(seed_toy_trainer) -> None:
     from backprop_tui.core.trace.record import trace_trainer
 
     trainer = seed_toy_trainer()
@@ -726,7 +718,7 @@ async def test_every_phase_of_a_real_trace_lights_its_tables() -> None:
         assert lit[("update_W", 1)] == 1
 
 
-async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight() -> None:
+async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     app = Host(tables)
@@ -743,7 +735,7 @@ async def test_enter_on_a_weight_cell_requests_an_edit_of_that_weight() -> None:
         assert message.current == pytest.approx(0.25)
 
 
-async def test_clicking_a_weight_twice_requests_an_edit_of_that_weight() -> None:
+async def test_clicking_a_weight_twice_requests_an_edit_of_that_weight(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     app = Host(tables)
@@ -781,7 +773,9 @@ async def test_fixed_biases_say_so_in_their_tables_title(preset, fixed) -> None:
         assert "fixed" not in str(tables._panels[(1, "W")].caption.render())
 
 
-async def test_enter_on_a_bias_cell_requests_an_edit_and_a_gradient_cell_does_not() -> None:
+async def test_enter_on_a_bias_cell_requests_an_edit_and_a_gradient_cell_does_not(
+    seed_toy_trainer,
+) -> None:
     trainer = seed_toy_trainer()
     trainer.step()
     tables = LayerTables(max_rate=0)
@@ -813,7 +807,7 @@ async def test_batch_tables_show_at_most_the_row_cap() -> None:
         assert tables.tables[(1, "a_prev")].row_count == MAX_BATCH_ROWS
 
 
-async def test_hidden_tables_do_no_work_until_they_are_shown() -> None:
+async def test_hidden_tables_do_no_work_until_they_are_shown(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -830,7 +824,7 @@ async def test_hidden_tables_do_no_work_until_they_are_shown() -> None:
         assert tables.tables[(1, "W")].cell_text(0, 0).plain.strip() == "0.1500"
 
 
-async def test_gradient_tables_wait_for_the_first_step() -> None:
+async def test_gradient_tables_wait_for_the_first_step(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -923,7 +917,9 @@ async def test_batch_tables_carry_no_rise_or_fall_marks_but_parameters_do() -> N
             assert not marks(quantity) & {"▲", "▼"}, quantity
 
 
-async def test_the_dashboard_note_says_the_batch_tables_predate_the_update() -> None:
+async def test_the_dashboard_note_says_the_batch_tables_predate_the_update(
+    seed_toy_trainer,
+) -> None:
     trainer = seed_toy_trainer()
     plain, noted = LayerTables(max_rate=0), LayerTables(max_rate=0, note=DASHBOARD_NOTE)
     async with Host(plain, noted).run_test(size=(120, 60)) as pilot:
@@ -936,7 +932,9 @@ async def test_the_dashboard_note_says_the_batch_tables_predate_the_update() -> 
         assert note.region.y < noted.tables[(1, "W")].region.y
 
 
-async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title() -> None:
+async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title(
+    seed_toy_trainer,
+) -> None:
     trainer = seed_toy_trainer()
     tables = LayerTables(max_rate=0)
     async with Host(tables).run_test(size=(120, 40)) as pilot:
@@ -1223,7 +1221,7 @@ async def test_the_prediction_plots_axis_only_widens_during_a_run() -> None:
         assert omap.value_range == first
 
 
-async def test_output_map_explains_itself_when_the_network_has_one_input() -> None:
+async def test_output_map_explains_itself_when_the_network_has_one_input(seed_toy_trainer) -> None:
     trainer = seed_toy_trainer()
     omap = OutputMap(max_rate=0)
     async with Host(omap).run_test(size=(60, 10)) as pilot:
@@ -1315,11 +1313,13 @@ async def test_a_live_rate_applies_only_while_training_runs() -> None:
         throttle = Throttle(widget, 1000.0, lambda: calls.append(1), live_rate=0.5)
         throttle.request()
         throttle.request()  # paused: 1000 a second, so due within a millisecond
-        await pilot.pause(0.05)
-        assert len(calls) == 2 and not throttle.pending
+        await wait_until(pilot, lambda: len(calls) == 2, "the deferred run")
+        assert not throttle.pending
         throttle.set_live(True)
         throttle.request()  # running: 0.5 a second, so deferred
         assert len(calls) == 2 and throttle.pending
         throttle.set_live(False)  # paused again: the deferred run comes at once
-        await pilot.pause(0.05)
-        assert len(calls) == 3 and not throttle.pending
+        since = time.monotonic()
+        await wait_until(pilot, lambda: len(calls) == 3, "the deferred run")
+        assert time.monotonic() - since < 1.0, "waited for the live rate's 2 s"
+        assert not throttle.pending

@@ -15,14 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
-def seed_toy() -> Network:
-    return Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-
-
 def assert_graph_matches_network(network, x, y, loss, output_index=None):
     graph = mlp_output_graph(network, x, y, loss, output_index)
     backward(graph.root)
@@ -36,14 +28,14 @@ def assert_graph_matches_network(network, x, y, loss, output_index=None):
     return graph, bwd
 
 
-def test_seed_toy_graph_agrees_with_network_backward():
+def test_seed_toy_graph_agrees_with_network_backward(seed_toy):
     graph, bwd = assert_graph_matches_network(seed_toy(), [1.0], [0.0], "half_sse")
     assert graph.root.value == pytest.approx(bwd.loss, rel=1e-15)
     assert graph.root.value == pytest.approx(0.2870, abs=5e-5)
     assert graph.y_hat[0].value == pytest.approx(0.7576, abs=5e-5)
 
 
-def test_seed_toy_graph_is_labelled_in_the_notes_notation():
+def test_seed_toy_graph_is_labelled_in_the_notes_notation(seed_toy):
     graph = mlp_output_graph(seed_toy(), np.array([[1.0]]), np.array([[0.0]]), "half_sse")
     names = {n.name for n in topological_order(graph.root)}
     expected = {"x", "W(1)[1,1]", "W(1)[2,1]", "b(1)[1]", "b(1)[2]", "z(1)_1", "z(1)_2"}
@@ -52,7 +44,7 @@ def test_seed_toy_graph_is_labelled_in_the_notes_notation():
     assert graph.W[1][0][1].name == "W(2)[1,2]" and graph.root.op == "half_square"
 
 
-def test_seed_toy_backward_steps_show_the_step_through_deltas():
+def test_seed_toy_backward_steps_show_the_step_through_deltas(seed_toy):
     steps = {
         s.name: s for s in backward_steps(mlp_output_graph(seed_toy(), [1], [0], "half_sse").root)
     }
@@ -97,7 +89,7 @@ def test_one_output_term_agrees_when_the_other_outputs_are_on_target(loss):
     assert graph.W[1][0][0] not in set(topological_order(graph.root))
 
 
-def test_unsupported_loss_and_activation_are_named():
+def test_unsupported_loss_and_activation_are_named(seed_toy):
     with pytest.raises(UnknownNameError, match=r"'cross_entropy'.*half_sse, mse"):
         mlp_output_graph(seed_toy(), [1.0], [0.0], "cross_entropy")
     softmax_net = Network([np.ones((2, 1))], [np.zeros(2)], ["softmax"])
@@ -105,7 +97,7 @@ def test_unsupported_loss_and_activation_are_named():
         mlp_output_graph(softmax_net, [1.0], [0.0, 1.0], "half_sse")
 
 
-def test_wrong_shapes_and_output_index_are_rejected():
+def test_wrong_shapes_and_output_index_are_rejected(seed_toy):
     with pytest.raises(ShapeError, match=r"the input has shape \(2,\); expected \(1,\)"):
         mlp_output_graph(seed_toy(), [1.0, 2.0], [0.0], "half_sse")
     with pytest.raises(ShapeError, match="output index 1 is outside 0 … 0"):

@@ -13,22 +13,23 @@ from backprop_tui.core.training.forensics import (
     overflow_bound,
     trainer_divergence_report,
 )
-from cli_support import DIVERGING, write_preset
 
 
 def one_weight(w: float = 1.0) -> Network:
     return Network([np.array([[w]])], [np.array([0.0])], ["linear"])
 
 
-def diverged_trainer(tmp_path):
-    trainer = build_trainer(load(write_preset(tmp_path, DIVERGING)))
+@pytest.fixture
+def diverged_trainer(preset_file, diverging_toml):
+    """A trainer on the diverging preset, stopped by its divergence."""
+    trainer = build_trainer(load(preset_file(diverging_toml)))
     with pytest.raises(DivergedError):
         trainer.train(50)
     return trainer
 
 
-def test_a_run_grown_by_a_huge_learning_rate_is_traced_to_the_first_overflow(tmp_path):
-    trainer = diverged_trainer(tmp_path)
+def test_a_run_grown_by_a_huge_learning_rate_is_traced_to_the_first_overflow(diverged_trainer):
+    trainer = diverged_trainer
     weights = [w.copy() for w in trainer.network.W]
     report = trainer_divergence_report(trainer)
     assert all(np.array_equal(a, b) for a, b in zip(weights, trainer.network.W, strict=True))
@@ -90,10 +91,10 @@ def test_a_step_that_stays_finite_says_so_and_why_it_may():
     assert "the optimizer's momentum or running averages" in report.cause
 
 
-def test_the_report_as_plain_data_holds_no_nan_or_infinity(tmp_path):
+def test_the_report_as_plain_data_holds_no_nan_or_infinity(diverged_trainer):
     import json
 
-    data = trainer_divergence_report(diverged_trainer(tmp_path)).to_dict()
+    data = trainer_divergence_report(diverged_trainer).to_dict()
     json.dumps(data, allow_nan=False)
     assert data["found"] and data["cell"][0] >= 1
     assert data["equation"] and data["cause"] and data["numbers"]

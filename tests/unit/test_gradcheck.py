@@ -105,13 +105,8 @@ def test_the_relative_error_is_the_cs231n_formula():
     )
 
 
-def test_the_check_of_a_trace_matches_the_traced_gradients():
-    net = Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-    t = trace_step(net, "half_sse", make_optimizer("sgd", 0.5), [1.0], [0.0])
+def test_the_check_of_a_trace_matches_the_traced_gradients(seed_toy_trace):
+    t = seed_toy_trace()
     check = gradient_check_trace(t)
     for layer, lt in zip(check.layers, t.layers, strict=True):
         np.testing.assert_allclose(layer.dW_numeric, lt.dW, rtol=1e-7)

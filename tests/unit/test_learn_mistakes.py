@@ -168,15 +168,6 @@ def test_a_right_answer_is_never_called_a_mistake(trace, digits):
 # -- the notes' toy example, by hand -------------------------------------------------------
 
 
-def seed_toy(lr=0.5):
-    net = Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-    return trace_step(net, "half_sse", make_optimizer("sgd", lr), [1.0], [0.0])
-
-
 @pytest.mark.parametrize(
     ("kind", "layer", "answer", "name"),
     [
@@ -197,27 +188,27 @@ def seed_toy(lr=0.5):
         ("forward_z", 1, "0.15 0.25", "missing-bias"),  # W(1) x
     ],
 )
-def test_the_toy_examples_mistakes_are_named(kind, layer, answer, name):
-    assert diagnose(seed_toy(), PhaseKey(kind, layer), answer) == (name,)
+def test_the_toy_examples_mistakes_are_named(kind, layer, answer, name, seed_toy_trace):
+    assert diagnose(seed_toy_trace(), PhaseKey(kind, layer), answer) == (name,)
 
 
-def test_the_toy_examples_right_answers_are_not_mistakes():
-    trace = seed_toy()
+def test_the_toy_examples_right_answers_are_not_mistakes(seed_toy_trace):
+    trace = seed_toy_trace()
     assert diagnose(trace, PhaseKey("delta_output", 2), "0.139") == ()
     assert diagnose(trace, PhaseKey("delta_hidden", 1), "0.0131 0.0143") == ()
     assert diagnose(trace, PhaseKey("update_W", 2), "0.3567 0.4051") == ()
 
 
-def test_the_message_names_what_was_left_out_beside_the_equation():
-    trace = seed_toy()
+def test_the_message_names_what_was_left_out_beside_the_equation(seed_toy_trace):
+    trace = seed_toy_trace()
     (match,) = matching_mistakes(trace, PhaseKey("delta_hidden", 1), "0.0557 0.0626")
     assert match.message == (
         "this is (W(2)ᵀ δ(2)) without ⊙ σ'(z(1)): the activation's slope is missing"
     )
 
 
-def test_a_mistake_gives_nothing_where_it_cannot_happen():
-    trace = seed_toy()
+def test_a_mistake_gives_nothing_where_it_cannot_happen(seed_toy_trace):
+    trace = seed_toy_trace()
     at_delta_1 = PhaseKey("delta_hidden", 1)
     assert get_mistake("no-transpose").value(trace, at_delta_1) is None  # W(2) is 1 × 2
     assert get_mistake("missing-batch-mean").value(trace, PhaseKey("grad_W", 2)) is None
@@ -265,9 +256,9 @@ def test_when_two_mistakes_give_the_same_numbers_both_are_named():
     assert names == ("no-transpose", "updated-weights-in-backward")
 
 
-def test_a_close_answer_that_is_a_mistake_is_wrong():
+def test_a_close_answer_that_is_a_mistake_is_wrong(seed_toy_trace):
     # η = 0.01: W + η ∂W is within 1 % of W − η ∂W, but it is not a rounding slip.
-    trace = seed_toy(lr=0.01)
+    trace = seed_toy_trace(lr=0.01)
     at = PhaseKey("update_W", 2)
     value = get_mistake("update-sign").value(trace, at)
     result = assess(trace, at, typed(value))
@@ -275,8 +266,8 @@ def test_a_close_answer_that_is_a_mistake_is_wrong():
     assert result.grade == "wrong" and result.names == ("update-sign",)
 
 
-def test_numbers_from_code_are_diagnosed_too():
-    trace = seed_toy()
+def test_numbers_from_code_are_diagnosed_too(seed_toy_trace):
+    trace = seed_toy_trace()
     at = PhaseKey("delta_hidden", 1)
     value = get_mistake("missing-activation-derivative").value(trace, at)
     assert diagnose(trace, at, value) == ("missing-activation-derivative",)

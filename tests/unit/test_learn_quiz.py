@@ -21,15 +21,6 @@ from backprop_tui.core.nn.optimizers import make_optimizer
 from backprop_tui.core.trace.record import trace_step
 
 
-def seed_toy():
-    net = Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-    return trace_step(net, "half_sse", make_optimizer("sgd", 0.5), [1.0], [0.0])
-
-
 def batch_trace(optimizer="sgd"):
     rng = np.random.default_rng(5)
     net = Network(
@@ -48,8 +39,8 @@ def right_text(trace, position):
 @pytest.mark.parametrize(
     ("level", "count"), [("updates", 4), ("gradients", 8), ("backward", 10), ("all", 15)]
 )
-def test_each_level_asks_its_phases_of_the_toy_example(level, count):
-    trace = seed_toy()
+def test_each_level_asks_its_phases_of_the_toy_example(level, count, seed_toy_trace):
+    trace = seed_toy_trace()
     asked = asked_phases(trace, level)
     assert len(asked) == count
     assert asked == tuple(sorted(asked))
@@ -57,18 +48,18 @@ def test_each_level_asks_its_phases_of_the_toy_example(level, count):
     assert {trace.phases[i].kind for i in asked} <= set(LEVELS[level])
 
 
-def test_an_unknown_level_is_refused_with_the_levels_known():
+def test_an_unknown_level_is_refused_with_the_levels_known(seed_toy_trace):
     with pytest.raises(BackpropError, match=r"unknown level 'update'.*did you mean 'updates'"):
-        Quiz(seed_toy(), "update")
+        Quiz(seed_toy_trace(), "update")
 
 
-def test_the_default_level_is_the_backward_pass():
-    quiz = Quiz(seed_toy())
+def test_the_default_level_is_the_backward_pass(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace())
     assert quiz.level == "backward" and quiz.phase.symbol == "δ(2)"
 
 
-def test_answering_every_phase_right_counts_every_phase_right_first_time():
-    trace = seed_toy()
+def test_answering_every_phase_right_counts_every_phase_right_first_time(seed_toy_trace):
+    trace = seed_toy_trace()
     quiz = Quiz(trace, "all")
     while not quiz.finished:
         assert quiz.answer(right_text(trace, quiz.current)).grade == "correct"
@@ -77,8 +68,8 @@ def test_answering_every_phase_right_counts_every_phase_right_first_time():
     assert summary.mistakes == {}
 
 
-def test_a_wrong_try_keeps_the_phase_while_tries_are_left():
-    trace = seed_toy()
+def test_a_wrong_try_keeps_the_phase_while_tries_are_left(seed_toy_trace):
+    trace = seed_toy_trace()
     quiz = Quiz(trace, "backward", tries=2)
     first = quiz.answer("0.0557")  # δ(2): not a mistake's value, just wrong
     assert first.grade == "wrong" and quiz.current == 5 and quiz.tries_left == 1
@@ -89,8 +80,8 @@ def test_a_wrong_try_keeps_the_phase_while_tries_are_left():
     assert [t.grade for t in item.tries] == ["wrong", "correct"]
 
 
-def test_with_one_try_a_wrong_answer_moves_on_and_names_its_mistake():
-    quiz = Quiz(seed_toy(), "backward")
+def test_with_one_try_a_wrong_answer_moves_on_and_names_its_mistake(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "backward")
     quiz.answer("0.139")
     result = quiz.answer("0.0557 0.0626")
     assert result.names == ("missing-activation-derivative",)
@@ -100,23 +91,23 @@ def test_with_one_try_a_wrong_answer_moves_on_and_names_its_mistake():
     assert summary.tally() == "1/10 right first time"
 
 
-def test_a_close_answer_ends_the_phase_but_is_not_right_first_time():
-    quiz = Quiz(seed_toy(), "backward", tries=2)
+def test_a_close_answer_ends_the_phase_but_is_not_right_first_time(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "backward", tries=2)
     assert quiz.answer("0.14").grade == "close"
     assert quiz.question == 2
     assert not quiz.summary().items[0].right_first_time
 
 
-def test_reveal_shows_the_phase_and_counts_it_not_right():
-    quiz = Quiz(seed_toy(), "updates")
+def test_reveal_shows_the_phase_and_counts_it_not_right(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "updates")
     phase = quiz.reveal()
     assert phase.symbol == "W(2)" and phase.result == "[[0.3567, 0.4051]]"
     item = quiz.summary().items[0]
     assert item.outcome == "revealed" and not item.right_first_time
 
 
-def test_stopping_leaves_the_rest_not_answered():
-    quiz = Quiz(seed_toy(), "updates")
+def test_stopping_leaves_the_rest_not_answered(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "updates")
     quiz.answer("0.3567 0.4051")
     quiz.stop()
     summary = quiz.summary()
@@ -126,8 +117,8 @@ def test_stopping_leaves_the_rest_not_answered():
         quiz.answer("1")
 
 
-def test_an_unreadable_answer_is_not_a_try_unless_asked_to_count_it():
-    quiz = Quiz(seed_toy(), "updates", tries=1)
+def test_an_unreadable_answer_is_not_a_try_unless_asked_to_count_it(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "updates", tries=1)
     with pytest.raises(AnswerError, match="expected 2 numbers"):
         quiz.answer("0.3567")
     assert quiz.question == 1
@@ -137,8 +128,8 @@ def test_an_unreadable_answer_is_not_a_try_unless_asked_to_count_it():
     assert quiz.question == 2
 
 
-def test_the_markdown_puts_answers_beside_the_right_ones_and_names_the_mistakes():
-    quiz = Quiz(seed_toy(), "backward")
+def test_the_markdown_puts_answers_beside_the_right_ones_and_names_the_mistakes(seed_toy_trace):
+    quiz = Quiz(seed_toy_trace(), "backward")
     quiz.answer("0.139")
     quiz.answer("0.0557 0.0626")
     quiz.reveal()
@@ -159,8 +150,8 @@ def test_the_markdown_puts_answers_beside_the_right_ones_and_names_the_mistakes(
     )
 
 
-def test_a_phases_inputs_are_what_its_equation_reads_and_never_its_result():
-    trace = seed_toy()
+def test_a_phases_inputs_are_what_its_equation_reads_and_never_its_result(seed_toy_trace):
+    trace = seed_toy_trace()
     names = {(p.kind, p.layer): [i.name for i in phase_inputs(trace, p)] for p in trace.phases}
     assert names[("forward_z", 1)] == ["x", "W(1)", "b(1)"]
     assert names[("delta_output", 2)] == ["ŷ", "y", "z(2)"]
@@ -183,8 +174,8 @@ def test_a_phase_value_keeps_the_traces_layout():
     assert phase_value(trace, PhaseKey("loss")).shape == ()
 
 
-def test_the_count_says_how_many_numbers_and_in_what_order():
-    toy, batch = seed_toy(), batch_trace()
+def test_the_count_says_how_many_numbers_and_in_what_order(seed_toy_trace):
+    toy, batch = seed_toy_trace(), batch_trace()
     assert count_text(toy, PhaseKey("delta_output", 2)) == "1 number"
     assert count_text(toy, PhaseKey("delta_hidden", 1)) == "2 numbers"
     assert count_text(toy, PhaseKey("grad_W", 2)) == "2 numbers: 1 × 2"
@@ -194,8 +185,8 @@ def test_the_count_says_how_many_numbers_and_in_what_order():
     )
 
 
-def test_cells_are_named_from_one_as_the_trace_names_them():
-    toy, batch = seed_toy(), batch_trace()
+def test_cells_are_named_from_one_as_the_trace_names_them(seed_toy_trace):
+    toy, batch = seed_toy_trace(), batch_trace()
     assert cell_label(toy, PhaseKey("delta_hidden", 1), (0, 1)) == "δ(1)₂"
     assert cell_label(toy, PhaseKey("grad_W", 2), (0, 1)) == "∂L/∂W(2)₁₂"
     assert cell_label(toy, PhaseKey("update_b", 2), (0,)) == "b(2)"

@@ -9,15 +9,7 @@ from backprop_tui.core.nn.optimizers import make_optimizer
 from backprop_tui.core.training.trainer import Trainer
 
 
-def seed_toy() -> Network:
-    return Network(
-        [np.array([[0.15], [0.25]]), np.array([[0.4, 0.45]])],
-        [np.array([0.35, 0.35]), np.array([0.6])],
-        ["sigmoid", "sigmoid"],
-    )
-
-
-def test_seed_toy_forward_matches_hand_computation():
+def test_seed_toy_forward_matches_hand_computation(seed_toy):
     fwd = seed_toy().forward(np.array([[1.0]]))
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     a1 = sig(np.array([0.5, 0.6]))
@@ -29,7 +21,7 @@ def test_seed_toy_forward_matches_hand_computation():
     assert fwd.y_hat[0, 0] == pytest.approx(0.7576, abs=5e-5)
 
 
-def test_seed_toy_backward_matches_hand_computation():
+def test_seed_toy_backward_matches_hand_computation(seed_toy):
     fwd, bwd = seed_toy().gradients(np.array([[1.0]]), np.array([[0.0]]), get_loss("half_sse"))
     y_hat = fwd.y_hat[0, 0]
     delta2 = (y_hat - 0.0) * y_hat * (1 - y_hat)
@@ -44,13 +36,13 @@ def test_seed_toy_backward_matches_hand_computation():
     np.testing.assert_allclose(bwd.delta[0], [[0.0131, 0.0143]], atol=5e-5)
 
 
-def _toy_trainer(**kw):
+def _toy_trainer(network: Network, **kw):
     from backprop_tui.core.data.dataset import from_arrays
     from backprop_tui.core.nn.optimizers import make_optimizer
     from backprop_tui.core.training.trainer import Trainer
 
     return Trainer(
-        seed_toy(),
+        network,
         get_loss("half_sse"),
         make_optimizer("sgd", 0.5),
         from_arrays([[1.0], [0.5]], [[0.0], [1.0]]),
@@ -59,8 +51,8 @@ def _toy_trainer(**kw):
     )
 
 
-def test_trainer_step_advances_one_batch_and_epochs_roll_over():
-    t = _toy_trainer()
+def test_trainer_step_advances_one_batch_and_epochs_roll_over(seed_toy):
+    t = _toy_trainer(seed_toy())
     t.step()
     assert (t.epoch, t.step_in_epoch, t.global_step) == (0, 1, 1)
     t.step()
@@ -68,8 +60,8 @@ def test_trainer_step_advances_one_batch_and_epochs_roll_over():
     assert len(t.history) == 1
 
 
-def test_trainer_train_on_a_chosen_sample_is_a_step_in_place_of_the_next_batch():
-    t, order = _toy_trainer(), _toy_trainer()
+def test_trainer_train_on_a_chosen_sample_is_a_step_in_place_of_the_next_batch(seed_toy):
+    t, order = _toy_trainer(seed_toy()), _toy_trainer(seed_toy())
     order.step()
     after = order.next_batch().copy()  # the epoch's second batch
     t.train_on([1])
@@ -77,8 +69,8 @@ def test_trainer_train_on_a_chosen_sample_is_a_step_in_place_of_the_next_batch()
     np.testing.assert_array_equal(t.next_batch(), after)
 
 
-def test_snapshot_arrays_are_read_only_copies():
-    t = _toy_trainer()
+def test_snapshot_arrays_are_read_only_copies(seed_toy):
+    t = _toy_trainer(seed_toy())
     t.step()
     snap = t.snapshot()
     assert not snap.W[0].flags.writeable

@@ -13,17 +13,6 @@ from backprop_tui.core.config import limits
 from backprop_tui.core.config.presets import PresetError, load
 from backprop_tui.core.data import limits as data_limits
 
-PRESET = """
-[network]
-sizes = [1, 1]
-activations = ["linear"]
-[loss]
-kind = "mse"
-[data]
-csv = "{csv}"
-target = "y"
-"""
-
 
 def load_in_a_thread(path: str | os.PathLike, fifo: Path | None = None) -> BaseException:
     """What `load(path)` raised, run where a blocking read cannot hang the test: if the
@@ -95,40 +84,40 @@ def test_a_file_name_over_255_bytes_is_a_preset_error(tmp_path, monkeypatch, nam
     assert len(str(info.value)) < 400
 
 
-def write_csv_preset(tmp_path: Path, csv: str) -> Path:
-    path = tmp_path / "p.toml"
-    path.write_text(PRESET.format(csv=csv), encoding="utf-8")
-    return path
+@pytest.fixture
+def csv_preset(preset_file, bare_toml):
+    """`csv_preset(csv)`: a preset file that reads its data from `csv` (target column y)."""
+    return lambda csv: preset_file(bare_toml(f'csv = "{csv}"\ntarget = "y"'), "p.toml")
 
 
-def test_a_csv_that_is_a_fifo_is_refused_without_waiting(tmp_path):
+def test_a_csv_that_is_a_fifo_is_refused_without_waiting(tmp_path, csv_preset):
     pipe = tmp_path / "pipe.csv"
     os.mkfifo(pipe)
-    error = load_in_a_thread(write_csv_preset(tmp_path, "pipe.csv"), pipe)
+    error = load_in_a_thread(csv_preset("pipe.csv"), pipe)
     assert isinstance(error, PresetError)
     assert error.key == "[data] csv"
     assert "is a FIFO (named pipe), not a regular file" in str(error)
 
 
-def test_a_csv_that_is_a_device_or_a_folder_is_refused(tmp_path):
+def test_a_csv_that_is_a_device_or_a_folder_is_refused(tmp_path, csv_preset):
     with pytest.raises(PresetError, match="is a device, not a regular file"):
-        load(write_csv_preset(tmp_path, "/dev/zero"))
+        load(csv_preset("/dev/zero"))
     (tmp_path / "folder.csv").mkdir()
     with pytest.raises(PresetError, match="is a folder, not a file"):
-        load(write_csv_preset(tmp_path, "folder.csv"))
+        load(csv_preset("folder.csv"))
 
 
-def test_a_csv_larger_than_the_limit_is_refused_unread(tmp_path):
+def test_a_csv_larger_than_the_limit_is_refused_unread(tmp_path, csv_preset):
     with (tmp_path / "huge.csv").open("wb") as handle:
         handle.truncate(data_limits.MAX_CSV_BYTES + 1)
     with pytest.raises(PresetError) as info:
-        load(write_csv_preset(tmp_path, "huge.csv"))
+        load(csv_preset("huge.csv"))
     assert info.value.key == "[data] csv"
     assert "is 32 MB; the limit is 32 MB" in str(info.value)
 
 
-def test_a_csv_name_over_255_bytes_is_a_preset_error(tmp_path):
+def test_a_csv_name_over_255_bytes_is_a_preset_error(csv_preset):
     with pytest.raises(PresetError) as info:
-        load(write_csv_preset(tmp_path, "c" * 300 + ".csv"))
+        load(csv_preset("c" * 300 + ".csv"))
     assert info.value.key == "[data] csv"
     assert "the file name is too long" in str(info.value)

@@ -12,22 +12,14 @@ from backprop_tui.core.config import limits
 from backprop_tui.core.config.presets import PresetError, build_trainer, load
 from backprop_tui.core.data import limits as data_limits
 
-NETWORK = """
-[network]
-sizes = {sizes}
-activations = {activations}
-[loss]
-kind = "mse"
-[data]
-{data}
-"""
 
-
-def preset(tmp_path: Path, sizes: str, activations: str, data: str) -> Path:
-    path = tmp_path / "big.toml"
-    text = NETWORK.format(sizes=sizes, activations=activations, data=data)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
+@pytest.fixture
+def preset(preset_file, bare_toml):
+    """`preset(sizes, activations, data)`: a preset file with that network, an mse loss and
+    those `[data]` lines."""
+    return lambda sizes, activations, data: preset_file(
+        bare_toml(data, sizes, activations), "big.toml"
+    )
 
 
 def refusal(path: Path) -> PresetError:
@@ -39,9 +31,9 @@ def refusal(path: Path) -> PresetError:
     return info.value
 
 
-def test_a_layer_of_two_to_the_63_units_is_refused_with_its_parameter_count(tmp_path):
+def test_a_layer_of_two_to_the_63_units_is_refused_with_its_parameter_count(preset):
     error = refusal(
-        preset(tmp_path, "[2, 9223372036854775807, 1]", '["tanh", "linear"]', 'generator = "xor"')
+        preset("[2, 9223372036854775807, 1]", '["tanh", "linear"]', 'generator = "xor"')
     )
     assert error.key == "[network] sizes"
     n = 2 * (2**63 - 1) + (2**63 - 1) + (2**63 - 1) + 1
@@ -49,10 +41,9 @@ def test_a_layer_of_two_to_the_63_units_is_refused_with_its_parameter_count(tmp_
     assert "the limit is 10,000,000 (80 MB)" in str(error)
 
 
-def test_two_layers_of_300000_units_are_refused_before_any_weight_is_drawn(tmp_path):
+def test_two_layers_of_300000_units_are_refused_before_any_weight_is_drawn(preset):
     error = refusal(
         preset(
-            tmp_path,
             "[2, 300000, 300000, 1]",
             '["tanh", "tanh", "linear"]',
             'generator = "xor"',
@@ -62,9 +53,8 @@ def test_two_layers_of_300000_units_are_refused_before_any_weight_is_drawn(tmp_p
     assert "90,001,500,001 parameters (720 GB as float64)" in str(error)
 
 
-def test_a_hundred_thousand_classes_are_refused(tmp_path):
+def test_a_hundred_thousand_classes_are_refused(preset):
     path = preset(
-        tmp_path,
         "[2, 4, 100000]",
         '["tanh", "softmax"]',
         'generator = "spiral"\nclasses = 100000',
@@ -75,18 +65,15 @@ def test_a_hundred_thousand_classes_are_refused(tmp_path):
     assert "classes must be at most 1,000, got 100,000" in str(error)
 
 
-def test_ten_billion_samples_are_refused(tmp_path):
-    error = refusal(
-        preset(tmp_path, "[2, 1]", '["sigmoid"]', 'generator = "xor"\nn_samples = 10000000000')
-    )
+def test_ten_billion_samples_are_refused(preset):
+    error = refusal(preset("[2, 1]", '["sigmoid"]', 'generator = "xor"\nn_samples = 10000000000'))
     assert error.key == "[data] n_samples"
     assert "10,000,000,000 rows; the limit is 5,000,000" in str(error)
 
 
-def test_a_wide_network_on_many_rows_is_refused_for_its_activations(tmp_path):
+def test_a_wide_network_on_many_rows_is_refused_for_its_activations(preset):
     error = refusal(
         preset(
-            tmp_path,
             "[2, 1000, 1000, 1]",
             '["tanh", "tanh", "linear"]',
             'generator = "moons"\nn_samples = 100000',
@@ -97,15 +84,15 @@ def test_a_wide_network_on_many_rows_is_refused_for_its_activations(tmp_path):
     assert "the limit is 50,000,000" in str(error)
 
 
-def test_sizes_nested_five_hundred_deep_are_a_preset_error_not_a_recursion_error(tmp_path):
+def test_sizes_nested_five_hundred_deep_are_a_preset_error_not_a_recursion_error(preset):
     nested = "[" * 500 + "2" + "]" * 500
-    error = refusal(preset(tmp_path, nested, '["linear"]', 'generator = "xor"'))
+    error = refusal(preset(nested, '["linear"]', 'generator = "xor"'))
     assert "nested" in str(error) and "16 deep" in str(error)
 
 
-def test_sizes_nested_thirty_deep_name_their_key(tmp_path):
+def test_sizes_nested_thirty_deep_name_their_key(preset):
     nested = "[" * 30 + "2" + "]" * 30
-    error = refusal(preset(tmp_path, nested, '["linear"]', 'generator = "xor"'))
+    error = refusal(preset(nested, '["linear"]', 'generator = "xor"'))
     assert error.key == "[network] sizes"
     assert "nested 31 deep" in str(error)
 

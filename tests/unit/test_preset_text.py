@@ -14,20 +14,6 @@ from backprop_tui.tui import preset_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-BASE = """
-name = "Tiny"
-[network]
-sizes = [2, 1]
-activations = ["sigmoid"]
-[loss]
-kind = "bce"
-[optimizer]
-learning_rate = 0.5
-[data]
-inputs = [[0.0, 0.0], [1.0, 1.0]]
-targets = [0, 1]
-"""
-
 
 def printable(message: str) -> bool:
     return not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs") for c in message)
@@ -50,17 +36,17 @@ def error_for(text: str) -> PresetError:
     return info.value
 
 
-def test_a_newline_in_a_bad_value_cannot_forge_the_verdict_line():
+def test_a_newline_in_a_bad_value_cannot_forge_the_verdict_line(tiny_toml):
     error = error_for(
-        BASE.replace("learning_rate = 0.5", 'learning_rate = "0.5\\nok: the preset is valid"')
+        tiny_toml.replace("learning_rate = 0.5", 'learning_rate = "0.5\\nok: the preset is valid"')
     )
     assert str(error) == (
         't.toml: [optimizer] learning_rate: expected a number, got "0.5\\nok: the preset is valid"'
     )
 
 
-def test_an_escape_sequence_in_the_name_is_escaped_and_kept_raw_for_saving(tmp_path):
-    text = BASE.replace('name = "Tiny"', 'name = "\\u001b]0;PWNED\\u0007"')
+def test_an_escape_sequence_in_the_name_is_escaped_and_kept_raw_for_saving(tmp_path, tiny_toml):
+    text = tiny_toml.replace('name = "Tiny"', 'name = "\\u001b]0;PWNED\\u0007"')
     preset = parse(textwrap.dedent(text), key="t")
     assert preset.name == "\\x1b]0;PWNED\\x07"
     assert preset.raw["name"] == "\x1b]0;PWNED\x07"
@@ -68,32 +54,35 @@ def test_an_escape_sequence_in_the_name_is_escaped_and_kept_raw_for_saving(tmp_p
     assert load(saved).raw["name"] == "\x1b]0;PWNED\x07"
 
 
-def test_a_description_keeps_its_lines_but_not_its_control_characters():
-    text = BASE.replace('name = "Tiny"', 'description = "One.\\r\\nTwo \\u001b[31mred\\u202e."')
+def test_a_description_keeps_its_lines_but_not_its_control_characters(tiny_toml):
+    text = tiny_toml.replace(
+        '"A tiny preset.\\nSecond line."', '"One.\\r\\nTwo \\u001b[31mred\\u202e."'
+    )
     preset = parse(textwrap.dedent(text), key="t")
     assert preset.description == "One.\nTwo \\x1b[31mred\\u202e."
     assert preset.summary == "One."
 
 
-def test_a_long_name_is_cut_to_one_short_line():
-    preset = parse(textwrap.dedent(BASE.replace("Tiny", "n" * 5000)), key="t")
+def test_a_long_name_is_cut_to_one_short_line(tiny_toml):
+    preset = parse(textwrap.dedent(tiny_toml.replace("Tiny", "n" * 5000)), key="t")
     assert len(preset.name) == 80 and preset.name.endswith("…")
 
 
-def test_an_unknown_key_with_control_characters_is_escaped():
-    error = error_for(BASE.replace("[loss]", '[loss]\n"kind\\u001b[2J" = 1'))
+def test_an_unknown_key_with_control_characters_is_escaped(tiny_toml):
+    error = error_for(tiny_toml.replace("[loss]", '[loss]\n"kind\\u001b[2J" = 1'))
     assert "kind\\x1b[2J" in str(error) and printable(str(error))
 
 
-def test_a_megabyte_value_is_not_echoed_whole():
-    error = error_for(BASE.replace('"sigmoid"', '"' + "s" * 1_000_000 + '"'))
+def test_a_megabyte_value_is_not_echoed_whole(tiny_toml):
+    error = error_for(tiny_toml.replace('"tanh"', '"' + "s" * 1_000_000 + '"'))
     assert error.key == "[network] activations[0]"
     assert len(str(error)) < 500
 
 
-def test_a_file_name_with_an_escape_sequence_is_escaped_in_the_key_and_messages(tmp_path):
-    path = tmp_path / "\x1b]0;PWNED\x07.toml"
-    path.write_text(textwrap.dedent(BASE.replace('name = "Tiny"\n', "")))
+def test_a_file_name_with_an_escape_sequence_is_escaped_in_the_key_and_messages(
+    preset_file, tiny_toml
+):
+    path = preset_file(tiny_toml.replace('name = "Tiny"\n', ""), "\x1b]0;PWNED\x07.toml")
     preset = load(path)
     assert preset.key == preset.name == "\\x1b]0;PWNED\\x07"
     path.write_text("[network")
@@ -102,11 +91,10 @@ def test_a_file_name_with_an_escape_sequence_is_escaped_in_the_key_and_messages(
     assert printable(str(info.value)) and "\\x1b]0;PWNED\\x07.toml" in str(info.value)
 
 
-def test_csv_headers_and_cells_are_escaped(tmp_path):
+def test_csv_headers_and_cells_are_escaped(tmp_path, preset_file, tiny_toml):
     (tmp_path / "d.csv").write_text("a\x1b[31m,y\n1\x07,0\n2,1\n")
-    text = BASE.split("[data]")[0] + '[data]\ncsv = "d.csv"\ntarget = "why"\n'
-    path = tmp_path / "p.toml"
-    path.write_text(textwrap.dedent(text.replace("[2, 1]", "[1, 1]")))
+    text = tiny_toml.split("[data]")[0] + '[data]\ncsv = "d.csv"\ntarget = "why"\n'
+    path = preset_file(text.replace("[2, 3, 1]", "[1, 3, 1]"))
     with pytest.raises(PresetError) as info:
         load(path)
     assert "the header has: a\\x1b[31m, y" in str(info.value) and printable(str(info.value))
@@ -135,9 +123,9 @@ KEYS = [
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(KEYS), st.text(min_size=1, max_size=300))
-def test_any_text_in_any_key_gives_a_preset_or_a_one_line_printable_error(where, value):
+def test_any_text_in_any_key_gives_a_preset_or_a_one_line_printable_error(tiny_toml, where, value):
     old, new = where
-    text = textwrap.dedent(BASE).replace(old, new.format(toml_string(value)), 1)
+    text = textwrap.dedent(tiny_toml).replace(old, new.format(toml_string(value)), 1)
     try:
         preset = parse(text, path=Path("fuzz.toml"), key="t")
     except PresetError as error:

@@ -4,8 +4,6 @@ every user mistake is reported with its file, key or line, and saving round-trip
 from __future__ import annotations
 
 import os
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,42 +22,20 @@ from backprop_tui.tui import preset_writer
 
 SHIPPED = presets.shipped_names()
 
-VALID = """
-name = "Tiny"
-description = "A tiny preset.\\nSecond line."
 
-[network]
-sizes = [2, 3, 1]
-activations = ["tanh", "sigmoid"]
+@pytest.fixture
+def error_for(preset_file):
+    """`error_for(text)`: the PresetError that loading `text` from a file raises; it names
+    the file."""
 
-[loss]
-kind = "bce"
+    def load_error(text: str) -> PresetError:
+        path = preset_file(text)
+        with pytest.raises(PresetError) as info:
+            load(path)
+        assert info.value.file == str(path)
+        return info.value
 
-[optimizer]
-kind = "sgd"
-learning_rate = 0.5
-
-[training]
-epochs = 5
-
-[data]
-inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
-targets = [[0.0], [1.0], [1.0], [0.0]]
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "p.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def error_for(tmp_path: Path, text: str) -> PresetError:
-    path = write(tmp_path, text)
-    with pytest.raises(PresetError) as info:
-        load(path)
-    assert info.value.file == str(path)
-    return info.value
+    return load_error
 
 
 # -- shipped presets ------------------------------------------------------------------
@@ -181,17 +157,17 @@ def test_loading_a_shipped_preset_works_from_another_folder(tmp_path, monkeypatc
     assert len(train) == 120
 
 
-def test_explicit_seed_changes_the_initial_weights_but_not_explicit_ones():
+def test_explicit_seed_changes_the_initial_weights_but_not_explicit_ones(seed_toy):
     xor = load("xor")
     first = build_network(xor).W[0]
     assert np.array_equal(first, build_network(xor).W[0])
     assert not np.array_equal(first, build_network(xor, seed=1).W[0])
     toy = load("seed-toy")
-    assert np.array_equal(build_network(toy, seed=7).W[0], [[0.15], [0.25]])
+    assert np.array_equal(build_network(toy, seed=7).W[0], seed_toy().W[0])
 
 
-def test_defaults_fill_what_a_preset_leaves_out(tmp_path):
-    preset = load(write(tmp_path, VALID))
+def test_defaults_fill_what_a_preset_leaves_out(preset_file, tiny_toml):
+    preset = load(preset_file(tiny_toml))
     assert (preset.init, preset.seed, preset.dtype) == ("xavier", 0, "float64")
     assert preset.train_biases and preset.shuffle
     assert (preset.batch_size, preset.test_fraction, preset.stop_loss) == (0, 0.0, None)
@@ -200,16 +176,16 @@ def test_defaults_fill_what_a_preset_leaves_out(tmp_path):
     assert preset.task == "classification"
 
 
-def test_float32_presets_build_float32_networks(tmp_path):
-    text = VALID.replace(
+def test_float32_presets_build_float32_networks(preset_file, tiny_toml):
+    text = tiny_toml.replace(
         'activations = ["tanh", "sigmoid"]', 'activations = ["tanh", "sigmoid"]\ndtype = "float32"'
     )
-    trainer = build_trainer(load(write(tmp_path, text)))
+    trainer = build_trainer(load(preset_file(text)))
     assert trainer.network.dtype == np.float32
     assert trainer.train_data.X.dtype == np.float32
 
 
-def test_class_index_targets_become_one_hot_rows_for_cross_entropy(tmp_path):
+def test_class_index_targets_become_one_hot_rows_for_cross_entropy(preset_file):
     text = """
     [network]
     sizes = [1, 3]
@@ -220,11 +196,11 @@ def test_class_index_targets_become_one_hot_rows_for_cross_entropy(tmp_path):
     inputs = [[0.0], [1.0], [2.0]]
     targets = [0, 2, 1]
     """
-    train, _ = load_data(load(write(tmp_path, text)))
+    train, _ = load_data(load(preset_file(text)))
     np.testing.assert_array_equal(train.Y, [[1, 0, 0], [0, 0, 1], [0, 1, 0]])
 
 
-def test_two_class_generator_fits_a_two_unit_softmax_output(tmp_path):
+def test_two_class_generator_fits_a_two_unit_softmax_output(preset_file):
     text = """
     [network]
     sizes = [2, 4, 2]
@@ -235,14 +211,14 @@ def test_two_class_generator_fits_a_two_unit_softmax_output(tmp_path):
     generator = "moons"
     n_samples = 20
     """
-    train, _ = load_data(load(write(tmp_path, text)))
+    train, _ = load_data(load(preset_file(text)))
     assert train.Y.shape == (20, 2)
     assert np.all(train.Y.sum(axis=1) == 1)
 
 
-def test_stop_loss_ends_training_early(tmp_path):
-    text = VALID.replace("epochs = 5", "epochs = 5000\nstop_loss = 0.3")
-    preset = load(write(tmp_path, text))
+def test_stop_loss_ends_training_early(preset_file, tiny_toml):
+    text = tiny_toml.replace("epochs = 5", "epochs = 5000\nstop_loss = 0.3")
+    preset = load(preset_file(text))
     trainer = build_trainer(preset)
     history = presets.train(trainer, preset)
     assert history[-1].train_loss <= 0.3
@@ -252,138 +228,138 @@ def test_stop_loss_ends_training_early(tmp_path):
 # -- mistakes -------------------------------------------------------------------------
 
 
-def test_toml_syntax_error_names_the_line(tmp_path):
-    error = error_for(tmp_path, 'name = "x"\n[network]\nsizes = [1, 2\nactivations = 3\n')
+def test_toml_syntax_error_names_the_line(error_for):
+    error = error_for('name = "x"\n[network]\nsizes = [1, 2\nactivations = 3\n')
     assert error.line is not None and error.line >= 3
     assert f", line {error.line}: invalid TOML: " in str(error)
 
 
-def test_unknown_key_suggests_the_close_one(tmp_path):
-    error = error_for(tmp_path, VALID.replace("learning_rate", "learning_rat"))
+def test_unknown_key_suggests_the_close_one(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("learning_rate", "learning_rat"))
     assert error.key == "[optimizer] learning_rat"
     assert "unknown key (did you mean 'learning_rate'?)" in str(error)
 
 
-def test_unknown_table_suggests_the_close_one(tmp_path):
-    error = error_for(tmp_path, VALID.replace("[training]", "[trainig]"))
+def test_unknown_table_suggests_the_close_one(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("[training]", "[trainig]"))
     assert "did you mean 'training'?" in str(error)
 
 
-def test_wrong_weight_shape_names_the_layer_and_both_shapes(tmp_path):
-    text = VALID.replace(
+def test_wrong_weight_shape_names_the_layer_and_both_shapes(error_for, tiny_toml):
+    text = tiny_toml.replace(
         'activations = ["tanh", "sigmoid"]',
         'activations = ["tanh", "sigmoid"]\nweights = [[[1, 2], [3, 4], [5, 6]], [[1, 2]]]',
     )
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert error.key == "[network] weights"
     assert "layer 2 has shape (1 × 2)" in str(error)
     assert "(1 × 3)" in str(error)
 
 
-def test_wrong_bias_length_names_the_layer(tmp_path):
-    text = VALID.replace(
+def test_wrong_bias_length_names_the_layer(error_for, tiny_toml):
+    text = tiny_toml.replace(
         'activations = ["tanh", "sigmoid"]',
         'activations = ["tanh", "sigmoid"]\nbiases = [[0, 0], [0]]',
     )
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert "layer 1" in str(error) and "3 entries" in str(error)
 
 
-def test_unknown_activation_suggests_the_close_one(tmp_path):
-    error = error_for(tmp_path, VALID.replace('"tanh"', '"tahn"'))
+def test_unknown_activation_suggests_the_close_one(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace('"tanh"', '"tahn"'))
     assert error.key == "[network] activations[0]"
     assert "did you mean 'tanh'?" in str(error)
 
 
-def test_sizes_must_be_positive_integers(tmp_path):
-    error = error_for(tmp_path, VALID.replace("sizes = [2, 3, 1]", "sizes = [2, 0]"))
+def test_sizes_must_be_positive_integers(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("sizes = [2, 3, 1]", "sizes = [2, 0]"))
     assert str(error).endswith(
         "[network] sizes: expected a list of at least two positive integers, got [2, 0]"
     )
 
 
-def test_activation_count_must_match_the_layers(tmp_path):
-    error = error_for(tmp_path, VALID.replace('["tanh", "sigmoid"]', '["sigmoid"]'))
+def test_activation_count_must_match_the_layers(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace('["tanh", "sigmoid"]', '["sigmoid"]'))
     assert "expected a list of 2 names" in str(error)
 
 
-def test_data_width_must_match_the_input_layer(tmp_path):
-    error = error_for(tmp_path, VALID.replace("sizes = [2, 3, 1]", "sizes = [3, 3, 1]"))
+def test_data_width_must_match_the_input_layer(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("sizes = [2, 3, 1]", "sizes = [3, 3, 1]"))
     assert "2 input column(s)" in str(error) and "takes 3" in str(error)
 
 
-def test_class_count_must_match_the_output_layer(tmp_path):
-    text = VALID.replace("sizes = [2, 3, 1]", "sizes = [2, 3, 3]")
+def test_class_count_must_match_the_output_layer(error_for, tiny_toml):
+    text = tiny_toml.replace("sizes = [2, 3, 1]", "sizes = [2, 3, 3]")
     text = text.replace('"sigmoid"]', '"softmax"]').replace('"bce"', '"cross_entropy"')
     text = text.replace("[[0.0], [1.0], [1.0], [0.0]]", "[[1, 0], [0, 1], [0, 1], [1, 0]]")
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert error.key == "[data] inputs"
     assert "2 classes" in str(error) and "3 unit(s)" in str(error)
 
 
-def test_regression_target_width_must_match_the_output_layer(tmp_path):
-    text = VALID.replace('"sigmoid"]', '"linear"]').replace('"bce"', '"mse"')
+def test_regression_target_width_must_match_the_output_layer(error_for, tiny_toml):
+    text = tiny_toml.replace('"sigmoid"]', '"linear"]').replace('"bce"', '"mse"')
     text = text.replace("[[0.0], [1.0], [1.0], [0.0]]", "[[0.5, 1], [2, 1], [1, 1], [0, 1]]")
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert "2 target column(s)" in str(error) and "1 unit(s)" in str(error)
 
 
-def test_nan_in_inline_data_is_located(tmp_path):
-    error = error_for(tmp_path, VALID.replace("[1.0, 0.0], [1.0, 1.0]]", "[nan, 0.0], [1.0, 1.0]]"))
+def test_nan_in_inline_data_is_located(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("[1.0, 0.0], [1.0, 1.0]]", "[nan, 0.0], [1.0, 1.0]]"))
     assert error.key == "[data] inputs[2][0]"
     assert "finite number, got nan" in str(error)
 
 
-def test_non_numeric_inline_data_is_located(tmp_path):
-    error = error_for(tmp_path, VALID.replace("[[0.0], [1.0]", '[["no"], [1.0]'))
+def test_non_numeric_inline_data_is_located(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace("[[0.0], [1.0]", '[["no"], [1.0]'))
     assert error.key == "[data] targets[0][0]"
     assert 'expected a number, got "no"' in str(error)
 
 
-def test_missing_csv_is_named_relative_to_the_preset(tmp_path):
-    text = VALID.split("[data]")[0].replace("sizes = [2, 3, 1]", "sizes = [4, 3, 1]")
+def test_missing_csv_is_named_relative_to_the_preset(tmp_path, error_for, tiny_toml):
+    text = tiny_toml.split("[data]")[0].replace("sizes = [2, 3, 1]", "sizes = [4, 3, 1]")
     text += '[data]\ncsv = "nowhere.csv"\ntarget = "y"\n'
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert error.key == "[data] csv"
     assert "nowhere.csv" in str(error) and str(tmp_path) in str(error)
 
 
-def test_missing_target_column_suggests_the_close_one(tmp_path):
+def test_missing_target_column_suggests_the_close_one(tmp_path, error_for, tiny_toml):
     (tmp_path / "flowers.csv").write_text("a,b,species\n1,2,x\n3,4,y\n5,6,x\n")
-    text = VALID.split("[data]")[0]
+    text = tiny_toml.split("[data]")[0]
     text += '[data]\ncsv = "flowers.csv"\ntarget = "specie"\n'
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert error.key == "[data] target"
     assert "did you mean 'species'?" in str(error)
 
 
-def test_bad_csv_cell_is_reported_with_the_preset_file(tmp_path):
+def test_bad_csv_cell_is_reported_with_the_preset_file(tmp_path, error_for, tiny_toml):
     (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n3,oops,1\n")
-    text = VALID.split("[data]")[0] + '[data]\ncsv = "d.csv"\ntarget = "y"\n'
-    error = error_for(tmp_path, text)
+    text = tiny_toml.split("[data]")[0] + '[data]\ncsv = "d.csv"\ntarget = "y"\n'
+    error = error_for(text)
     assert "line 3" in str(error) and "oops" in str(error)
 
 
-def test_bce_needs_a_sigmoid_output(tmp_path):
-    error = error_for(tmp_path, VALID.replace('["tanh", "sigmoid"]', '["tanh", "linear"]'))
+def test_bce_needs_a_sigmoid_output(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace('["tanh", "sigmoid"]', '["tanh", "linear"]'))
     assert error.key == "[loss] kind"
     assert "bce needs a sigmoid output layer" in str(error)
 
 
-def test_softmax_is_only_allowed_on_the_output_layer(tmp_path):
-    error = error_for(tmp_path, VALID.replace('["tanh", "sigmoid"]', '["softmax", "sigmoid"]'))
+def test_softmax_is_only_allowed_on_the_output_layer(error_for, tiny_toml):
+    error = error_for(tiny_toml.replace('["tanh", "sigmoid"]', '["softmax", "sigmoid"]'))
     assert "only allowed on the output layer" in str(error)
 
 
-def test_unknown_loss_and_optimizer_names_are_reported(tmp_path):
-    assert "did you mean 'bce'" in str(error_for(tmp_path, VALID.replace('"bce"', '"bcee"')))
-    error = error_for(tmp_path, VALID.replace('kind = "sgd"', 'kind = "adamm"'))
+def test_unknown_loss_and_optimizer_names_are_reported(error_for, tiny_toml):
+    assert "did you mean 'bce'" in str(error_for(tiny_toml.replace('"bce"', '"bcee"')))
+    error = error_for(tiny_toml.replace('kind = "sgd"', 'kind = "adamm"'))
     assert error.key == "[optimizer] kind" and "did you mean 'adam'" in str(error)
 
 
-def test_an_option_of_another_optimizer_is_rejected(tmp_path):
+def test_an_option_of_another_optimizer_is_rejected(error_for, tiny_toml):
     error = error_for(
-        tmp_path, VALID.replace("learning_rate = 0.5", "learning_rate = 0.5\nbetas = [0.9, 0.99]")
+        tiny_toml.replace("learning_rate = 0.5", "learning_rate = 0.5\nbetas = [0.9, 0.99]"),
     )
     assert "not an option of 'sgd'" in str(error)
 
@@ -400,8 +376,8 @@ def test_an_option_of_another_optimizer_is_rejected(tmp_path):
         ("[data]", '[data]\ngenerator = "xor"', "[data]"),
     ],
 )
-def test_out_of_range_or_misplaced_values_name_their_key(tmp_path, old, new, key):
-    assert error_for(tmp_path, VALID.replace(old, new)).key == key
+def test_out_of_range_or_misplaced_values_name_their_key(old, new, key, error_for, tiny_toml):
+    assert error_for(tiny_toml.replace(old, new)).key == key
 
 
 @pytest.mark.parametrize(
@@ -412,26 +388,26 @@ def test_out_of_range_or_misplaced_values_name_their_key(tmp_path, old, new, key
         ("inputs = [[0.0, 0.0],", 'generator = "moon"\n#', "[data] generator", "'moons'"),
     ],
 )
-def test_unknown_names_suggest_a_known_one(tmp_path, old, new, key, hint):
-    text = VALID.replace(old, new).replace("targets = [[0.0], [1.0], [1.0], [0.0]]", "")
-    error = error_for(tmp_path, text)
+def test_unknown_names_suggest_a_known_one(old, new, key, hint, error_for, tiny_toml):
+    text = tiny_toml.replace(old, new).replace("targets = [[0.0], [1.0], [1.0], [0.0]]", "")
+    error = error_for(text)
     assert error.key == key
     assert hint in str(error)
 
 
-def test_a_refused_generator_option_is_named(tmp_path):
-    text = VALID.split("[data]")[0] + '[data]\ngenerator = "spiral"\nclasses = 1\n'
-    error = error_for(tmp_path, text)
+def test_a_refused_generator_option_is_named(error_for, tiny_toml):
+    text = tiny_toml.split("[data]")[0] + '[data]\ngenerator = "spiral"\nclasses = 1\n'
+    error = error_for(text)
     assert error.key == "[data] classes"
     assert "≥ 2" in str(error)
 
 
-def test_float32_weights_that_would_overflow_are_refused(tmp_path):
-    text = VALID.replace(
+def test_float32_weights_that_would_overflow_are_refused(error_for, tiny_toml):
+    text = tiny_toml.replace(
         "[network]",
         '[network]\ndtype = "float32"\nweights = [[[1e39, 0], [0, 0], [0, 0]], [[0, 0, 0]]]',
     )
-    error = error_for(tmp_path, text)
+    error = error_for(text)
     assert error.key == "[network] weights[0]" and "float32" in str(error)
 
 
@@ -478,11 +454,11 @@ def test_save_then_load_reproduces_weights_and_biases_bit_for_bit(tmp_path, name
     assert len(load_data(again)[0]) == len(load_data(preset)[0])
 
 
-def test_float32_weights_round_trip_bit_for_bit(tmp_path):
-    text = VALID.replace(
+def test_float32_weights_round_trip_bit_for_bit(tmp_path, preset_file, tiny_toml):
+    text = tiny_toml.replace(
         'activations = ["tanh", "sigmoid"]', 'activations = ["tanh", "sigmoid"]\ndtype = "float32"'
     )
-    preset = load(write(tmp_path, text))
+    preset = load(preset_file(text))
     trainer = build_trainer(preset)
     trainer.step()
     saved = preset_writer.save(tmp_path / "f32.toml", preset, trainer.network)

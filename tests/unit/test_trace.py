@@ -15,24 +15,12 @@ from backprop_tui.core.trace.record import Cell, TraceError, trace_step, trace_t
 from backprop_tui.core.training.trainer import Trainer
 
 
-def seed_toy(dtype=np.float64) -> Network:
-    return Network(
-        [np.array([[0.15], [0.25]], dtype), np.array([[0.4, 0.45]], dtype)],
-        [np.array([0.35, 0.35], dtype), np.array([0.6], dtype)],
-        ["sigmoid", "sigmoid"],
-    )
-
-
 def two_two_two() -> Network:
     return Network(
         [np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([[0.40, 0.45], [0.50, 0.55]])],
         [np.array([0.35, 0.35]), np.array([0.60, 0.60])],
         ["sigmoid", "sigmoid"],
     )
-
-
-def toy_trace(**kwargs):
-    return trace_step(seed_toy(), "half_sse", make_optimizer("sgd", 0.5), [1.0], [0.0], **kwargs)
 
 
 def phase(trace, kind, layer=None):
@@ -60,8 +48,8 @@ def small_trainer(kind="sgd", batch_size=2, **options) -> Trainer:
 # -- seed-toy ------------------------------------------------------------------------
 
 
-def test_seed_toy_phases_come_in_the_notes_order():
-    kinds = [(p.kind, p.layer) for p in toy_trace().phases]
+def test_seed_toy_phases_come_in_the_notes_order(seed_toy_trace):
+    kinds = [(p.kind, p.layer) for p in seed_toy_trace().phases]
     assert kinds == [
         ("forward_z", 1),
         ("forward_a", 1),
@@ -81,8 +69,8 @@ def test_seed_toy_phases_come_in_the_notes_order():
     ]
 
 
-def test_seed_toy_arrays_hold_the_corrected_worked_example():
-    t = toy_trace()
+def test_seed_toy_arrays_hold_the_corrected_worked_example(seed_toy_trace):
+    t = seed_toy_trace()
     first, second = t.layers
     close = dict(rtol=0, atol=5e-5)
     np.testing.assert_allclose(first.z, [[0.5, 0.6]], **close)
@@ -97,8 +85,8 @@ def test_seed_toy_arrays_hold_the_corrected_worked_example():
     np.testing.assert_allclose(second.b_new, [0.5304], **close)
 
 
-def test_seed_toy_phase_values_match_the_layer_arrays():
-    t = toy_trace()
+def test_seed_toy_phase_values_match_the_layer_arrays(seed_toy_trace):
+    t = seed_toy_trace()
     values = phase(t, "delta_hidden", 1).values
     np.testing.assert_array_equal(values["δ(1)"], t.layers[0].delta)
     np.testing.assert_array_equal(values["δ(2)"], t.layers[1].delta)
@@ -106,8 +94,8 @@ def test_seed_toy_phase_values_match_the_layer_arrays():
     assert float(phase(t, "loss").values["L"]) == t.loss
 
 
-def test_seed_toy_substituted_equations_carry_four_decimal_numbers():
-    t = toy_trace()
+def test_seed_toy_substituted_equations_carry_four_decimal_numbers(seed_toy_trace):
+    t = seed_toy_trace()
     assert phase(t, "forward_z", 1).substituted.splitlines() == [
         "z(1)₁ = 0.15 · 1 + 0.35 = 0.5",
         "z(1)₂ = 0.25 · 1 + 0.35 = 0.6",
@@ -131,13 +119,13 @@ def test_seed_toy_substituted_equations_carry_four_decimal_numbers():
     assert phase(t, "update_b", 2).substituted == "b(2) = 0.6 − 0.5 · 0.1391 = 0.5304"
 
 
-def test_precision_sets_the_decimals_of_the_equations():
-    t = toy_trace(precision=6)
+def test_precision_sets_the_decimals_of_the_equations(seed_toy_trace):
+    t = seed_toy_trace(precision=6)
     assert phase(t, "delta_output", 2).result == "0.139129"
 
 
-def test_phases_name_the_cells_they_read_and_write():
-    t = toy_trace()
+def test_phases_name_the_cells_they_read_and_write(seed_toy_trace):
+    t = seed_toy_trace()
     z1 = phase(t, "forward_z", 1)
     assert set(z1.reads) == {Cell("x"), Cell("W", 1), Cell("b", 1)}
     assert z1.writes == (Cell("z", 1),)
@@ -155,8 +143,8 @@ def test_a_cell_rejects_an_unknown_quantity():
         Cell("weights", 1)
 
 
-def test_every_array_of_a_trace_is_read_only():
-    t = toy_trace()
+def test_every_array_of_a_trace_is_read_only(seed_toy_trace):
+    t = seed_toy_trace()
     with pytest.raises(ValueError):
         t.layers[0].W[0, 0] = 1.0
     with pytest.raises(ValueError):
@@ -167,8 +155,8 @@ def test_every_array_of_a_trace_is_read_only():
         phase(t, "loss").values["L"] = np.zeros(1)
 
 
-def test_new_parameters_are_the_updated_weights_and_biases_first_layer_first():
-    W_new, b_new = toy_trace().new_parameters()
+def test_new_parameters_are_the_updated_weights_and_biases_first_layer_first(seed_toy_trace):
+    W_new, b_new = seed_toy_trace().new_parameters()
     assert [w.shape for w in W_new] == [(2, 1), (1, 2)]
     assert b_new[1][0] == pytest.approx(0.5304, abs=5e-5)
 
@@ -339,7 +327,7 @@ def test_large_layers_are_summarised_as_matrices_with_shapes():
     assert "(8 × 5)" in phase(t, "update_W", 1).result
 
 
-def test_a_float32_network_is_traced_in_float32_and_reads_its_inputs_as_given():
+def test_a_float32_network_is_traced_in_float32_and_reads_its_inputs_as_given(seed_toy):
     t = trace_step(seed_toy(np.float32), "half_sse", make_optimizer("sgd", 0.5), [1.0], [0.0])
     assert t.layers[0].dW.dtype == np.float32
     assert phase(t, "forward_z", 1).substituted.startswith("z(1)₁ = 0.15 · 1 + 0.35 = 0.5")
@@ -349,8 +337,8 @@ def test_a_float32_network_is_traced_in_float32_and_reads_its_inputs_as_given():
 # -- output formats ------------------------------------------------------------------------
 
 
-def test_json_has_the_contract_keys_and_round_trips():
-    t = toy_trace()
+def test_json_has_the_contract_keys_and_round_trips(seed_toy_trace):
+    t = seed_toy_trace()
     document = json.loads(json.dumps(t.to_json(), allow_nan=False))
     assert {"input", "target", "output", "loss", "layers", "phases"} <= set(document)
     assert document["input"] == [[1.0]] and document["target"] == [[0.0]]
@@ -371,8 +359,8 @@ def test_json_of_a_diverged_step_is_still_strict_json():
     assert json.loads(t.to_json_text())["loss"] is None
 
 
-def test_markdown_for_seed_toy_has_the_correct_numbers_and_not_the_notes_slips():
-    md = toy_trace().to_markdown()
+def test_markdown_for_seed_toy_has_the_correct_numbers_and_not_the_notes_slips(seed_toy_trace):
+    md = seed_toy_trace().to_markdown()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Initialization",
@@ -400,8 +388,8 @@ def test_markdown_for_seed_toy_has_the_correct_numbers_and_not_the_notes_slips()
     assert "$" not in md and "\\frac" not in md
 
 
-def test_text_reads_section_by_section_with_every_phase():
-    t = toy_trace()
+def test_text_reads_section_by_section_with_every_phase(seed_toy_trace):
+    t = seed_toy_trace()
     text = t.to_text()
     positions = [
         text.index(s)

@@ -3,7 +3,10 @@ from a snapshot, and where a trace cell appears among the tables.
 
 Per weight layer l the tables are W(l), b(l), ∂W(l), ∂b(l) (parameters, as the engine
 stores them: W(l) is out × in) and the batch's a(l − 1), z(l), a(l), δ(l), and y in the
-last layer (one row per sample, capped at `MAX_BATCH_ROWS`). Layers count from 1.
+last layer (one row per sample, capped at `MAX_BATCH_ROWS`). Layers count from 1. A big
+layer's tables show their first `MAX_TABLE_ROWS` rows and `MAX_TABLE_COLUMNS` columns,
+and their titles say so: formatting every cell of a 1000 × 1000 W would hold the UI for
+seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ PARAMETERS = ("W", "b", "dW", "db")
 BATCH = ("a_prev", "z", "a", "delta", "y")
 
 MAX_BATCH_ROWS = 32
+
+MAX_TABLE_ROWS = 32
+"""Rows of W, b, ∂W, ∂b shown (units of the layer): every shipped preset fits."""
+
+MAX_TABLE_COLUMNS = 32
+"""Columns of any table shown (units of the layer before, or of the layer)."""
 
 HighlightSpec = tuple[int | None, int | None]
 """(row, column) of a highlighted cell; None stands for every row (or column)."""
@@ -56,19 +65,31 @@ def title_of(quantity: str, layer: int) -> str:
 
 
 def caption_of(
-    quantity: str, layer: int, shape: tuple[int, int], total: int, pending: str, fixed: bool
+    quantity: str,
+    layer: int,
+    shape: tuple[int, int],
+    full: tuple[int, int],
+    pending: str,
+    fixed: bool,
 ) -> str:
-    """A table's title with what it holds: "W(1)  2×1", "z(1)  first 32 of 300 samples",
-    or a second line `pending` while it is empty; "fixed" after b when the preset trains
-    W only (∂L/∂b is still shown)."""
+    """A table's title with what it holds (`shape` of the `full` matrix): "W(1)  2×1",
+    "z(1)  first 32 of 300 samples", "W(2)  1000×1000, first 32×32", "z(1)  4 samples,
+    columns 1–32 of 1000", or a second line `pending` while it is empty; "fixed" after b
+    when the preset trains W only (∂L/∂b is still shown)."""
     title = title_of(quantity, layer)
     rows, cols = shape
+    total, columns = full
     if rows * cols == 0:
         title += "\n" + pending  # a second line: narrow panels fit
-    elif total > rows:
-        title += f"  first {rows} of {total} samples"
     elif quantity in BATCH:
-        title += f"  {total} sample{'s' if total != 1 else ''}"
+        if total > rows:
+            title += f"  first {rows} of {total} samples"
+        else:
+            title += f"  {total} sample{'s' if total != 1 else ''}"
+        if columns > cols:
+            title += f", columns 1–{cols} of {columns}"
+    elif (rows, cols) != full:
+        title += f"  {total}×{columns}, first {rows}×{cols}"
     else:
         title += f"  {rows}×{cols}"
     if quantity == "b" and fixed:
@@ -76,9 +97,12 @@ def caption_of(
     return title
 
 
-def table_values(snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndarray, int]:
-    """The matrix a table shows (2-D, batch rows capped at `MAX_BATCH_ROWS`; empty when
-    the snapshot does not have it yet) and the uncapped row count."""
+def table_values(
+    snapshot: Snapshot, layer: int, quantity: str
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The matrix a table shows (2-D, its first `MAX_BATCH_ROWS` or `MAX_TABLE_ROWS` rows
+    and `MAX_TABLE_COLUMNS` columns; empty when the snapshot does not have it yet) and
+    the whole matrix's shape."""
     l = layer - 1
     source: Any
     if quantity == "y":
@@ -89,14 +113,13 @@ def table_values(snapshot: Snapshot, layer: int, quantity: str) -> tuple[np.ndar
         arrays = getattr(snapshot, quantity)
         source = arrays[l] if l < len(arrays) else None
     if source is None:
-        return np.zeros((0, 0)), 0
-    values = np.asarray(source, dtype=float)
+        return np.zeros((0, 0)), (0, 0)
+    values = np.asarray(source)
     if values.ndim == 1:
         values = values.reshape(-1, 1)
-    total = values.shape[0]
-    if quantity in BATCH:
-        values = values[:MAX_BATCH_ROWS]
-    return values, total
+    rows = MAX_BATCH_ROWS if quantity in BATCH else MAX_TABLE_ROWS
+    # Only the cells shown become floats (a whole 1000 × 1000 W would be copied).
+    return np.asarray(values[:rows, :MAX_TABLE_COLUMNS], dtype=float), values.shape
 
 
 @dataclass(frozen=True)

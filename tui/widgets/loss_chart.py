@@ -27,6 +27,12 @@ from textual_plotext import PlotextPlot
 
 ACCURACY_COLOR = (80, 200, 120)
 LOG_FLOOR = 1e-12
+LINEAR_MAX = 1e6
+"""Past this loss the chart draws a log axis, whatever `l` chose, and its title says why:
+plotext labels a linear axis in full digits (a 50-digit label at 1e50 left the plot a
+few columns; past ~1e100 nothing at all), and a diverging run is when the chart matters."""
+MAX_LOG_TICKS = 13
+"""More decades than this (only a diverging run spans them) get a label every few."""
 
 
 ACCURACY_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -41,6 +47,8 @@ def log_ticks(values: np.ndarray) -> tuple[list[float], list[str]]:
         return [], []
     low, high = float(finite.min()), float(finite.max())
     decades = range(int(np.floor(low)), int(np.ceil(high)) + 1)
+    if len(decades) > MAX_LOG_TICKS:
+        decades = decades[:: -(-len(decades) // (MAX_LOG_TICKS // 2))]
     mantissas = (1, 2, 5) if high - low < 3 else (1,)
     ticks = [
         k + float(np.log10(m))
@@ -199,6 +207,10 @@ class LossChart(Panel, PlotextPlot):
         accuracy = shown.accuracy
         classification = self.context is None or self.context.is_classification
         show_accuracy = classification and bool(np.isfinite(accuracy).any())
+        losses = np.concatenate([y[np.isfinite(y)] for _, y, _ in series])
+        if not log and len(losses) and float(np.abs(losses).max()) > LINEAR_MAX:
+            log = True
+            plt.title(f"loss per epoch (log scale: the loss passed {LINEAR_MAX:.0e})")
         drawn = []
         for label, y, color in series:
             y = np.where(np.isfinite(y), y, np.nan)

@@ -1,5 +1,6 @@
 """Where the network view's diagram goes: node cells per layer and the braille cells
-each connection crosses, for one canvas size and one set of layer sizes (pure numpy)."""
+each connection crosses, for one canvas size and one set of layer sizes; and a big
+layer's weights pooled to a panel's size (pure numpy)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,15 @@ def layout(sizes: tuple[int, ...], width: int, height: int) -> Geometry | None:
         chars=tuple(chr(0x2800 + bits[c]) for c in cells),
         owners=owner_arr,
     )
+
+
+def pooled(mat: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """`mat` (m × n) in at most rows × cols cells, each the mean of a block of
+    ⌈m / rows⌉ × ⌈n / cols⌉ entries (the last block of a row or column may be smaller):
+    a big layer's weights at the size of a panel."""
+    m, n = mat.shape
+    per_row, per_col = -(-m // max(rows, 1)), -(-n // max(cols, 1))
+    row_starts, col_starts = np.arange(0, m, per_row), np.arange(0, n, per_col)
+    sums = np.add.reduceat(np.add.reduceat(mat, row_starts, axis=0), col_starts, axis=1)
+    counts = np.outer(np.diff(row_starts, append=m), np.diff(col_starts, append=n))
+    return sums / counts

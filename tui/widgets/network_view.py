@@ -3,7 +3,9 @@
 For networks whose layers have at most `MAX_DRAWN_UNITS` units the view draws every
 connection as a braille line, blue for a positive weight and orange for a negative one,
 brighter for a larger |w| (where lines cross, the larger |w| wins the cell); nodes are
-coloured by their bias. Bigger networks get one summary row per layer.
+coloured by their bias. Bigger networks get one summary row per layer and each W(l) as
+a heatmap; a layer no panel could show whole (more than `POOL_COLUMNS` columns or
+`POOL_LINES` lines whichever way) is drawn pooled, each cell the mean of a block.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from backprop_tui.tui.widgets.format import (
     signed_rgb,
     signed_style,
 )
-from backprop_tui.tui.widgets.network_layout import Geometry, layout
+from backprop_tui.tui.widgets.network_layout import Geometry, layout, pooled
 from backprop_tui.tui.widgets.panel import WeightsPanel
 from rich.style import Style
 from rich.text import Text
@@ -31,6 +33,11 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 MAX_DRAWN_UNITS = 8
+
+POOL_COLUMNS = 200
+POOL_LINES = 60
+"""A weight map wider than `POOL_COLUMNS` or taller than `POOL_LINES` lines whichever way
+it is drawn fits no terminal: it is pooled to the room there is."""
 
 
 def short_activation(name: str) -> str:
@@ -182,15 +189,14 @@ class NetworkView(WeightsPanel):
         return text
 
     def _legend(self, width: int = 1000) -> Text:
-        legend = Text()
-        legend.append("━━", rgb_style(POSITIVE, None))
-        legend.append(" w > 0  ")
-        legend.append("━━", rgb_style(NEGATIVE, None))
-        long = " w < 0  brighter = larger |w|  ● unit, colour = its bias"
-        legend.append(
-            long if legend.cell_len + len(long) <= width else " w < 0  bright = big |w|  ● bias"
+        """The diagram's colour key in `width` columns: the longer forms go first."""
+        return _key(
+            "━━",
+            width,
+            " brighter = larger |w|  ● unit, colour = its bias",
+            " bright = big |w|  ● bias",
+            " ● bias",
         )
-        return legend
 
     def _summary(self, compact: bool = False) -> Text:
         """Per layer: shape, activation and sign mix, then the sizes of W and b, on one
@@ -228,20 +234,25 @@ class NetworkView(WeightsPanel):
         """Each W(l) as a small heatmap, side by side: one column per input unit and two
         output units per line (▀), or transposed (W(l)ᵀ) when that is what fits in
         width × height. A layer that fits neither way is named, with the room it needs,
-        and the layers after it are still drawn."""
+        and the layers after it are still drawn; one that no panel would fit is pooled
+        (`pooled`) into the columns left, and a line says how."""
         if not self.W or height < 2:
             return None
-        blocks: list[tuple[str, np.ndarray]] = []
+        blocks: list[tuple[int, str, np.ndarray]] = []
         left_out: list[str] = []
+        too_big: list[int] = []
         used = 0
         for l, W in enumerate(self.W):
             for title, mat in ((f"W({l + 1})", W), (f"W({l + 1})ᵀ", W.T)):
                 block_width = max(mat.shape[1], len(title))
                 if _map_lines(mat) + 1 <= height and used + block_width <= width:
-                    blocks.append((title, mat))
+                    blocks.append((l, title, mat))
                     used += block_width + 2
                     break
             else:
+                if not any(_fits_a_panel(m) for m in (W, W.T)):
+                    too_big.append(l)
+                    continue
                 shape = f"W({l + 1}) {W.shape[0]}×{W.shape[1]}"
                 tall_enough = [m.shape[1] for m in (W, W.T) if _map_lines(m) + 1 <= height]
                 if tall_enough:  # it is the width that lacks
@@ -249,21 +260,37 @@ class NetworkView(WeightsPanel):
                 else:
                     lines = min(_map_lines(W), _map_lines(W.T)) + 1
                     left_out.append(f"{shape} needs {lines} lines")
+        notes = [note + " (a bigger panel shows it)" for note in left_out]
+        if too_big:
+            share = (width - used - 2 * (len(too_big) - 1)) // len(too_big)
+            for l in too_big:
+                # Two lines stay for the note and the colour key.
+                title, mat = self._pooled(l, share, 2 * max(height - 3, 1))
+                if share < len(title):
+                    notes.append(f"W({l + 1}) {self.W[l].shape[0]}×{self.W[l].shape[1]}: no room")
+                    continue
+                blocks.append((l, title, mat))
+                rows, cols = self.W[l].shape if "ᵀ" not in title else self.W[l].T.shape
+                first = not any(note.startswith("≈") for note in notes)
+                pooled_as = f"{title[:-1]} {rows}×{cols} → {mat.shape[0]}×{mat.shape[1]}"
+                notes.append(("≈ block means: " if first else "") + pooled_as)
         if not blocks:
             return None
+        blocks.sort(key=lambda block: block[0])
         # Two columns a weight when everything still fits: square-ish cells read better.
-        cell = 2 if sum(max(2 * m.shape[1], len(t)) + 2 for t, m in blocks) <= width + 2 else 1
-        widths = [max(cell * mat.shape[1], len(title)) for title, mat in blocks]
+        cell = 2 if sum(max(2 * m.shape[1], len(t)) + 2 for _, t, m in blocks) <= width + 2 else 1
+        widths = [max(cell * mat.shape[1], len(title)) for _, title, mat in blocks]
         text = Text()
-        for n, ((title, _), block_width) in enumerate(zip(blocks, widths, strict=True)):
+        for n, ((_, title, _), block_width) in enumerate(zip(blocks, widths, strict=True)):
             text.append(("  " if n else "") + title.ljust(block_width), "bold")
-        depth = max(_map_lines(mat) for _, mat in blocks)
+        depth = max(_map_lines(mat) for _, _, mat in blocks)
+        scales = [scale_of(mat) for _, _, mat in blocks]
         for line in range(depth):
             text.append("\n")
-            for n, ((_, mat), block_width) in enumerate(zip(blocks, widths, strict=True)):
+            for n, ((_, _, mat), block_width) in enumerate(zip(blocks, widths, strict=True)):
                 if n:
                     text.append("  ")
-                scale = scale_of(mat)
+                scale = scales[n]
                 top, bottom = 2 * line, 2 * line + 1
                 for j in range(mat.shape[1]):
                     if top >= mat.shape[0]:
@@ -274,21 +301,57 @@ class NetworkView(WeightsPanel):
                     text.append("▀" * cell, rgb_style(upper, lower))
                 text.append(" " * (block_width - cell * mat.shape[1]))
         room = height - depth - 1
-        if left_out and room >= 1:
-            text.append("\n" + "  ·  ".join(left_out) + " (a bigger panel shows it)", "dim")
+        if notes and room >= 1:
+            text.append("\n" + "  ·  ".join(notes), "dim")
             room -= 1
         if room >= 1:
             text.append("\n")
-            text.append_text(self._map_legend())
+            text.append_text(self._map_legend(width))
         return text
 
-    def _map_legend(self) -> Text:
-        legend = Text()
-        legend.append("▀▀", rgb_style(POSITIVE, None))
-        legend.append(" w > 0  ")
-        legend.append("▀▀", rgb_style(NEGATIVE, None))
-        legend.append(" w < 0  brighter = larger |w| (each map on its own scale)", "dim")
-        return legend
+    def _pooled(self, l: int, columns: int, rows: int) -> tuple[str, np.ndarray]:
+        """W(l + 1) or its transpose, whichever keeps more of it, pooled into at most
+        `columns` × `rows` cells; with its title (≈: block means)."""
+        W = self.W[l]
+        candidates = []
+        for title, mat in ((f"W({l + 1})≈", W), (f"W({l + 1})ᵀ≈", W.T)):
+            shape = (min(mat.shape[0], max(rows, 1)), min(mat.shape[1], max(columns, 1)))
+            per_cell = -(-mat.shape[0] // shape[0]) * -(-mat.shape[1] // shape[1])
+            candidates.append((per_cell, title, mat, shape))
+        _, title, mat, shape = min(candidates, key=lambda c: c[0])
+        return title, pooled(np.asarray(mat, dtype=float), *shape)
+
+    def _map_legend(self, width: int = 1000) -> Text:
+        """The maps' colour key in `width` columns: the longer forms go first."""
+        return _key(
+            "▀▀",
+            width,
+            " brighter = larger |w| (each map on its own scale)",
+            " brighter = larger |w|",
+            " bright = big |w|",
+        )
+
+
+def _key(swatch: str, width: int, *tails: str) -> Text:
+    """ "━━ w > 0  ━━ w < 0" and the first of `tails` that fits in `width` (none when none
+    does); the tails after the signs are dim on the maps, as before."""
+    legend = Text()
+    legend.append(swatch, rgb_style(POSITIVE, None))
+    legend.append(" w > 0  ")
+    legend.append(swatch, rgb_style(NEGATIVE, None))
+    legend.append(" w < 0 ")
+    dim = "dim" if swatch == "▀▀" else ""
+    for tail in tails:
+        if legend.cell_len + len(tail) <= width:
+            legend.append(tail, dim)
+            break
+    legend.rstrip()
+    return legend
+
+
+def _fits_a_panel(mat: np.ndarray) -> bool:
+    """Whether a panel could show `mat`'s map whole (see `POOL_COLUMNS`)."""
+    return mat.shape[1] <= POOL_COLUMNS and _map_lines(mat) <= POOL_LINES
 
 
 def _map_lines(mat: np.ndarray) -> int:

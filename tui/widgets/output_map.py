@@ -3,7 +3,10 @@
 For two inputs, every terminal cell is two pixels (an upper half block ▀ with a
 foreground and a background colour); each pixel is the network's output at that point
 of the plane, from a forward pass over a grid of at most MAX_GRID_COLS × MAX_GRID_ROWS
-points, recomputed at most `max_rate` times a second and only when W or b moved.
+points, recomputed at most `max_rate` times a second and only when W or b moved. A big
+network gets a coarser grid (at most `MAP_COST` multiply-adds, said under the border),
+computed in a background thread when it would hold the UI (`SYNC_COST`); the map then
+shows the last one finished.
 Training points are ● and test points ○, coloured by their target. For one input and a
 regression task the map plots the prediction ŷ(x) as a line over the data instead;
 anything else gets a one-line explanation.
@@ -26,12 +29,15 @@ from backprop_tui.tui.widgets.format import (
     blend,
     rgb_style,
 )
+from backprop_tui.tui.widgets.offload import Offload
 from backprop_tui.tui.widgets.output_raster import (
     DATA_GREY,
+    MAP_COST,
     MAX_GRID_COLS,
     MAX_GRID_ROWS,
     PALETTE,
     SHADES,
+    SYNC_COST,
     TEST_MARK,
     TRAIN_MARK,
     Marks,
@@ -41,10 +47,13 @@ from backprop_tui.tui.widgets.output_raster import (
     curve_strips,
     data_bounds,
     equal_aspect,
+    forward_cost,
     pixel_colors,
+    plane_points,
     plane_strips,
     predict,
     value_range,
+    within_cost,
 )
 from backprop_tui.tui.widgets.panel import WeightsPanel
 from rich.text import Text
@@ -77,6 +86,13 @@ class OutputMap(WeightsPanel):
         self._last_step = 0
         self._lines: list[Strip] | None = None
         self._colors: dict[int, list[RGB]] = {}
+        self._offload = Offload(self._computed)
+        self._result: tuple[Any, tuple[np.ndarray, ...], np.ndarray] | None = None
+        """(points' key, the W it was computed with, ŷ) of the last background pass."""
+        self._moved = False  # W changed since the last background pass started
+        self._loaded = 0  # counts presets loaded: a pass started before is dropped
+        self.coarse: tuple[int, int] | None = None
+        """The points of the map drawn when fewer than the panel's size (a big network)."""
 
     # -- the panel contract ----------------------------------------------------------
 
@@ -88,6 +104,8 @@ class OutputMap(WeightsPanel):
         self._curve_range = None
         self._last_step = 0
         self._colors = {}
+        self._result, self._moved = None, False
+        self._loaded += 1
         if self.mode != "explain":
             assert self.context is not None
             test = self.context.test.X if self.context.test is not None else None
@@ -103,6 +121,7 @@ class OutputMap(WeightsPanel):
 
     def redraw(self) -> None:
         self._lines = None
+        self._moved = True
         self.refresh()
 
     @property
@@ -134,19 +153,44 @@ class OutputMap(WeightsPanel):
     # -- computing -------------------------------------------------------------------
 
     def compute(self, cols: int, rows: int) -> OutputGrid | None:
-        """The network's output on a cols × rows grid over the data's bounds (plane mode)."""
+        """The network's output on a cols × rows grid over the data's bounds (plane mode),
+        computed here and now."""
         if self.context is None or self._bounds is None or not self.W or self.mode != "plane":
             return None
-        (x_lo, y_lo), (x_hi, y_hi) = self._bounds
-        # Pixel centres, so the grid is symmetric inside the bounds.
-        xs = x_lo + (np.arange(cols) + 0.5) * (x_hi - x_lo) / cols
-        ys = y_hi - (np.arange(rows) + 0.5) * (y_hi - y_lo) / rows
-        gx, gy = np.meshgrid(xs, ys)
-        X = np.column_stack([gx.ravel(), gy.ravel()])
-        y_hat = predict(self.W, self.b, self.context.activations, X)
-        y_hat = y_hat.reshape(rows, cols, -1)
+        xs, ys, X = plane_points(self._bounds, cols, rows)
+        return self._grid(xs, ys, predict(self.W, self.b, self.context.activations, X))
+
+    def _grid(self, xs: np.ndarray, ys: np.ndarray, y_hat: np.ndarray) -> OutputGrid:
+        y_hat = y_hat.reshape(len(ys), len(xs), -1)
         self.grid = OutputGrid(xs, ys, y_hat, classes_of(y_hat))
         return self.grid
+
+    def _outputs(self, key: Any, X: np.ndarray) -> np.ndarray | None:
+        """ŷ at the points X (identified by `key`, which changes with them): computed now
+        when that is cheap, else the last background pass's for these points (None before
+        the first), starting a new one when the weights moved since."""
+        assert self.context is not None
+        activations = self.context.activations
+        if len(X) * forward_cost(self.context.sizes) <= SYNC_COST:
+            return predict(self.W, self.b, activations, X)
+        result = self._result
+        fresh = result is not None and result[0] == key
+        if not fresh or (self._moved and result is not None and result[1] is not self.W):
+            W, b = self.W, self.b
+            tag = (self._loaded, key, W)
+            if self._offload.start(tag, lambda: predict(W, b, activations, X)):
+                self._moved = False
+        return result[2] if fresh and result is not None else None
+
+    def _computed(self, tag: tuple[int, Any, tuple[np.ndarray, ...]], y_hat: Any) -> None:
+        """A background pass is done: keep it and draw it (with the newest weights when
+        they moved meanwhile: the redraw starts the next pass)."""
+        loaded, key, W = tag
+        if loaded != self._loaded or y_hat is None or not self.is_attached:
+            return
+        self._result = (key, W, y_hat)
+        self._lines = None
+        self.refresh()
 
     # -- colours ---------------------------------------------------------------------
 
@@ -189,7 +233,22 @@ class OutputMap(WeightsPanel):
             return self._build_curve(width, height)
         if mode == "explain":
             return self._text_lines(Text(self.explanation, style="italic"), width)
-        return self._text_lines(Text("waiting for the first snapshot…", style="dim"), width)
+        return self._waiting(width)
+
+    def _set_coarse(self, coarse: tuple[int, int] | None) -> None:
+        """Say under the border when the map is drawn from fewer points than it has."""
+        if coarse != self.coarse:
+            self.coarse = coarse
+            cols, rows = coarse or (0, 0)
+            points = f"{cols}" if self.mode == "curve" else f"{cols}×{rows}"
+            self.border_subtitle = f"{points} points: a big network" if coarse else ""
+
+    def _waiting(self, width: int) -> list[Strip]:
+        if self.W:
+            text = "computing the map of a network this size…"
+        else:
+            text = "waiting for the first snapshot…"
+        return self._text_lines(Text(text, style="dim"), width)
 
     def _text_lines(self, text: Text, width: int) -> list[Strip]:
         console = self.app.console
@@ -270,9 +329,15 @@ class OutputMap(WeightsPanel):
         assert self._data_bounds is not None
         rows = height - 1
         self._bounds = equal_aspect(self._data_bounds, width, 2 * rows)
-        grid_cols, grid_rows = min(width, MAX_GRID_COLS), min(2 * rows, MAX_GRID_ROWS)
-        grid = self.compute(grid_cols, grid_rows)
-        assert grid is not None
+        assert self.context is not None
+        full = min(width, MAX_GRID_COLS), min(2 * rows, MAX_GRID_ROWS)
+        grid_cols, grid_rows = within_cost(*full, forward_cost(self.context.sizes))
+        self._set_coarse((grid_cols, grid_rows) if (grid_cols, grid_rows) != full else None)
+        xs, ys, X = plane_points(self._bounds, grid_cols, grid_rows)
+        y_hat = self._outputs(("plane", self._bounds.tobytes(), grid_cols, grid_rows), X)
+        if y_hat is None:
+            return self._waiting(width)
+        grid = self._grid(xs, ys, y_hat)
         col_of = np.arange(width) * grid_cols // width
         row_of = np.arange(2 * rows) * grid_rows // (2 * rows)
         assert self.context is not None
@@ -297,7 +362,14 @@ class OutputMap(WeightsPanel):
         dot_cols = 2 * width
         x_lo, x_hi = float(self._bounds[0][0]), float(self._bounds[1][0])
         xs = x_lo + (np.arange(dot_cols) + 0.5) * (x_hi - x_lo) / dot_cols
-        y_hat = predict(self.W, self.b, self.context.activations, xs[:, None])[:, 0]
+        # A big network: ŷ at fewer points, joined by straight lines.
+        points = min(dot_cols, max(2, MAP_COST // max(forward_cost(self.context.sizes), 1)))
+        self._set_coarse((points, 1) if points < dot_cols else None)
+        at = x_lo + (np.arange(points) + 0.5) * (x_hi - x_lo) / points
+        outputs = self._outputs(("curve", points, x_lo, x_hi), at[:, None])
+        if outputs is None:
+            return self._waiting(width)
+        y_hat = outputs[:, 0] if points == dot_cols else np.interp(xs, at, outputs[:, 0])
         targets = [self.context.train.Y[:, 0]]
         if self.context.test is not None:
             targets.append(self.context.test.Y[:, 0])

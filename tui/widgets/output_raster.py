@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from backprop_tui.core.nn.activations import get_activation
@@ -21,6 +22,12 @@ from textual.strip import Strip
 
 MAX_GRID_COLS = 80
 MAX_GRID_ROWS = 80
+MAP_COST = 500_000_000
+"""The most multiply-adds one map's forward pass may take: a network too big for the
+full grid gets a coarser one (2 → 1000 → 1000 → 1: about 22 × 22 points, 20–50 ms)."""
+SYNC_COST = 16_000_000
+"""The most multiply-adds a map computes on the UI's thread (a few milliseconds; every
+shipped preset's full grid); a bigger one is computed in the background (`Offload`)."""
 SHADES = 12
 TRAIN_MARK = "●"
 TEST_MARK = "○"
@@ -102,6 +109,34 @@ def predict(W: Sequence[np.ndarray], b: Sequence[np.ndarray], activations, X) ->
     network = Network(list(W), list(b), list(activations))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return network.predict(np.asarray(X, dtype=network.dtype))
+
+
+def plane_points(
+    bounds: np.ndarray, cols: int, rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A cols × rows grid over `bounds` (2 × 2): `xs` left to right, `ys` top to bottom
+    and every point as a row of X, row by row (rows · cols × 2)."""
+    (x_lo, y_lo), (x_hi, y_hi) = bounds
+    # Pixel centres, so the grid is symmetric inside the bounds.
+    xs = x_lo + (np.arange(cols) + 0.5) * (x_hi - x_lo) / cols
+    ys = y_hi - (np.arange(rows) + 0.5) * (y_hi - y_lo) / rows
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def forward_cost(sizes: Sequence[int]) -> int:
+    """Multiply-adds of one point's forward pass: Σₗ sizes[l−1] · sizes[l]."""
+    return sum(int(a) * int(b) for a, b in pairwise(sizes))
+
+
+def within_cost(cols: int, rows: int, per_point: int) -> tuple[int, int]:
+    """The grid of at most cols × rows points, shrunk by one factor on both axes, whose
+    forward pass costs at most `MAP_COST` multiply-adds (at least 2 × 2 points)."""
+    points = cols * rows
+    if points * per_point <= MAP_COST:
+        return cols, rows
+    factor = (MAP_COST / (points * per_point)) ** 0.5
+    return max(2, int(cols * factor)), max(2, int(rows * factor))
 
 
 def classes_of(y_hat: np.ndarray) -> np.ndarray:

@@ -5,8 +5,9 @@ The same loop runs in a separate process (`tui.worker.process`) or in a thread
 callable for events. While running it trains at the pace (at most so many steps a
 second, waiting on the inbox in between, so a person can watch; None is full speed),
 looks at the inbox every couple of milliseconds and publishes at most `max_rate`
-snapshots a second; while paused it blocks on the inbox (no busy waiting). Every
-command is followed by a snapshot so the UI shows its effect at once.
+snapshots a second, fewer for a big network (at most `SNAPSHOT_BYTES_PER_SECOND` of
+arrays); while paused it blocks on the inbox (no busy waiting). Every command is
+followed by a snapshot so the UI shows its effect at once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ BuildTrainer = Callable[[Any, int | None], Trainer]
 
 RATE_WINDOW = 0.5
 """Seconds of training over which steps per second is measured."""
+
+SNAPSHOT_BYTES_PER_SECOND = 32e6
+"""The most bytes of arrays the snapshots of a run carry a second. Each one is copied,
+pickled, sent and unpickled; for xor that is 2 kB, at 15 a second, but a
+2 → 1000 → 1000 → 1 network's W and ∂W are 16 MB, and 15 of them a second took a fifth
+of the UI's time and most of the worker's between steps. A big network's snapshots come
+less often (that one's twice a second); a command's effect is still published at once."""
 
 CATCH_UP = 0.05
 """Seconds a paced run may fall behind and still catch up (at 2000 steps/s a timed wait
@@ -104,6 +112,8 @@ class TrainingLoop:
         self.pace: float | None = None
         self._next_step = 0.0  # when the next paced step is due (clock time)
         self._rate_mark = (0.0, 0)
+        self.snapshot_bytes = 0
+        """The bytes of arrays the last snapshot published carried."""
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -126,13 +136,11 @@ class TrainingLoop:
         now = clock()
         self._rate_mark = (now, trainer.global_step)
         next_poll = now + self.poll_interval
-        next_publish = now + self.publish_interval
+        next_publish = now + self.publish_every
         interval = 1.0 / self.pace if self.pace else 0.0
         # A command handled during a wait ends this burst; the next one keeps the step's
         # due time, so a key press never buys an extra step.
         next_step = max(self._next_step, now)
-        # Slower than the snapshot rate, every step is shown.
-        every_step = interval >= self.publish_interval
         epoch = trainer.epoch
         while True:
             if interval:
@@ -164,10 +172,17 @@ class TrainingLoop:
                 command = self.inbox.get(block=False)
                 if command is not None:
                     return self._handle(command)
-            if now >= next_publish or every_step:
-                next_publish = now + self.publish_interval
+            # Slower than the snapshot rate, every step is shown.
+            if now >= next_publish or interval >= self.publish_every:
                 self._measure_rate(now)
                 self.publish()
+                next_publish = now + self.publish_every
+
+    @property
+    def publish_every(self) -> float:
+        """Seconds between two snapshots while running: 1 / `max_rate`, or longer when
+        the last snapshot's arrays at that rate would pass `SNAPSHOT_BYTES_PER_SECOND`."""
+        return max(self.publish_interval, self.snapshot_bytes / SNAPSHOT_BYTES_PER_SECOND)
 
     def _reached_goal(self) -> bool:
         """After an epoch: pause for `epoch`; finish when the run's goal (the epoch target
@@ -363,7 +378,9 @@ class TrainingLoop:
             start = 0
         self.sent_history = history.epochs
         new = history.view(start)
-        self.emit(Update(trainer.snapshot(with_history=False), self.status(), start, new))
+        snapshot = trainer.snapshot(with_history=False)
+        self.snapshot_bytes = snapshot.nbytes
+        self.emit(Update(snapshot, self.status(), start, new))
 
 
 def _draw_explicit_parameters(trainer: Trainer, preset: Any, seed: int) -> None:
