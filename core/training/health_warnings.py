@@ -218,3 +218,36 @@ def _names(layers: Sequence[int]) -> str:
     if len(layers) > 2 and layers[-1] - layers[0] == len(layers) - 1:
         return f"{layers[0]}–{layers[-1]}"
     return ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+
+
+def thresholds() -> tuple[tuple[str, str], ...]:
+    """(warning, when it is given) for every kind of warning, in words with the numbers:
+    what the help screen and the README list."""
+    return (
+        (
+            "dead",
+            f"≥ {_percent(DEAD_SHARE)} of a hidden layer's relu units had a = 0 on every "
+            "sample of the newest measured epoch",
+        ),
+        (
+            "saturated",
+            f"≥ {_percent(SATURATED_SHARE)} of a hidden layer's σ'(z) values were below 1 % "
+            "of σ' 's peak (sigmoid, tanh, elu, softplus) in the newest measured epoch",
+        ),
+        (
+            "vanishing",
+            f"an earlier layer's ‖∂W‖ per weight is ≥ {LAYER_RATIO:.0f}× smaller than a later "
+            f"layer's (median of the newest {WINDOW} measured epochs)",
+        ),
+        (
+            "exploding",
+            f"an earlier layer's ‖∂W‖ per weight is ≥ {LAYER_RATIO:.0f}× larger than a later "
+            f"layer's, or a layer's ‖∂W‖ grew ≥ {GROWTH:.0f}× from the {WINDOW} measured epochs "
+            f"before the newest {WINDOW} to those",
+        ),
+        (
+            "updates",
+            f"‖ΔW‖ / ‖W‖ below {_short(UPDATE_LOW, 0)} or above {_short(UPDATE_HIGH, 0)} "
+            f"(median of the newest {WINDOW}); about {_short(UPDATE_TYPICAL, 0)} is usual",
+        ),
+    )
