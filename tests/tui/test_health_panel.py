@@ -8,12 +8,14 @@ from pathlib import Path
 
 from app_pilot import SIZE, make_app, ready, round_trip, settle, wait_until
 from backprop_tui.core.config.presets import load
+from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets import NetworkView
 from backprop_tui.tui.widgets.health_panel import HealthPanel, sparkline
+from rich.console import Console
 from textual.command import CommandList, CommandPalette
 from textual.geometry import Size
 from textual.pilot import Pilot
-from textual.widgets import Footer, Tabs
+from textual.widgets import Footer, Static, Tabs
 from textual.widgets._footer import FooterKey
 
 DEAD = """
@@ -199,3 +201,22 @@ def test_a_sparkline_spans_its_own_range_on_a_log_scale_and_leaves_gaps_blank():
     assert sparkline([0.5, float("nan"), 0.5]) == "▁ ▁"
     assert sparkline([0.0, float("nan")]) == ""
     assert len(sparkline(list(range(1, 100)), width=10)) == 10
+
+
+async def test_the_help_screen_lists_the_health_thresholds():
+    app = make_app("seed-toy")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        table = app.screen.query_one("#help-health", Static).content
+        lines = [line.rstrip() for line in _text(table).split("\n")]
+        text = " ".join(" ".join(line.split()) for line in lines)
+        for fragment in ("dead", "≥ 50 % of a hidden layer's relu units", "1000× smaller", "1e-3"):
+            assert fragment in text
+
+
+def _text(renderable) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()

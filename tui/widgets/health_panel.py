@@ -18,6 +18,7 @@ from backprop_tui.core.training.health_warnings import (
     SATURATED_SHARE,
     UPDATE_HIGH,
     UPDATE_LOW,
+    thresholds,
 )
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.format import NEUTRAL, rgb_style
@@ -204,3 +205,24 @@ class HealthPanel(Panel):
         lines += ["  ".join(cell.plain for cell in row) for row in self.rows(self.record)]
         lines.append(self._warnings().plain)
         return "\n".join(lines)
+
+
+def thresholds_table() -> Table:
+    """The health panel's warnings and when each is given (the help screen's list)."""
+    table = Table(
+        box=None,
+        expand=True,
+        show_header=True,
+        header_style="bold",
+        title=(
+            f"Gradient health (h): measured on epochs of {EVERY} steps or more, else one "
+            f"epoch in every {EVERY} steps; a warning is given when"
+        ),
+        title_justify="left",
+        title_style="bold",
+    )
+    table.add_column("warning", style="bold", no_wrap=True)
+    table.add_column("threshold", ratio=1)
+    for kind, when in thresholds():
+        table.add_row(kind, when)
+    return table
