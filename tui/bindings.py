@@ -88,8 +88,7 @@ DASHBOARD_BINDINGS: list[Binding] = [
         "Health",
         show=False,
         id="health",
-        tooltip="Gradient health per layer (‖∂W‖, ‖ΔW‖/‖W‖, saturated and dead units, "
-        "warnings) in place of the layer tables, or back",
+        tooltip="Gradient health per layer and its warnings, in the layer tables' place",
     ),
     Binding(
         "g",

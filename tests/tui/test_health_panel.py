@@ -100,7 +100,7 @@ async def test_the_health_panel_shows_every_layers_figures_and_follows_training_
         assert panel.record is record and len(panel.records) >= 2
         lines = panel.plain().split("\n")
         assert lines[0].startswith(f"measured at epoch {record.epoch} (1 step, 4 samples)")
-        assert lines[1].split("  ")[:4] == ["layer", "σ", "‖∂W‖", "‖ΔW‖/‖W‖"]
+        assert lines[1].split("  ")[:4] == ["l", "σ", "‖∂W‖", "‖ΔW‖/‖W‖"]
         hidden = lines[2].split("  ")
         assert hidden[:2] == ["1", "tanh"] and hidden[5] == "—"  # tanh cannot die
         assert hidden[4].endswith(" %")

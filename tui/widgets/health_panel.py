@@ -39,7 +39,8 @@ GOOD = (80, 200, 120)
 SPARK = (86, 156, 255)
 BAD = (255, 96, 96)
 
-COLUMNS = ("layer", "σ", "‖∂W‖", "‖ΔW‖/‖W‖", "saturated", "dead", "‖∂W‖ over the run")
+COLUMNS = ("l", "σ", "‖∂W‖", "‖ΔW‖/‖W‖", "saturated", "dead", "‖∂W‖ trend")
+"""The table's columns; the trend is ‖∂W‖ over the records kept, on a log scale."""
 
 
 def short(value: float | None) -> str:
@@ -150,11 +151,8 @@ class HealthPanel(Panel):
         heading = Text()
         heading.append(f"measured at epoch {record.epoch}", "bold")
         steps = "1 step" if record.steps == 1 else f"{record.steps} steps"
-        heading.append(
-            f" ({steps}, {record.samples} samples): ∂W and ΔW of its last step, "
-            "the shares over its samples",
-            "dim",
-        )
+        samples = "1 sample" if record.samples == 1 else f"{record.samples} samples"
+        heading.append(f" ({steps}, {samples}): ∂W and ΔW of its last step", "dim")
         return [heading, self._table(record), self._warnings()]
 
     def rows(self, record: EpochHealth) -> list[tuple[Text, ...]]:
@@ -176,7 +174,7 @@ class HealthPanel(Panel):
         return rows
 
     def _table(self, record: EpochHealth) -> Table:
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+        table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         for n, title in enumerate(COLUMNS):
             table.add_column(title, justify="right" if 1 < n < 6 else "left", no_wrap=True)
         for row in self.rows(record):
