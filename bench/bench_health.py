@@ -2,12 +2,12 @@
 
 Run by hand:  python bench/bench_health.py [--quick] [--markdown]
 
-Each case builds two trainers that differ only in `watch_health` and times
-`Trainer.step()` on both, in alternating blocks (so a slow moment of the machine hits
-both sides), keeping each side's fastest block. "cost" is (with − without) / without.
-The "every epoch" column times a third trainer whose monitor measures every epoch
-(`HealthMonitor(every=1)`): the bookkeeping's cost before its spacing of `EVERY` steps.
-The goal is at most 10 % on xor and on 784-128-10.
+Each case times `Trainer.step()` on one trainer in alternating blocks, with its monitor
+removed (`trainer.health = None`), with the default monitor (measuring epochs at least
+`EVERY` steps apart), and with a monitor measuring every epoch (`HealthMonitor(every=1)`,
+what `train --json` uses). One trainer for all three, so they share arrays, caches and
+the machine's slow moments; each keeps its fastest block. "cost" is
+(with − without) / without. The goal is at most 10 % on xor and on 784-128-10.
 """
 
 from __future__ import annotations
@@ -36,24 +36,18 @@ from backprop_tui.core.training.trainer import Trainer
 @dataclass(frozen=True)
 class Case:
     label: str
-    build: Callable[[bool], Trainer]
+    build: Callable[[], Trainer]
 
 
-def preset(name: str) -> Callable[[bool], Trainer]:
-    def build(watch: bool) -> Trainer:
-        trainer = build_trainer(load(name))
-        if not watch:
-            trainer.health = None
-        return trainer
-
-    return build
+def preset(name: str) -> Callable[[], Trainer]:
+    return lambda: build_trainer(load(name))
 
 
-def mlp(sizes: tuple[int, ...], batch: int, batches: int, dtype: str) -> Callable[[bool], Trainer]:
+def mlp(sizes: tuple[int, ...], batch: int, batches: int, dtype: str) -> Callable[[], Trainer]:
     """784-128-10 and the like: relu hidden layers, a linear output, mse, SGD; random
     data of `batches` batches of `batch` rows (the steps of one epoch)."""
 
-    def build(watch: bool) -> Trainer:
+    def build() -> Trainer:
         W, b = init_parameters(sizes, "he", seed=0, dtype=np.dtype(dtype).type)
         acts = ["relu"] * (len(sizes) - 2) + ["linear"]
         rng = np.random.default_rng(0)
@@ -65,26 +59,26 @@ def mlp(sizes: tuple[int, ...], batch: int, batches: int, dtype: str) -> Callabl
             make_optimizer("sgd", 1e-3),
             Dataset(X, Y),
             batch_size=batch,
-            watch_health=watch,
         )
 
     return build
 
 
 CASES = [
-    Case("xor (2-4-1, 1 step an epoch)", preset("xor")),
-    Case("seed-toy (1-2-1, 1 step an epoch)", preset("seed-toy")),
+    Case("xor (2-4-1 tanh, 1 step an epoch)", preset("xor")),
+    Case("seed-toy (1-2-1 sigmoid, 1 step an epoch)", preset("seed-toy")),
     Case("spiral (2-32-32-1 relu, 10 steps an epoch)", preset("spiral")),
-    Case("784-128-10 batch 64 float64, 4 steps an epoch", mlp((784, 128, 10), 64, 4, "float64")),
-    Case("784-128-10 batch 64 float64, 64 steps an epoch", mlp((784, 128, 10), 64, 64, "float64")),
-    Case("784-128-10 batch 64 float32, 4 steps an epoch", mlp((784, 128, 10), 64, 4, "float32")),
+    Case(
+        "784-128-10 relu batch 64 float64, 4 steps an epoch", mlp((784, 128, 10), 64, 4, "float64")
+    ),
+    Case(
+        "784-128-10 relu batch 64 float64, 64 steps an epoch",
+        mlp((784, 128, 10), 64, 64, "float64"),
+    ),
+    Case(
+        "784-128-10 relu batch 64 float32, 4 steps an epoch", mlp((784, 128, 10), 64, 4, "float32")
+    ),
 ]
-
-
-def every_epoch(build: Callable[[bool], Trainer]) -> Trainer:
-    trainer = build(True)
-    trainer.health = HealthMonitor(trainer.network, every=1)
-    return trainer
 
 
 def block_time(step: Callable[[], object], calls: int) -> float:
@@ -94,22 +88,25 @@ def block_time(step: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def compare(steps: list[Callable[[], object]], budget: float) -> list[float]:
-    """Seconds per call of each step function: the fastest of alternating blocks."""
-    for step in steps:
+def compare(trainer: Trainer, monitors: list[HealthMonitor | None], budget: float) -> list[float]:
+    """Seconds per `trainer.step()` with each of `monitors` in turn (None: without):
+    the fastest of alternating blocks."""
+    for monitor in monitors:
+        trainer.health = monitor
         for _ in range(20):
-            step()
+            trainer.step()
     start, calls = time.perf_counter(), 0
     while time.perf_counter() - start < 0.05:
-        steps[0]()
+        trainer.step()
         calls += 1
     per_block = max(calls, 5)
-    best = [float("inf")] * len(steps)
+    best = [float("inf")] * len(monitors)
     deadline = time.perf_counter() + budget
     rounds = 0
     while time.perf_counter() < deadline or rounds < 5:
-        for k, step in enumerate(steps):
-            best[k] = min(best[k], block_time(step, per_block))
+        for k, monitor in enumerate(monitors):
+            trainer.health = monitor
+            best[k] = min(best[k], block_time(trainer.step, per_block))
         rounds += 1
     return best
 
@@ -124,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     print(f"health measured on epochs at least {EVERY} steps apart (default), or every epoch")
     for case in CASES:
-        trainers = [case.build(False), case.build(True), every_epoch(case.build)]
-        without, with_, every = compare([t.step for t in trainers], budget)
+        trainer = case.build()
+        monitors = [None, HealthMonitor(trainer.network), HealthMonitor(trainer.network, every=1)]
+        without, with_, every = compare(trainer, monitors, budget)
         rows.append(
             [
                 case.label,

@@ -220,3 +220,18 @@ def _text(renderable) -> str:
     console = Console(width=200, record=True, color_system=None)
     console.print(renderable)
     return console.export_text()
+
+
+async def test_after_a_reset_the_health_trend_starts_again():
+    app = make_app("xor", redraw_rate=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        panel = panel_of(pilot)
+        await pilot.press("h", *"e" * 20)
+        await wait_until(pilot, lambda: len(panel.records) == 2, "two records (epochs 1, 17)")
+        await pilot.press("r")
+        await ready(pilot, 0)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: app.snapshot.global_step == 1, "one epoch again")
+        await wait_until(pilot, lambda: panel.record is not None, "the new run's first record")
+        assert [record.epoch for record in panel.records] == [1]

@@ -110,17 +110,22 @@ class HealthPanel(Panel):
         self.record: EpochHealth | None = None
         self.warnings: tuple[HealthWarning, ...] = ()
         self.records = HealthLog(KEPT)
+        self._step = 0
 
     def reset(self) -> None:
         self.record, self.warnings = None, ()
         self.records = HealthLog(KEPT)
+        self._step = 0
 
     def take(self, snapshot: Snapshot) -> bool:
         record = snapshot.health
-        if record is self.record and snapshot.health_warnings == self.warnings:
+        restarted = snapshot.global_step < self._step
+        self._step = snapshot.global_step
+        # Equal, not the same object: a worker process's snapshots arrive unpickled.
+        if not restarted and record == self.record and snapshot.health_warnings == self.warnings:
             return False
-        if record is None or (self.record is not None and record.epoch < self.record.epoch):
-            # A reset or a re-init: the run starts again.
+        if restarted or record is None:
+            # A reset or a re-init (the panel may not have been shown the snapshots between).
             self.records = HealthLog(KEPT)
         if record is not None and (
             self.records.latest is None or record.epoch > self.records.latest.epoch
