@@ -19,7 +19,7 @@ from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.screens.settings_form import SettingsForm
 from backprop_tui.tui.screens.step_session import StepResult
 from backprop_tui.tui.screens.step_through import open_step_through
-from backprop_tui.tui.widgets import LayerTables, LossChart, ViewContext
+from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, ViewContext
 from backprop_tui.tui.worker.commands import (
     EditCell,
     Epoch,
@@ -65,6 +65,7 @@ class DashboardActions:
     notify: Callable[..., None]
     query_one: Callable[..., Any]
     push_screen: Callable[..., Any]
+    action_show_panel: Callable[[str], None]
 
     def _send(self, command: Any) -> None:
         """Send `command` to the worker and hold the panels' redraws a moment; while the
@@ -133,6 +134,17 @@ class DashboardActions:
 
     def action_log_scale(self) -> None:
         self.query_one(LossChart).toggle_log_scale()
+
+    def action_colour_by_gradient(self) -> None:
+        """The network view's connections coloured by ∂W instead of W, or back."""
+        view = self.query_one(NetworkView)
+        view.toggle_gradient()
+        view.border_title = "Network · coloured by ∂W" if view.by_gradient else "Network"
+
+    def action_toggle_health(self) -> None:
+        """The health panel in the layer tables' place (tab 5 under tabs), or back."""
+        shown = self.query_one("#dashboard").has_class("-health")
+        self.action_show_panel("tables" if shown else "health")
 
     def action_precision(self) -> None:
         self.query_one(LayerTables).toggle_precision()

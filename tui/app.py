@@ -41,6 +41,7 @@ from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
 from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
 from backprop_tui.tui.watch import WATCH_INTERVAL, WorkerWatch
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
+from backprop_tui.tui.widgets.health_panel import HealthPanel
 from backprop_tui.tui.widgets.layer_tables import DASHBOARD_NOTE
 from backprop_tui.tui.widgets.panel import SHOWN, Panel
 from backprop_tui.tui.widgets.status_bar import WAITING, StatusBar
@@ -68,8 +69,10 @@ PANELS = (
     ("network", "Network"),
     ("map", "Output map"),
     ("tables", "Layer tables"),
+    ("health", "Gradient health"),
 )
-"""(id, title) of the four panels, in tab order."""
+"""(id, title) of the panels, in tab order. The health panel takes the layer tables' cell
+of the grid when shown (h, or 5)."""
 
 COMPACT_FOOTER = 100
 """Below this many columns the footer is compact."""
@@ -173,6 +176,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
             yield NetworkView(id="network", classes="panel", **rates)
             yield OutputMap(id="map", classes="panel", **rates)
             yield LayerTables(id="tables", classes="panel", note=DASHBOARD_NOTE, **rates)
+            yield HealthPanel(id="health", classes="panel", **rates)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -206,14 +210,19 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
     @on(Tabs.TabActivated, "#panel-tabs")
     def _show_tab(self, event: Tabs.TabActivated) -> None:
         shown = event.tab.id.removeprefix("tab-") if event.tab.id else "chart"
+        if shown in ("tables", "health"):
+            self.query_one("#dashboard").set_class(shown == "health", "-health")
         for name, _ in PANELS:
             self.query_one(f"#{name}").set_class(name == shown, SHOWN)
 
     def action_show_panel(self, name: str) -> None:
-        """On a small terminal, show one panel (keys 1–4 or the tabs)."""
+        """On a small terminal, show one panel (keys 1–5 or the tabs); the layer tables or
+        the health panel also pick which of the two the grid shows."""
         if name == "map" and self.query_one("#dashboard").has_class("-no-map"):
             self.notify("the output map needs one or two inputs")
             return
+        if name in ("tables", "health"):
+            self.query_one("#dashboard").set_class(name == "health", "-health")
         self.query_one("#panel-tabs", Tabs).active = f"tab-{name}"
         if name == "tables":
             self.query_one(LayerTables).focus_scroll()
@@ -276,12 +285,12 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
 
     def _show_panels(self) -> None:
         """Hand the newest snapshot to the panels (each redraws at its own rate): the
-        chart, network view and output map now, the layer tables a frame later, so that
+        chart, network view and output map now, the layer tables and health a frame later, so that
         no one paint draws them all (a key's effect then waits for one panel's paint,
         ~10–15 ms, not for all of them, ~30 ms)."""
         self._panels_due = False
-        if self._show(self.panels[:-1]):
-            self.set_timer(PANEL_DELAY, lambda: self._show(self.panels[-1:]))
+        if self._show(self.panels[:3]):
+            self.set_timer(PANEL_DELAY, lambda: self._show(self.panels[3:]))
 
     def _show(self, panels: list[Any]) -> bool:
         if self.snapshot is None or compat.is_exiting(self):

@@ -76,6 +76,21 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("x", "export", "Export CSV", id="export", tooltip="Write the loss history as CSV"),
     Binding("l", "log_scale", "Log scale", id="log-scale", tooltip="Loss axis: linear ↔ log"),
     Binding(
+        "w",
+        "colour_by_gradient",
+        "W ↔ ∂W",
+        id="colour-by-gradient",
+        tooltip="Network view: colour the connections by ∂W (the last step's gradient) or by W",
+    ),
+    Binding(
+        "h",
+        "toggle_health",
+        "Health",
+        show=False,
+        id="health",
+        tooltip="Gradient health per layer and its warnings, in the layer tables' place",
+    ),
+    Binding(
         "g",
         "graph",
         "Graph",
@@ -127,6 +142,7 @@ PANEL_BINDINGS: list[Binding] = [
             ("network", "Network"),
             ("map", "Output map"),
             ("tables", "Layer tables"),
+            ("health", "Health"),
         ),
         start=1,
     )

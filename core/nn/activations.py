@@ -32,6 +32,10 @@ ScalarRule = Callable[[float], tuple[float, float]]
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0  # torch.nn.ELU's default α
 SOFTPLUS_THRESHOLD = 20.0  # torch.nn.Softplus's default: linear above β·z > 20 (β = 1)
+SATURATION = 0.01
+"""A unit is saturated for a sample when σ'(z) is below this fraction of σ' 's largest
+value (sigmoid: σ'(z) < 0.0025, |z| > 5.99; tanh: tanh'(z) < 0.01, |z| > 2.99; elu and
+softplus: z < −4.6): δ reaching it is multiplied by almost nothing on its way back."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,13 @@ class Activation:
       only its values; "1": a constant, no values), and `derivative_numbers` the same
       with a one-unit layer's number put in;
     - the dashboard: `label`, the short name over a layer's column, and `probabilities`,
-      whether a(l) lies in 0 … 1 (so the output plot spans at least 0 … 1).
+      whether a(l) lies in 0 … 1 (so the output plot spans at least 0 … 1);
+    - gradient health (core.training.health): `derivative_peak`, the largest value σ'
+      takes when σ' falls toward 0 at σ's bounds (None: σ does not saturate), read by
+      `saturated`; and, for a σ whose σ'(z) is 0 on a whole half-line (so a unit can
+      stop learning for good), `activity(z, a)`: values ≥ 0 of z's shape, 0 exactly
+      where σ'(z) = 0 (relu: a itself), so a unit's sum over an epoch's samples is 0
+      when it was dead throughout (read by `silent`; None for the others).
     `symbol` and `label` default to `name`.
     """
 
@@ -72,6 +82,8 @@ class Activation:
     local_formula: str | None = None
     probabilities: bool = False
     elementwise: bool = True
+    derivative_peak: float | None = None
+    activity: Callable[[Array, Array], Array] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", self.symbol or self.name)
@@ -82,6 +94,25 @@ class Activation:
         if self.elementwise:
             return grad_a * self.derivative(z, a)
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+
+    def saturated(self, z: Array, a: Array) -> Array:
+        """Where σ'(z) < `SATURATION` · `derivative_peak` (bool, z's shape): the sample
+        and unit pairs σ has saturated (none when σ does not saturate)."""
+        if self.derivative_peak is None:
+            return np.zeros(z.shape, dtype=bool)
+        return self.derivative(z, a) < SATURATION * self.derivative_peak
+
+    @property
+    def can_die(self) -> bool:
+        """Whether σ'(z) is 0 on a whole half-line, so a unit can stop learning for good."""
+        return self.activity is not None
+
+    def silent(self, z: Array, a: Array) -> Array:
+        """Where σ'(z) = 0 (bool, z's shape): no δ passes back through the unit for that
+        sample (none when σ' is never 0 on a half-line)."""
+        if self.activity is None:
+            return np.zeros(z.shape, dtype=bool)
+        return self.activity(z, a) == 0
 
 
 # -- sigmoid ---------------------------------------------------------------------------
@@ -216,6 +247,7 @@ ACTIVATIONS: dict[str, Activation] = {
             scalar=_sigmoid_scalar,
             local_formula="σ({x})(1 − σ({x}))",
             probabilities=True,
+            derivative_peak=0.25,  # σ'(0)
         ),
         Activation(
             "tanh",
@@ -229,6 +261,7 @@ ACTIVATIONS: dict[str, Activation] = {
             backward_into=_tanh_back,
             scalar=_tanh_scalar,
             local_formula="1 − tanh²({x})",
+            derivative_peak=1.0,  # tanh'(0)
         ),
         Activation(
             "relu",
@@ -242,6 +275,7 @@ ACTIVATIONS: dict[str, Activation] = {
             backward_into=_relu_back,
             scalar=lambda z: (max(z, 0.0), 1.0 if z > 0 else 0.0),
             local_formula="1 if {x} > 0 else 0",
+            activity=lambda z, a: a,  # a = max(z, 0) ≥ 0, and 0 exactly where z ≤ 0
         ),
         Activation(
             "leaky_relu",
@@ -276,6 +310,7 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_in_a="1 if z > 0, else {a} + 1",
             scalar=_elu_scalar,
             local_formula="1 if {x} > 0 else exp({x})",
+            derivative_peak=1.0,  # elu'(z) for z > 0; e^z falls toward 0 below
         ),
         Activation(
             "softplus",
@@ -286,6 +321,7 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_in_a="σ(z) if z ≤ 20, else 1",
             scalar=_softplus_scalar,
             local_formula="σ({x}) if {x} ≤ 20 else 1",
+            derivative_peak=1.0,  # σ(z) → 1 above; → 0 as z → −∞
         ),
         Activation(
             "softmax",

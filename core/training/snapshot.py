@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
 from backprop_tui.core.training.history import EMPTY, EpochRecord, HistoryView
+
+if TYPE_CHECKING:
+    from backprop_tui.core.training.health import EpochHealth, HealthWarning
 
 Array = np.ndarray
 
@@ -35,7 +38,12 @@ class Snapshot:
     `optimizer_state` and `optimizer_t` are what `restore_network` and
     `restore_optimizer` rebuild from. `measured` holds the loss and accuracy of the
     weights as they are, when they changed outside a step (an edited weight); None once
-    a step has trained on them."""
+    a step has trained on them.
+
+    `health` is the newest measured epoch's gradient health (`core.training.health`:
+    per layer ‖∂W‖, ‖ΔW‖ / ‖W‖, saturated and dead shares; None before the first, or
+    when the trainer keeps none) and `health_warnings` what the newest records warn of,
+    in words; both immutable."""
 
     epoch: int
     step: int
@@ -62,6 +70,8 @@ class Snapshot:
     optimizer_options: dict[str, Any] = field(default_factory=dict)
     train_biases: bool = True
     measured: EpochRecord | None = None
+    health: EpochHealth | None = None
+    health_warnings: tuple[HealthWarning, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.history, HistoryView):

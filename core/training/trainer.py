@@ -4,7 +4,8 @@
 notes' PyTorch loop does), `epoch()` finishes the current epoch, and `snapshot()`
 returns an immutable copy of everything a viewer may show. When the loss or a
 parameter becomes NaN or infinite the trainer keeps the last finite weights and raises
-`DivergedError`.
+`DivergedError`. Unless told not to (`watch_health=False`), `health` keeps per-layer
+gradient-health records as it trains (`core.training.health`); it changes no number.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from backprop_tui.core.nn.fused import FusedStep, ParameterVector
 from backprop_tui.core.nn.losses import Loss
 from backprop_tui.core.nn.network import BackwardPass, ForwardPass, Network
 from backprop_tui.core.nn.optimizers import Optimizer
+from backprop_tui.core.training.health import HealthMonitor
 from backprop_tui.core.training.history import EMPTY, EpochRecord, History
 from backprop_tui.core.training.run import Goal, train
 from backprop_tui.core.training.snapshot import Snapshot, frozen, optimizer_options
@@ -39,6 +41,8 @@ class Trainer:
     visits the training rows once, in an order drawn (seeded) at its first step, in
     consecutive batches of `batch_size` rows (0: the whole set; the last may be short);
     a new batch size applies from the next step on, to the rest of the epoch.
+    `health` is the gradient-health bookkeeping (None with `watch_health=False`; set it
+    to None to stop it, or to a new `HealthMonitor(network)` to start it).
     """
 
     network: Network
@@ -59,6 +63,8 @@ class Trainer:
     last_batch: Array | None = None
     diverged: DivergedError | None = None
     measured: EpochRecord | None = None
+    watch_health: bool = True
+    health: HealthMonitor | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         dtype = self.network.dtype.type
@@ -78,6 +84,8 @@ class Trainer:
         self._flat = ParameterVector(self.network, self.train_biases)
         self._fused = FusedStep(self._flat, self.loss)
         self._scratch = np.empty_like(self._flat.trained)
+        if self.watch_health:
+            self.health = HealthMonitor(self.network)
 
     # -- parameters -----------------------------------------------------------------
 
@@ -162,6 +170,9 @@ class Trainer:
         # Overflow is detected below and reported as divergence, not as numpy warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             fwd, bwd = self._update(X, Y)
+        health = self.health
+        if health is not None and health.watching:
+            health.observe(fwd)
         self.last_forward, self.last_backward, self.last_batch = fwd, bwd, index
         self.measured = None
         self.global_step += 1
@@ -198,6 +209,7 @@ class Trainer:
         raise self.diverged
 
     def _finish_epoch(self) -> None:
+        steps = self.step_in_epoch
         self.epoch += 1
         self.step_in_epoch = 0
         self._epoch_rows, self._taken = None, 0
@@ -216,6 +228,15 @@ class Trainer:
         )
         self._epoch_loss = self._epoch_correct = 0.0
         self._epoch_seen = 0
+        if self.health is not None:
+            self.health.end_epoch(self.epoch, steps, self._health_weights)
+
+    def _health_weights(self) -> tuple[Array, Array, Array]:
+        """∂W, W and W before the last update, flat (W(1) … W(L)): the update wrote the
+        new weights into the spare vector and swapped, so the other one holds the old."""
+        flat = self._flat
+        n = flat.slices[len(self.network.W) - 1].stop
+        return flat.grad[:n], flat.theta[:n], flat.spare[:n]
 
     def run_epoch(self) -> EpochRecord:
         """Train the remaining batches of the current epoch; returns its record."""
@@ -311,5 +332,7 @@ class Trainer:
             optimizer_options=optimizer_options(self.optimizer),
             train_biases=self.train_biases,
             measured=self.measured,
+            health=self.health.latest if self.health is not None else None,
+            health_warnings=self.health.warnings() if self.health is not None else (),
             **batch,
         )

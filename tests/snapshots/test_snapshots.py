@@ -53,3 +53,24 @@ def test_dashboard_of_xor_at_200_by_50_shows_every_panel(snap_compare) -> None:
 
 def test_help_screen_lists_every_key(snap_compare) -> None:
     assert snap_compare(paused_app("seed-toy"), terminal_size=(120, 40), run_before=help_open)
+
+
+async def health_shown(pilot: Pilot) -> None:
+    """One epoch trained (seed-toy measures its first), then h: the health panel."""
+    await at_step_zero(pilot)
+    app = pilot.app
+    await pilot.press("e")
+    await wait_until(
+        pilot,
+        lambda: app.snapshot.health is not None and app.status.state == "paused",
+        "the first measured epoch",
+    )
+    await pilot.press("h")
+    await wait_until(pilot, lambda: app.query_one("#health").display, "the health panel")
+    for panel in app.panels:
+        panel.show(app.snapshot)
+    await pilot.pause()
+
+
+def test_health_panel_of_seed_toy_after_one_epoch(snap_compare) -> None:
+    assert snap_compare(paused_app("seed-toy"), terminal_size=(120, 40), run_before=health_shown)

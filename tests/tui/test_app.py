@@ -448,7 +448,7 @@ async def test_on_a_small_terminal_the_output_maps_tab_goes_when_it_has_nothing(
         # Each tab names its key, so the missing 3 explains the gap between 2 and 4.
         tabs = app.query_one("#panel-tabs", Tabs)
         labels = [str(tab.label) for tab in tabs.query(Tab) if tab.display]
-        assert labels == ["1 Loss", "2 Network", "4 Layer tables"]
+        assert labels == ["1 Loss", "2 Network", "4 Layer tables", "5 Gradient health"]
         app.load_preset(load("moons"))
         await wait_until(pilot, lambda: app.preset.key == "moons" and not app._pending, "moons")
         await pilot.press("3")

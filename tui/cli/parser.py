@@ -241,7 +241,8 @@ def build_parser() -> Parser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON document: history, final weights and biases",
+        help="print one JSON document: history, gradient health per epoch, final weights "
+        "and biases",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress, only the summary")
 

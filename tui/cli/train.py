@@ -1,5 +1,9 @@
 """`backprop-tui train`: train a preset headless, show progress, print a summary or JSON.
 
+With `--json` the trainer's gradient-health bookkeeping measures every epoch
+(`core.training.health`), and the document carries its figures per epoch under "health"
+and what they warn of at the end under "health_warnings" (`health_document`).
+
 Training runs with BLAS on the dashboard's thread count (`tui.worker.threads`), so the
 numbers match the dashboard's to the last bit. When a run stops is decided in one
 function, `run_until_stopped`.
@@ -25,6 +29,7 @@ from backprop_tui.tui.cli.progress import reporter_for
 
 if TYPE_CHECKING:
     from backprop_tui.core.training.forensics import DivergenceReport
+    from backprop_tui.core.training.health import EpochHealth
     from backprop_tui.core.training.history import EpochRecord
     from backprop_tui.core.training.trainer import Trainer
 
@@ -87,8 +92,25 @@ def _final_line(trainer: Trainer) -> str:
     return "final: " + cf.figures(trainer.history[-1].as_dict())
 
 
+def health_document(
+    document: dict[str, Any], records: list[EpochHealth], trainer: Trainer
+) -> dict[str, Any]:
+    """`document` with "health" (one flat row per epoch and layer: `EpochHealth.rows`)
+    and "health_warnings" (what the newest records warn of, `HealthWarning.as_dict`)
+    after its "history", before the weights."""
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        out[key] = value
+        if key == "history":
+            out["health"] = [row for record in records for row in record.rows()]
+            warnings = trainer.health.warnings() if trainer.health is not None else ()
+            out["health_warnings"] = [warning.as_dict() for warning in warnings]
+    return out
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from backprop_tui.core.config.presets import build_trainer
+    from backprop_tui.core.training.health import HealthMonitor
     from backprop_tui.tui.worker.threads import training_threads
 
     preset = load(args.preset)
@@ -100,11 +122,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     # --json writes every epoch, while the trainer's own history keeps a bounded summary
     # of a long run: the records are kept here as they come.
     records: list[EpochRecord] = []
+    health: list[EpochHealth] = []
+    if args.json:
+        # Every epoch measured (the default spacing keeps the dashboard's steps cheap).
+        trainer.health = HealthMonitor(trainer.network, every=1)
     with reporter_for(total, key, args.quiet, args.json) as reporter, training_threads():
 
         def on_epoch(record: EpochRecord) -> None:
             if args.json:
                 records.append(record)
+                latest = trainer.health.latest if trainer.health is not None else None
+                if latest is not None and latest.epoch == record.epoch:
+                    health.append(latest)
             reporter.epoch(record)
 
         stopped, diverged = run_until_stopped(trainer, total, preset.stop_loss, on_epoch)
@@ -118,7 +147,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         document = training_document(
             preset, trainer, seed, total, stopped, diverged, records, forensics
         )
-        print(dump_json(document))
+        print(dump_json(health_document(document, health, trainer)))
     else:
         print(
             f"{key}: {cf.plural(trainer.epoch, 'epoch')}, "

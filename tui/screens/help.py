@@ -7,6 +7,7 @@ from typing import ClassVar
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS, TABLE_BINDINGS
 from backprop_tui.tui.commands import key_label
 from backprop_tui.tui.screens import DIALOGS_CSS
+from backprop_tui.tui.widgets.health_panel import thresholds_table
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -45,4 +46,5 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "Keys"
             yield Static(INTRO, id="help-intro")
             yield Static(bindings_table(), id="help-table")
+            yield Static(thresholds_table(), id="help-health")
             yield Static("escape closes this window", id="help-hint")

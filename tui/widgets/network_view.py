@@ -6,6 +6,8 @@ brighter for a larger |w| (where lines cross, the larger |w| wins the cell); nod
 coloured by their bias. Bigger networks get one summary row per layer and each W(l) as
 a heatmap; a layer no panel could show whole (more than `POOL_COLUMNS` columns or
 `POOL_LINES` lines whichever way) is drawn pooled, each cell the mean of a block.
+`toggle_gradient` colours the lines, nodes and maps by the last step's ∂W and ∂b
+instead (the snapshot's `dW`, `db`), on the same pooled maps for big networks.
 """
 
 from __future__ import annotations
@@ -14,19 +16,19 @@ from typing import Self
 
 import numpy as np
 from backprop_tui.core.nn.activations import ACTIVATIONS
+from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.widgets.format import (
     NEGATIVE,
     NEUTRAL,
     POSITIVE,
     format_number,
-    level_of,
     rgb_style,
     scale_of,
-    signed_rgb,
     signed_style,
 )
+from backprop_tui.tui.widgets.network_colours import colour_key, heat
 from backprop_tui.tui.widgets.network_layout import Geometry, layout, pooled
-from backprop_tui.tui.widgets.panel import WeightsPanel
+from backprop_tui.tui.widgets.panel import WeightsPanel, same_arrays
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -61,6 +63,10 @@ class NetworkView(WeightsPanel):
     LIVE_RATE = 4.0
 
     _geometry: Geometry | None = None
+    by_gradient = False
+    """Whether the colours show ∂W and ∂b (the last step's) rather than W and b."""
+    dW: tuple[np.ndarray, ...] = ()
+    db: tuple[np.ndarray, ...] = ()
     _lines: list[Strip] | None = None  # prebuilt for `_lines_size`
     _lines_size = Size(0, 0)
 
@@ -69,10 +75,31 @@ class NetworkView(WeightsPanel):
     def reset(self) -> None:
         """A preset was loaded: new layer sizes, no weights yet."""
         super().reset()
+        self.dW, self.db = (), ()
         self._geometry = None
+
+    def take(self, snapshot: Snapshot) -> bool:
+        """Keep W and b, and ∂W and ∂b; True when what is coloured by changed."""
+        moved = super().take(snapshot)
+        if same_arrays(self.dW, snapshot.dW) and same_arrays(self.db, snapshot.db):
+            return moved
+        self.dW, self.db = snapshot.dW, snapshot.db
+        return moved or self.by_gradient
 
     def redraw(self) -> None:
         self.refresh()
+
+    def toggle_gradient(self) -> None:
+        """Colour by ∂W instead of W, or back; redrawn at once."""
+        self.by_gradient = not self.by_gradient
+        self.refresh()
+
+    @property
+    def coloured(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], str]:
+        """What the colours show: (W, b, "W") or (∂W, ∂b, "∂W")."""
+        if self.by_gradient:
+            return self.dW, self.db, "∂W"
+        return self.W, self.b, "W"
 
     @property
     def is_drawn(self) -> bool:
@@ -152,8 +179,9 @@ class NetworkView(WeightsPanel):
             return None
         grid_chars = [[" "] * width for _ in range(canvas_height)]
         grid_styles: list[list[Style | None]] = [[None] * width for _ in range(canvas_height)]
-        if self.W:
-            weights = np.concatenate([w.ravel() for w in self.W])
+        W, b, _ = self.coloured
+        if W:
+            weights = np.concatenate([w.ravel() for w in W])
             scale = scale_of(weights)
             strength = np.where(geometry.owners >= 0, np.abs(weights[geometry.owners]), -1.0)
             winners = geometry.owners[np.arange(len(geometry.owners)), strength.argmax(axis=1)]
@@ -165,16 +193,14 @@ class NetworkView(WeightsPanel):
         ):
             grid_chars[row][col] = ch
             grid_styles[row][col] = signed_style(value, scale)
-        bias_scale = scale_of(np.concatenate([v.ravel() for v in self.b])) if self.b else 1.0
+        bias_scale = scale_of(np.concatenate([v.ravel() for v in b])) if b else 1.0
         for k, column in enumerate(geometry.node_cells):
             for i, (row, col) in enumerate(column):
                 grid_chars[row][col] = "●"
-                if k == 0 or not self.b:
+                if k == 0 or not b:
                     grid_styles[row][col] = rgb_style((220, 220, 220), None, True)
                 else:
-                    grid_styles[row][col] = signed_style(
-                        float(self.b[k - 1][i]), bias_scale, bold=True
-                    )
+                    grid_styles[row][col] = signed_style(float(b[k - 1][i]), bias_scale, bold=True)
         text = Text()
         text.append_text(self._header(geometry, width))
         for chars, styles in zip(grid_chars, grid_styles, strict=True):
@@ -190,7 +216,18 @@ class NetworkView(WeightsPanel):
 
     def _legend(self, width: int = 1000) -> Text:
         """The diagram's colour key in `width` columns: the longer forms go first."""
-        return _key(
+        if self.by_gradient:
+            if not self.dW:
+                return Text("coloured by ∂W: it arrives with the first step", "dim")
+            return colour_key(
+                "━━",
+                width,
+                " brighter = larger |∂w|  ● unit, colour = its ∂b",
+                " bright = big |∂w|  ● ∂b",
+                " ● ∂b",
+                symbol="∂w",
+            )
+        return colour_key(
             "━━",
             width,
             " brighter = larger |w|  ● unit, colour = its bias",
@@ -236,14 +273,15 @@ class NetworkView(WeightsPanel):
         width × height. A layer that fits neither way is named, with the room it needs,
         and the layers after it are still drawn; one that no panel would fit is pooled
         (`pooled`) into the columns left, and a line says how."""
-        if not self.W or height < 2:
+        shown, _, name = self.coloured
+        if not shown or height < 2:
             return None
         blocks: list[tuple[int, str, np.ndarray]] = []
         left_out: list[str] = []
         too_big: list[int] = []
         used = 0
-        for l, W in enumerate(self.W):
-            for title, mat in ((f"W({l + 1})", W), (f"W({l + 1})ᵀ", W.T)):
+        for l, W in enumerate(shown):
+            for title, mat in ((f"{name}({l + 1})", W), (f"{name}({l + 1})ᵀ", W.T)):
                 block_width = max(mat.shape[1], len(title))
                 if _map_lines(mat) + 1 <= height and used + block_width <= width:
                     blocks.append((l, title, mat))
@@ -253,7 +291,7 @@ class NetworkView(WeightsPanel):
                 if not any(_fits_a_panel(m) for m in (W, W.T)):
                     too_big.append(l)
                     continue
-                shape = f"W({l + 1}) {W.shape[0]}×{W.shape[1]}"
+                shape = f"{name}({l + 1}) {W.shape[0]}×{W.shape[1]}"
                 tall_enough = [m.shape[1] for m in (W, W.T) if _map_lines(m) + 1 <= height]
                 if tall_enough:  # it is the width that lacks
                     left_out.append(f"{shape} needs {min(tall_enough)} columns")
@@ -267,10 +305,11 @@ class NetworkView(WeightsPanel):
                 # Two lines stay for the note and the colour key.
                 title, mat = self._pooled(l, share, 2 * max(height - 3, 1))
                 if share < len(title):
-                    notes.append(f"W({l + 1}) {self.W[l].shape[0]}×{self.W[l].shape[1]}: no room")
+                    rows, cols = shown[l].shape
+                    notes.append(f"{name}({l + 1}) {rows}×{cols}: no room")
                     continue
                 blocks.append((l, title, mat))
-                rows, cols = self.W[l].shape if "ᵀ" not in title else self.W[l].T.shape
+                rows, cols = shown[l].shape if "ᵀ" not in title else shown[l].T.shape
                 first = not any(note.startswith("≈") for note in notes)
                 pooled_as = f"{title[:-1]} {rows}×{cols} → {mat.shape[0]}×{mat.shape[1]}"
                 notes.append(("≈ block means: " if first else "") + pooled_as)
@@ -296,8 +335,8 @@ class NetworkView(WeightsPanel):
                     if top >= mat.shape[0]:
                         text.append(" " * cell)
                         continue
-                    upper = _heat(float(mat[top, j]), scale)
-                    lower = _heat(float(mat[bottom, j]), scale) if bottom < mat.shape[0] else None
+                    upper = heat(float(mat[top, j]), scale)
+                    lower = heat(float(mat[bottom, j]), scale) if bottom < mat.shape[0] else None
                     text.append("▀" * cell, rgb_style(upper, lower))
                 text.append(" " * (block_width - cell * mat.shape[1]))
         room = height - depth - 1
@@ -312,9 +351,10 @@ class NetworkView(WeightsPanel):
     def _pooled(self, l: int, columns: int, rows: int) -> tuple[str, np.ndarray]:
         """W(l + 1) or its transpose, whichever keeps more of it, pooled into at most
         `columns` × `rows` cells; with its title (≈: block means)."""
-        W = self.W[l]
+        shown, _, name = self.coloured
+        W = shown[l]
         candidates = []
-        for title, mat in ((f"W({l + 1})≈", W), (f"W({l + 1})ᵀ≈", W.T)):
+        for title, mat in ((f"{name}({l + 1})≈", W), (f"{name}({l + 1})ᵀ≈", W.T)):
             shape = (min(mat.shape[0], max(rows, 1)), min(mat.shape[1], max(columns, 1)))
             per_cell = -(-mat.shape[0] // shape[0]) * -(-mat.shape[1] // shape[1])
             candidates.append((per_cell, title, mat, shape))
@@ -323,30 +363,15 @@ class NetworkView(WeightsPanel):
 
     def _map_legend(self, width: int = 1000) -> Text:
         """The maps' colour key in `width` columns: the longer forms go first."""
-        return _key(
+        w = "∂w" if self.by_gradient else "w"
+        return colour_key(
             "▀▀",
             width,
-            " brighter = larger |w| (each map on its own scale)",
-            " brighter = larger |w|",
-            " bright = big |w|",
+            f" brighter = larger |{w}| (each map on its own scale)",
+            f" brighter = larger |{w}|",
+            f" bright = big |{w}|",
+            symbol=w,
         )
-
-
-def _key(swatch: str, width: int, *tails: str) -> Text:
-    """ "━━ w > 0  ━━ w < 0" and the first of `tails` that fits in `width` (none when none
-    does); the tails after the signs are dim on the maps, as before."""
-    legend = Text()
-    legend.append(swatch, rgb_style(POSITIVE, None))
-    legend.append(" w > 0  ")
-    legend.append(swatch, rgb_style(NEGATIVE, None))
-    legend.append(" w < 0 ")
-    dim = "dim" if swatch == "▀▀" else ""
-    for tail in tails:
-        if legend.cell_len + len(tail) <= width:
-            legend.append(tail, dim)
-            break
-    legend.rstrip()
-    return legend
 
 
 def _fits_a_panel(mat: np.ndarray) -> bool:
@@ -357,9 +382,3 @@ def _fits_a_panel(mat: np.ndarray) -> bool:
 def _map_lines(mat: np.ndarray) -> int:
     """Lines a weight map takes under its title: two rows of `mat` a line (▀)."""
     return -(-mat.shape[0] // 2)
-
-
-def _heat(value: float, scale: float) -> tuple[int, int, int]:
-    """A weight's colour in the heatmaps: its sign's colour, brighter when larger."""
-    sign = 0 if value == 0 or not np.isfinite(value) else (1 if value > 0 else -1)
-    return signed_rgb(sign, level_of(value, scale))
