@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from backprop_tui.core.learn.bugs import BUGS, Bug, get_bug
-from backprop_tui.core.learn.hunt import judge, unplanted, unplanted_optimizer
+from backprop_tui.core.learn.hunt import HuntBuild, judge, unplanted, unplanted_optimizer
 from backprop_tui.core.learn.targets import PhaseKey
 from backprop_tui.core.trace.record import StepTrace, trace_step
 from backprop_tui.core.training.snapshot import Snapshot
@@ -38,7 +38,7 @@ from textual.widgets.option_list import Option
 
 HUNT_ACTION = "hunt_guess"
 
-HUNT_BINDINGS: list[Binding] = [
+KEYS: list[Binding] = [
     Binding(
         "b",
         HUNT_ACTION,
@@ -71,6 +71,14 @@ class Hunt:
     def title(self) -> str:
         """What the dashboard's title adds: that a hunt is on, or which bug was found."""
         return FOUND.format(name=self.bug.name) if self.solved else HUNTING
+
+
+def new_controller(app: Any) -> Any:
+    """The app's training worker (`app.controller_factory`); during a bug hunt on the
+    planted engine: only the bug's name crosses to it, the worker looks the bug up."""
+    if app.hunt is None:
+        return app.controller_factory(app.post_event)
+    return app.controller_factory(app.post_event, build=HuntBuild(app.hunt.bug.name))
 
 
 def planted_session(
@@ -223,7 +231,7 @@ class HuntCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         if getattr(self.app, "hunt", None) is None:
             return
-        for binding in HUNT_BINDINGS:
+        for binding in KEYS:
             run = partial(self.app.run_action, binding.action)
             yield binding.description, f"{binding.key} · {binding.tooltip}", run
 
