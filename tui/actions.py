@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from backprop_tui.core.config.presets import Preset
@@ -16,6 +17,7 @@ from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.screens.dialogs import NumberDialog
 from backprop_tui.tui.screens.graph_view import open_graph_view
 from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.screens.hunt import open_bug_picker, open_hunt_step_through
 from backprop_tui.tui.screens.settings_form import SettingsForm
 from backprop_tui.tui.screens.step_session import StepResult
 from backprop_tui.tui.screens.step_through import open_step_through
@@ -174,9 +176,15 @@ class DashboardActions:
                 self._send(result.command())
 
         optimizer = self.status.settings.optimizer
-        open_step_through(
-            self, self.context, self.snapshot, apply, sample=sample, optimizer=optimizer
+        hunt = getattr(self, "hunt", None)
+        opener = (
+            open_step_through if hunt is None else partial(open_hunt_step_through, bug=hunt.bug)
         )
+        opener(self, self.context, self.snapshot, apply, sample=sample, optimizer=optimizer)
+
+    def action_hunt_guess(self) -> None:
+        """Bug hunt: name the phase where the planted bug first shows, and the mistake."""
+        open_bug_picker(self)
 
     def action_graph(self) -> None:
         """The loss as a scalar computation graph, with the current weights."""

@@ -38,6 +38,7 @@ from backprop_tui.tui.messages import (
 from backprop_tui.tui.preset_loading import PresetLoading
 from backprop_tui.tui.recovery import CrashGuard
 from backprop_tui.tui.screens import DIALOGS_CSS, STYLES
+from backprop_tui.tui.screens import hunt as hunting
 from backprop_tui.tui.screens.graph_view import StandaloneGraphApp
 from backprop_tui.tui.watch import WATCH_INTERVAL, WorkerWatch
 from backprop_tui.tui.widgets import LayerTables, LossChart, NetworkView, OutputMap, ViewContext
@@ -100,8 +101,8 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
     # because the settings form, unlike the other dialogs, does not name it.
     CSS_PATH: ClassVar[list[str | PurePath]] = [STYLES / "app.tcss", DIALOGS_CSS]
     TITLE = "backprop-tui"
-    COMMANDS = App.COMMANDS | {DashboardCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS]
+    COMMANDS = App.COMMANDS | {DashboardCommands, hunting.HuntCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS, *PANEL_BINDINGS, *hunting.KEYS]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
@@ -128,6 +129,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         self.status: Status | None = None
         self.token = 0
         self.start_options = options
+        self.hunt = hunting.Hunt.named(options.get("hunt"))  # option `hunt`: a planted bug's name
         self._pending: dict[int, tuple[Preset, ViewContext]] = {}
         self._when_paused: Callable[[], object] | None = None
         self._panels_due = False
@@ -193,7 +195,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         self.status_bar = self.query_one(StatusBar)
         for (_, title), panel in zip(PANELS, self.panels, strict=True):
             panel.border_title = title
-        self.controller = self.controller_factory(self.post_event)
+        self.controller = hunting.new_controller(self)
         self.set_interval(WATCH_INTERVAL, self._watch_worker)
         if self.preset is not None:
             self.load_preset(self.preset)
@@ -237,7 +239,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
             self._loading = None
             self._refresh_alert()
         self.token, self.preset, self.context = token, preset, context
-        self.title = preset.name
+        self.title = preset.name + (self.hunt.title if self.hunt is not None else "")
         self.sub_title = " → ".join(map(str, context.sizes))
         for panel in self.panels:
             panel.set_context(context)
@@ -323,7 +325,7 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         """Start a new worker on the current preset, so the app stays usable."""
         text = message.text
         if self.preset is not None and not compat.is_exiting(self):
-            self.controller = self.controller_factory(self.post_event)
+            self.controller = hunting.new_controller(self)
             self.load_preset(self.preset)
             text += "; started again from the preset's initial weights"
         self.notify(text, title="training stopped", severity="error", timeout=30)
@@ -333,6 +335,8 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
         graph screens, whose own keys overlap them. (Dialogs are modal: they block the
         dashboard's keys by themselves, and the dimmed footer under them stays as it was.)"""
         covered = any(not isinstance(screen, ModalScreen) for screen in self.screen_stack[1:])
+        if action == hunting.HUNT_ACTION:
+            return self.hunt is not None and not covered
         return action not in SCREEN_ACTIONS or not covered
 
     # -- leaving ----------------------------------------------------------------------

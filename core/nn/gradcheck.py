@@ -263,10 +263,9 @@ def gradient_check(
     x is (batch × n0) or one sample (n0,); y is (batch × nL) or (nL,).
     """
     loss_fn = get_loss(loss) if isinstance(loss, str) else loss
-    net = Network(
+    net = network.like(
         [np.array(w, dtype=np.float64) for w in network.W],
         [np.array(v, dtype=np.float64) for v in network.b],
-        network.activations,
     )
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))

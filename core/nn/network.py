@@ -106,6 +106,11 @@ class Network:
         """A deep copy (new arrays, same activations)."""
         return Network([w.copy() for w in self.W], [v.copy() for v in self.b], self.activations)
 
+    def like(self, W: Sequence[Array], b: Sequence[Array]) -> Network:
+        """A network of the same engine and activations with parameters W and b (an
+        engine with a planted bug, core.learn.planted, keeps its bug)."""
+        return Network(W, b, self.activations)
+
     def forward(self, x: Array) -> ForwardPass:
         """z(l) = a(l−1) W(l)ᵀ + b(l), a(l) = σ(z(l)) for every layer; x is (batch × n0)."""
         x = np.asarray(x, dtype=self.dtype)

@@ -169,7 +169,9 @@ class StepData:
     layer to the last; phases in walking order. `sample_indices` are the training rows
     traced (None when x and y were given directly). `optimizer_t` is the optimizer's step
     count after this update. `loss_fn` and `activation_fns` are the objects the step used
-    (for rebuilding the network; `loss_kind` and `activations` are their names).
+    (for rebuilding the network; `loss_kind` and `activations` are their names), and
+    `engine` the network that ran it, whose kind the rebuilt networks keep (a planted
+    bug's engine stays planted, so a gradient check of the step checks its numbers).
     """
 
     x: Array
@@ -193,6 +195,7 @@ class StepData:
     sample_indices: tuple[int, ...] | None = None
     loss_fn: Loss | None = field(default=None, repr=False)
     activation_fns: tuple[Activation, ...] = field(default=(), repr=False)
+    engine: Network | None = field(default=None, repr=False)
 
     @property
     def batch_size(self) -> int:
@@ -209,20 +212,19 @@ class StepData:
 
     def network_before(self) -> Network:
         """A fresh network with the parameters this step started from (writable copies)."""
-        return Network(
-            [lt.W.copy() for lt in self.layers],
-            [lt.b.copy() for lt in self.layers],
-            list(self.activation_fns or self.activations),
+        return self._network(
+            [lt.W.copy() for lt in self.layers], [lt.b.copy() for lt in self.layers]
         )
 
     def network_after(self) -> Network:
         """A fresh network with the updated parameters."""
         W_new, b_new = self.new_parameters()
-        return Network(
-            [w.copy() for w in W_new],
-            [v.copy() for v in b_new],
-            list(self.activation_fns or self.activations),
-        )
+        return self._network([w.copy() for w in W_new], [v.copy() for v in b_new])
+
+    def _network(self, W: list[Array], b: list[Array]) -> Network:
+        if self.engine is not None:
+            return self.engine.like(W, b)
+        return Network(W, b, list(self.activation_fns or self.activations))
 
     def phase_index(self, kind: str, layer: int | None = None) -> int:
         """Position of the first phase of `kind` (and `layer`); ValueError if none."""

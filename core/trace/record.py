@@ -232,6 +232,7 @@ def _trace(
         sample_indices=sample_indices,
         loss_fn=loss,
         activation_fns=tuple(net.activations),
+        engine=net,
     )
     phases = build_phases(partial, loss, net.activations, opt)
     return replace(partial, phases=tuple(phases))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
-from backprop_tui.tui.cli import compare, quiz
+from backprop_tui.tui.cli import compare, hunt, quiz
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
 COMMANDS = (
@@ -28,6 +28,7 @@ COMMANDS = (
     "graph",
     "quiz",
     "compare",
+    "hunt",
 )
 
 EXPRESSION_COMMANDS = ("grad", "graph")
@@ -314,6 +315,7 @@ def build_parser() -> Parser:
     compare.add_arguments(
         command("compare", compare.SUMMARY, compare.DESCRIPTION, compare.EXAMPLES), count
     )
+    hunt.add_arguments(command("hunt", hunt.SUMMARY, hunt.DESCRIPTION, hunt.EXAMPLES))
     return parser
 
 
