@@ -230,3 +230,30 @@ def test_a_lesson_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypat
 def test_a_step_text_with_control_characters_is_kept_printable():
     lesson = parse(GOOD.replace("Some *Markdown*.", "a\\u001b]0;title\\u0007b"))
     assert "\x1b" not in lesson.steps[0].text and "\\x1b" in lesson.steps[0].text
+
+
+CODE_WIDTH = 38
+"""Columns a code line of a step's text may take: the lesson panel is 46 wide, less its
+border, padding and the code block's own padding (a code line does not wrap)."""
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_equation_line_of_a_shipped_lesson_fits_the_panel(name):
+    for step in load(name).steps:
+        for line in step.text.splitlines():
+            if line.startswith("    "):
+                assert len(line.strip()) <= CODE_WIDTH, (step.title, line)
+
+
+def test_the_lessons_and_their_networks_are_package_data(repo_root):
+    import tomllib
+
+    config = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["backprop_tui.presets"]
+    folder = repo_root / "presets"
+    for path in (folder / "lessons").rglob("*.toml"):
+        relative = path.relative_to(folder)
+        # setuptools' patterns do not cross folders: "*.toml" is the top folder's only.
+        assert any(
+            len(Path(p).parts) == len(relative.parts) and relative.match(p) for p in patterns
+        ), path
