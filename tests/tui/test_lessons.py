@@ -168,3 +168,33 @@ async def test_a_snapshot_of_an_older_preset_does_not_start_the_next_steps_task(
         await pilot.press("N", "N")  # step 3 loads seed-toy: η 0.5, not seed-scalar's 0.05
         await at_step(pilot, 2, "seed-toy")
         assert app.task_state.progress.start_lr == 0.5
+
+
+async def full_speed(pilot: Pilot) -> None:
+    app = pilot.app
+    for _ in range(13):
+        await pilot.press("greater_than_sign")
+    await wait_until(pilot, lambda: app.status.pace is None, "full speed")
+
+
+async def test_the_shipped_learning_rate_lesson_goes_slow_then_diverges() -> None:
+    app = lesson_app("learning-rate")
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, 0, "seed-scalar")
+        await pilot.press("minus", "minus", "minus")
+        await wait_until(pilot, lambda: app.snapshot.lr == 0.00625, "η = 0.00625")
+        await full_speed(pilot)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.task_state.done, "the slow run watched")
+        assert app.snapshot.latest.train_loss > 0.05  # slow: the loss is still far from 0
+        await pilot.press("N", "N")
+        await at_step(pilot, 2, "seed-scalar")
+        await pilot.press(*["plus"] * 4)
+        await wait_until(pilot, lambda: app.snapshot.lr == 0.8, "η = 0.8")
+        await full_speed(pilot)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.status.state == "finished", "the 60-epoch target")
+        assert not app.task_state.done
+        await pilot.press("space")  # train on past the target
+        await wait_until(pilot, lambda: app.task_state.done, "the divergence")
+        assert app.status.state == "diverged" and "diverged" in task_line(app)
