@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from backprop_tui.core.config.presets import load
 from backprop_tui.core.lessons import Lesson, Observation, TaskState
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import DashboardCommands, key_label
 from backprop_tui.tui.messages import SnapshotReady
 from backprop_tui.tui.recovery import CrashGuard
@@ -59,8 +60,7 @@ class LessonCommands(DashboardCommands):
     """The dashboard's commands and the lesson's, in the command palette."""
 
     def _commands(self) -> Iterator[tuple[str, str, partial]]:
-        yield from super()._commands()
-        for binding in LESSON_BINDINGS:
+        for binding in (*DASHBOARD_BINDINGS, *PANEL_BINDINGS, *LESSON_BINDINGS):
             run = partial(self.app.run_action, binding.action)
             yield binding.description, f"{key_label(binding)} · {binding.tooltip}", run
 
@@ -69,7 +69,7 @@ class LessonApp(BackpropApp):
     """The dashboard with `lesson` beside it, opened on its first step's preset."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = [*BackpropApp.CSS_PATH, STYLES / "lesson.tcss"]
-    COMMANDS = BackpropApp.COMMANDS | {LessonCommands}
+    COMMANDS = (BackpropApp.COMMANDS - {DashboardCommands}) | {LessonCommands}
     BINDINGS: ClassVar[list[BindingType]] = [*BackpropApp.BINDINGS, *LESSON_BINDINGS]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),

@@ -198,3 +198,14 @@ async def test_the_shipped_learning_rate_lesson_goes_slow_then_diverges() -> Non
         await pilot.press("space")  # train on past the target
         await wait_until(pilot, lambda: app.task_state.done, "the divergence")
         assert app.status.state == "diverged" and "diverged" in task_line(app)
+
+
+async def test_the_palette_offers_the_lesson_keys_beside_the_dashboards(tmp_path) -> None:
+    from backprop_tui.tui.lesson_app import LessonCommands
+
+    app = lesson_app(scalar_lesson(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, 0, "seed-scalar")
+        names = [name for name, _, _ in LessonCommands(app.screen)._commands()]
+        assert "Next step" in names and "Previous step" in names and "Run/pause" in names
+        assert len(names) == len(set(names))
