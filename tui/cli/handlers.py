@@ -9,6 +9,7 @@ from collections.abc import Callable
 from backprop_tui.tui.cli import commands
 from backprop_tui.tui.cli.compare import cmd_compare
 from backprop_tui.tui.cli.hunt import cmd_hunt
+from backprop_tui.tui.cli.lesson import cmd_lesson, cmd_lessons
 from backprop_tui.tui.cli.quiz import cmd_quiz
 from backprop_tui.tui.cli.train import cmd_train
 
@@ -26,4 +27,6 @@ HANDLERS: dict[str, Handler] = {
     "quiz": cmd_quiz,
     "compare": cmd_compare,
     "hunt": cmd_hunt,
+    "lessons": cmd_lessons,
+    "lesson": cmd_lesson,
 }

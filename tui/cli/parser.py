@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
-from backprop_tui.tui.cli import compare, hunt, quiz
+from backprop_tui.tui.cli import compare, hunt, lesson, quiz
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
 COMMANDS = (
@@ -29,6 +29,8 @@ COMMANDS = (
     "quiz",
     "compare",
     "hunt",
+    "lessons",
+    "lesson",
 )
 
 EXPRESSION_COMMANDS = ("grad", "graph")
@@ -160,6 +162,7 @@ def build_parser() -> Parser:
             f"{PROG} trace seed-toy              one step of backprop, with the numbers",
             f"{PROG} quiz seed-toy               predict that step's numbers, checked",
             f"{PROG} compare seed-toy mine.npz   your own backprop's numbers, phase by phase",
+            f"{PROG} lesson worked-example       the notes' example by hand, step by step",
             f'{PROG} grad "0.5 * (w * x - t) ** 2" --var w=1.5 --var x=2 --var t=5',
             note=f"`{PROG} COMMAND --help` explains each command. Exit codes: 0 ok, 1 internal\n"
             "error, 2 bad input, 3 training diverged, 4 a difference found (compare),\n"
@@ -316,6 +319,8 @@ def build_parser() -> Parser:
         command("compare", compare.SUMMARY, compare.DESCRIPTION, compare.EXAMPLES), count
     )
     hunt.add_arguments(command("hunt", hunt.SUMMARY, hunt.DESCRIPTION, hunt.EXAMPLES))
+    command("lessons", lesson.LIST_SUMMARY, lesson.LIST_DESCRIPTION, lesson.LIST_EXAMPLES)
+    lesson.add_arguments(command("lesson", lesson.SUMMARY, lesson.DESCRIPTION, lesson.EXAMPLES))
     return parser
 
 
