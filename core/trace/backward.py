@@ -95,8 +95,8 @@ class BackwardPhases(PhaseWriter):
         """W(l+1)ᵀ δ(l+1) beside the notes' δ(l+1) W(l+1), and why they are the same."""
         return [
             f"W({l + 1})ᵀ δ({l + 1}) = δ({l + 1}) W({l + 1}) = {self.show(upstream)}",
-            f"(the notes write the row δ({l + 1}) times W({l + 1}); entry j of either is "
-            f"Σₖ W({l + 1})ₖ,ⱼ δ({l + 1})ₖ, so the numbers are the same)",
+            f"(the notes' δ({l + 1}) W({l + 1}) is the row δ({l + 1}) times W({l + 1}): "
+            f"the same sums Σₖ δ({l + 1})ₖ W({l + 1})ₖ,ⱼ)",
         ]
 
     def delta_output(self) -> Phase:
