@@ -87,6 +87,8 @@ async def test_at_delta_1_the_screen_shows_w2_and_delta_2_beside_z1_and_delta_1(
         for name in ("W(2)  3 × 8", "δ(2)  16 × 3", "z(1)  16 × 8", "δ(1)  16 × 8"):
             assert name in shown
         assert "rows are samples" in shown
+        legend = screen.query_one("#legend", Static).render()
+        assert "a batch of 16: each row is one sample" in str(legend)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -4,8 +4,9 @@
 selector, with `core.trace.record` on private copies (a `StepSession`), and walks its phases:
 each layer's z and a, the loss, δ(L), each δ(l), ∂W and ∂b, the updates. For the
 current phase it shows the equation in the notes' notation, the same with the numbers
-and the result (`EquationPanel`), and lights in the layer tables the cells the phase
-reads and the cells it writes.
+and the result (`EquationPanel`, the result always in view), every cell the phase reads
+and writes at once whatever their layer (`PhaseCells`), and lights those cells in the
+layer tables below.
 
 Entry points:
 - `StepThroughScreen.from_snapshot(context, snapshot)`: from what the dashboard holds.
@@ -259,7 +260,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
         shown = computed(self.trace, self.index)
         tables.show(self.session.snapshot_for(self.trace, updated, shown))
         tables.highlight(self.phase.reads, self.phase.writes)
-        self.query_one("#legend", Static).update(legend(self.phase))
+        self.query_one("#legend", Static).update(legend(self.phase, self.trace.batch_size))
         self.query_one(PhaseCells).show_phase(self.trace, self.index)
         if self.size.height:
             self._fit_heights(self.size.height)

@@ -4,8 +4,10 @@ Small layers come from the trace element by element ("δ(1)₁ = (0.4 · 0.1391)
 0.0131"), exactly as `core.trace.record` writes them. When a phase involves a batch or a layer
 too big for that (its text holds matrices), the numbers are drawn as matrices instead,
 one bracketed block per quantity with its shape (rows are samples for z, a, δ), at most
-`MAX_ROWS` × `MAX_COLS` entries each. Labels sit in a narrow left column, so long lines
-wrap with a hanging indent at any width.
+`MAX_ROWS` × `MAX_COLS` entries each; one sample's vectors are columns, n × 1, as in the
+notes. Labels sit in a narrow left column, so long lines wrap with a hanging indent at
+any width. The result line (and at the last phase, the loss before → after and what the
+keys do next) is docked at the panel's foot: long numbers scroll, the result stays.
 
 `GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate, the
 relative error and the check's own error bound (core.nn.gradcheck), for the
