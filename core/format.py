@@ -101,9 +101,9 @@ def fmt_factor(value: Any, precision: int = 4) -> str:
 
 
 def fmt_shape(shape: tuple[int, ...]) -> str:
-    """'(200 × 2)' for a matrix, '(8,)' for a vector."""
+    """'(200 × 2)' for a matrix, '(8 × 1)' for a vector (a column, as in the notes)."""
     if len(shape) == 1:
-        return f"({shape[0]},)"
+        return f"({shape[0]} × 1)"
     return "(" + " × ".join(str(n) for n in shape) + ")"
 
 

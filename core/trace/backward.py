@@ -86,6 +86,19 @@ class BackwardPhases(PhaseWriter):
             text += " = " + act.derivative_numbers.format(a=self.f(lt.a[0, 0]))
         return f"{text} = {self.show(lt.dsigma)}"
 
+    def _loss_slope_line(self, grad: Any) -> str:
+        """∂ℓ/∂ŷ on its own line, as the notes write it before δ(L): the loss record's
+        formula ('∂ℓ/∂ŷ = ŷ − y' for half squared error) and its values."""
+        return f"{self.loss.grad_formula} = {self.show(grad)}"
+
+    def _notes_form_lines(self, l: int, upstream: Any) -> list[str]:
+        """W(l+1)ᵀ δ(l+1) beside the notes' δ(l+1) W(l+1), and why they are the same."""
+        return [
+            f"W({l + 1})ᵀ δ({l + 1}) = δ({l + 1}) W({l + 1}) = {self.show(upstream)}",
+            f"(the notes' δ({l + 1}) W({l + 1}) is the row δ({l + 1}) times W({l + 1}): "
+            f"the same sums Σₖ δ({l + 1})ₖ W({l + 1})ₖ,ⱼ)",
+        ]
+
     def delta_output(self) -> Phase:
         L, t, loss = self.L, self.trace, self.loss
         lt, act = t.layers[-1], self.acts[-1]
@@ -118,6 +131,7 @@ class BackwardPhases(PhaseWriter):
                 equation += f",  {loss.grad_formula}"
             values[ds] = lt.dsigma
             if small:
+                lines.append(self._loss_slope_line(grad))
                 lines.append(self._derivative_line(act, L, lt, output=True))
                 for j in range(K):
                     diff = f"({self.f(t.y_hat[0, j])} − {self.f(t.y[0, j])})"
@@ -131,12 +145,7 @@ class BackwardPhases(PhaseWriter):
                         f"{lhs} = {g_sub} · {self.f(lt.dsigma[0, j])} = {self.n(lt.delta[0, j])}"
                     )
             else:
-                first = (
-                    f"ŷ − y = {self.show(t.y_hat - t.y)}"
-                    if loss.grad_is_error
-                    else f"∂ℓ/∂ŷ = {self.show(grad)}"
-                )
-                lines = [first, f"{ds} = {self.show(lt.dsigma)}"]
+                lines = [self._loss_slope_line(grad), f"{ds} = {self.show(lt.dsigma)}"]
         else:
             equation = (
                 f"δ({L}){i} = ŷ{i} ⊙ (g − Σₖ ŷₖ gₖ),  g = ∂ℓ/∂ŷ{self.each()},  {loss.grad_formula}"
@@ -175,6 +184,7 @@ class BackwardPhases(PhaseWriter):
             equation = f"δ({l}){i} = a({l}){i} ⊙ (u − Σₖ a({l})ₖ uₖ),  u = {u_name}{i}{self.each()}"
         if act.elementwise and self.B == 1 and n_units <= 4 and n_next <= 4:
             lines = [self._derivative_line(act, l, lt, output=False)]
+            lines += self._notes_form_lines(l, upstream)
             for j in range(n_units):
                 inner = " + ".join(
                     f"{self.f(nxt.W[k, j])} · {self.f(nxt.delta[0, k])}" for k in range(n_next)
@@ -184,7 +194,7 @@ class BackwardPhases(PhaseWriter):
                     f"{lhs} = ({inner}) · {self.f(lt.dsigma[0, j])} = {self.n(lt.delta[0, j])}"
                 )
         else:
-            lines = [f"{u_name} = {self.show(upstream)}"]
+            lines = self._notes_form_lines(l, upstream)
             if act.elementwise:
                 lines.append(f"{ds} = {self.show(lt.dsigma)}")
             else:

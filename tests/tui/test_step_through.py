@@ -57,7 +57,7 @@ def rendered(widget: Static, width: int = 100) -> str:
 
 def on_screen(screen: StepThroughScreen) -> str:
     panel = screen.query_one(EquationPanel)
-    return rendered(panel.heading) + rendered(panel.body)
+    return rendered(panel.heading) + rendered(panel.body) + rendered(panel.result_line)
 
 
 def seed_toy_host() -> tuple[Host, Any]:

@@ -37,9 +37,10 @@ def cell_name(cell: Any) -> str:
     return _CELL_NAMES.get(cell.quantity, cell.quantity).format(l=cell.layer)
 
 
-def legend(phase: Any = None) -> Text:
-    """' read  z(1) a(1) W(2) δ(2)   written  δ(1)': the colours of the tables, and
-    what they light (some of it may be on another layer's tab)."""
+def legend(phase: Any = None, batch: int = 1) -> Text:
+    """' read  z(1) a(1) W(2) δ(2)   written  δ(1)': the colours of the cells below and
+    of the tables, and what they light; for a batch of `batch` samples, that its vectors
+    are rows, one per sample."""
     text = Text(no_wrap=True, overflow="ellipsis")
     reads = " ".join(cell_name(c) for c in phase.reads) if phase else "what the phase reads"
     writes = " ".join(cell_name(c) for c in phase.writes) if phase else "what it writes"
@@ -47,6 +48,8 @@ def legend(phase: Any = None) -> Text:
     text.append(f" {reads}   ")
     text.append(" written ", style=f"bold on {_rgb(WRITE_BG)}")
     text.append(f" {writes}")
+    if batch > 1:
+        text.append(f"   a batch of {batch}: each row is one sample", style="dim")
     return text
 
 

@@ -4,8 +4,9 @@
 selector, with `core.trace.record` on private copies (a `StepSession`), and walks its phases:
 each layer's z and a, the loss, δ(L), each δ(l), ∂W and ∂b, the updates. For the
 current phase it shows the equation in the notes' notation, the same with the numbers
-and the result (`EquationPanel`), and lights in the layer tables the cells the phase
-reads and the cells it writes.
+and the result (`EquationPanel`, the result always in view), every cell the phase reads
+and writes at once whatever their layer (`PhaseCells`), and lights those cells in the
+layer tables below.
 
 Entry points:
 - `StepThroughScreen.from_snapshot(context, snapshot)`: from what the dashboard holds.
@@ -40,6 +41,7 @@ from backprop_tui.tui.screens.step_tables import computed, legend, reveal_writte
 from backprop_tui.tui.widgets.context import ViewContext
 from backprop_tui.tui.widgets.equation_panel import EquationPanel, GradCheckTable
 from backprop_tui.tui.widgets.layer_tables import LayerTables
+from backprop_tui.tui.widgets.phase_cells import PhaseCells
 from backprop_tui.tui.widgets.phase_list import PhaseList
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
@@ -63,6 +65,12 @@ WIDE = 140
 
 COMPACT = 100
 """Below this many columns the phase list shows numbers and symbols only."""
+
+EQUATION_LINES = 6
+"""The equations' least height: heading, equation, a line of numbers, the result."""
+
+TABLE_LINES = 4
+"""The layer tables' height the equations leave when the phase's cells allow."""
 
 
 class StepThroughScreen(StepKeys, Screen[StepResult | None]):
@@ -160,6 +168,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
                     yield GradCheckTable(id="grad-check")
                 with Vertical(id="tables"):
                     yield Static(legend(), id="legend")
+                    yield PhaseCells(id="phase-cells")
                     yield LayerTables(
                         id="layer-tables", pending_note="(a later phase)", editable=False
                     )
@@ -175,10 +184,19 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
         if self._summary_compact != (event.size.width < COMPACT) and self.is_mounted:
             self._update_summary()
         self.query_one(PhaseList).set_compact(event.size.width < COMPACT)
-        # The equations take up to half of the height, the tables the rest.
         room = max(event.size.height - 4, 10)
-        self.query_one(EquationPanel).styles.max_height = max(6, room // 2)
         self.query_one(GradCheckTable).styles.max_height = max(4, room // 2 - 2)
+        self._fit_heights(event.size.height)
+
+    def _fit_heights(self, height: int) -> None:
+        """Share the height: every cell the phase reads and writes first (all at once, so
+        nothing is on a hidden tab), then the equations (at least EQUATION_LINES, their
+        result docked at the foot), the layer tables the rest."""
+        room = max(height - 3, 10)  # the header, the row selector, the footer
+        cells = self.query_one(PhaseCells)
+        cells.styles.max_height = max(3, room - 2 - EQUATION_LINES)
+        spare = room - 2 - cells.lines - TABLE_LINES
+        self.query_one(EquationPanel).styles.max_height = max(EQUATION_LINES, min(room // 2, spare))
 
     def _sample_options(self) -> list[tuple[str, int]]:
         batch = self.session.next_batch
@@ -242,7 +260,10 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
         shown = computed(self.trace, self.index)
         tables.show(self.session.snapshot_for(self.trace, updated, shown))
         tables.highlight(self.phase.reads, self.phase.writes)
-        self.query_one("#legend", Static).update(legend(self.phase))
+        self.query_one("#legend", Static).update(legend(self.phase, self.trace.batch_size))
+        self.query_one(PhaseCells).show_phase(self.trace, self.index)
+        if self.size.height:
+            self._fit_heights(self.size.height)
         self.call_after_refresh(reveal_written, tables, self.phase)
 
     def _fill_check(self) -> None:

@@ -4,8 +4,10 @@ Small layers come from the trace element by element ("δ(1)₁ = (0.4 · 0.1391)
 0.0131"), exactly as `core.trace.record` writes them. When a phase involves a batch or a layer
 too big for that (its text holds matrices), the numbers are drawn as matrices instead,
 one bracketed block per quantity with its shape (rows are samples for z, a, δ), at most
-`MAX_ROWS` × `MAX_COLS` entries each. Labels sit in a narrow left column, so long lines
-wrap with a hanging indent at any width.
+`MAX_ROWS` × `MAX_COLS` entries each; one sample's vectors are columns, n × 1, as in the
+notes. Labels sit in a narrow left column, so long lines wrap with a hanging indent at
+any width. The result line (and at the last phase, the loss before → after and what the
+keys do next) is docked at the panel's foot: long numbers scroll, the result stays.
 
 `GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate, the
 relative error and the check's own error bound (core.nn.gradcheck), for the
@@ -73,7 +75,15 @@ def rows_are_samples(name: str, array: np.ndarray, batch: int) -> bool:
 
 
 def matrix_block(
-    name: str, array: Any, precision: int, samples: bool = False, width: int | None = None
+    name: str,
+    array: Any,
+    precision: int,
+    samples: bool = False,
+    width: int | None = None,
+    *,
+    column: bool = False,
+    max_rows: int = MAX_ROWS,
+    max_cols: int = MAX_COLS,
 ) -> Text:
     """`name` with its shape over the array in brackets, e.g.
 
@@ -83,9 +93,12 @@ def matrix_block(
 
     At most MAX_ROWS rows and MAX_COLS columns are written, and no more columns than fit
     in `width` cells (None: no limit); ⋮ and … stand for the rest. A vector is one
-    bracketed row; a scalar is 'name = value'.
+    bracketed row, or with `column` (one sample's vector, as the notes write it) one
+    column, n × 1; a scalar is 'name = value'. `samples` adds 'rows are samples'.
     """
     arr = np.asarray(array, dtype=float)
+    if column and arr.size > 1 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1)):
+        arr = arr.reshape(-1, 1)
     text = Text(no_wrap=True)
     if arr.ndim == 0 or arr.size == 1:
         text.append(f"{name} = ", style="bold")
@@ -93,12 +106,12 @@ def matrix_block(
         text.append(fmt_number(value, precision), style=_number_style(value))
         return text
     matrix = arr.reshape(1, -1) if arr.ndim == 1 else arr.reshape(arr.shape[0], -1)
-    shape = f"({arr.shape[0]},)" if arr.ndim == 1 else " × ".join(map(str, arr.shape))
+    shape = f"1 × {arr.shape[0]}" if arr.ndim == 1 else " × ".join(map(str, arr.shape))
     text.append(name, style="bold")
     text.append(f"  {shape}" + ("  rows are samples" if samples else ""), style="dim")
     n_rows, n_cols = matrix.shape
-    rows = list(range(n_rows)) if n_rows <= MAX_ROWS else list(range(MAX_ROWS - 1))
-    cols, cells, cell_width = _fitting_columns(matrix, rows, precision, width)
+    rows = list(range(n_rows)) if n_rows <= max_rows else list(range(max(1, max_rows - 1)))
+    cols, cells, cell_width = _fitting_columns(matrix, rows, precision, width, max_cols)
     more_cols = n_cols > len(cols)
     lines: list[list[tuple[str, Any]]] = []
     for r, row in zip(rows, cells, strict=True):
@@ -130,13 +143,13 @@ def matrix_block(
 
 
 def _fitting_columns(
-    matrix: np.ndarray, rows: list[int], precision: int, width: int | None
+    matrix: np.ndarray, rows: list[int], precision: int, width: int | None, max_cols: int
 ) -> tuple[list[int], list[list[str]], int]:
-    """The columns to write (at most MAX_COLS, at least one), their cells for `rows` and
+    """The columns to write (at most `max_cols`, at least one), their cells for `rows` and
     the cell width, as many columns as a bracketed block of `width` cells holds: two
     cells per bracket side, one between cells, one more cell for … when some are left."""
     n_cols = matrix.shape[1]
-    count = n_cols if n_cols <= MAX_COLS else MAX_COLS - 1
+    count = n_cols if n_cols <= max_cols else max_cols - 1
     while True:
         cols = list(range(count))
         cells = [[fmt_number(matrix[r, c], precision) for c in cols] for r in rows]
@@ -176,6 +189,7 @@ def phase_parts(
                 precision,
                 rows_are_samples(name, np.asarray(value), trace.batch_size),
                 width,
+                column=trace.batch_size == 1 and not name.startswith(("W(", "∂L/∂W(")),
             )
             for name, value in phase.values.items()
             if np.asarray(value).size > 1
@@ -207,6 +221,24 @@ def phase_parts(
     return rows, "\n".join(plain)
 
 
+def closing_line(trace: StepTrace) -> str:
+    """What the last phase adds: the loss before and after the update, and the keys."""
+    p = trace.precision
+    return (
+        f"This step takes L from {fmt_number(trace.loss, p)} to "
+        f"{fmt_number(trace.loss_after, p)} on the same rows. "
+        "enter applies it to the network, + or − traces another row, escape closes."
+    )
+
+
+def _grid() -> Table:
+    """Two columns: a narrow italic label, then what it labels (wrapping under itself)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=LABEL_WIDTH, style="dim italic", no_wrap=True)
+    grid.add_column(ratio=1)
+    return grid
+
+
 class EquationPanel(VerticalScroll):
     """Shows one phase of a trace; `plain` holds what it shows as plain text."""
 
@@ -223,12 +255,21 @@ class EquationPanel(VerticalScroll):
     EquationPanel > #phase-body {
         width: 1fr;
     }
+    EquationPanel > #phase-result {
+        dock: bottom;
+        width: 1fr;
+        height: auto;
+        background: $surface;
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.heading = Static("", id="phase-heading")
         self.body = Static("", id="phase-body")
+        self.result_line = Static("", id="phase-result")
+        """The phase's result (and, at the last phase, what happened and what the keys do
+        next), docked at the panel's foot so it stays in view however long the numbers."""
         self.plain = ""
         """The heading and every line of the current phase, as plain text."""
         self._shown: tuple[StepTrace, int, int | None] | None = None
@@ -236,6 +277,7 @@ class EquationPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield self.heading
         yield self.body
+        yield self.result_line
 
     def show_phase(self, trace: StepTrace, index: int) -> None:
         """Show phase `index` (from 0) of `trace`."""
@@ -247,13 +289,16 @@ class EquationPanel(VerticalScroll):
         width = self.numbers_width()
         self._shown = (trace, index, width)
         rows, plain = phase_parts(trace, index, width)
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(width=LABEL_WIDTH, style="dim italic", no_wrap=True)
-        grid.add_column(ratio=1)
+        if index == len(trace.phases) - 1:
+            closing = closing_line(trace)
+            rows.append(("next", Text(closing)))
+            plain += "\n" + closing
+        body, foot = _grid(), _grid()
         for label, renderable in rows:
-            grid.add_row(label, renderable)
+            (foot if label in ("result", "next") else body).add_row(label, renderable)
         self.heading.update(heading)
-        self.body.update(grid)
+        self.body.update(body)
+        self.result_line.update(foot)
         self.plain = heading.plain + "\n" + plain
         self.scroll_home(animate=False)
 
