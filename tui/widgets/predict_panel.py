@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from backprop_tui.core.format import fmt_number
 from backprop_tui.core.learn import CLOSE, CORRECT, LEVELS, cell_label, count_text, phase_inputs
 from backprop_tui.core.learn.targets import LEVEL_WORDS, per_sample, phase_value, value_text
 from rich.columns import Columns
@@ -86,7 +85,7 @@ def marked_answer(trace: StepTrace, result: Assessment) -> Text:
     given, off, slips = (_as_rows(a) for a in (verdict.given, verdict.off, verdict.slips))
     rows, cols = given.shape
     cells = [
-        [fmt_number(float(given[r, c]), trace.precision) for c in range(min(cols, MARK_COLS))]
+        [f"{float(given[r, c]):.6g}" for c in range(min(cols, MARK_COLS))]  # as typed
         for r in range(min(rows, MARK_ROWS))
     ]
     width = max((len(s) for row in cells for s in row), default=1)
@@ -181,6 +180,18 @@ LEVEL_CHOICES = tuple(LEVELS)
 """The levels in the order the picker lists them (fading from the end backwards)."""
 
 
+class AnswerInput(Input):
+    """The answer box: an Input that lets the screen's `t` (the level picker) through,
+    since an answer is numbers and never needs a t."""
+
+    PASSED_ON = frozenset({"t"})
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if key in self.PASSED_ON:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class PredictPanel(Vertical):
     """Predict mode's part of the step-through: status, feedback, answer box."""
 
@@ -188,7 +199,7 @@ class PredictPanel(Vertical):
         super().__init__(id=id, classes=classes)
         self.status = Static("", id="predict-status")
         self.feedback = Static("", id="predict-feedback")
-        self.answer = Input(
+        self.answer = AnswerInput(
             placeholder="the numbers, row by row (spaces or commas); enter checks",
             id="predict-answer",
             select_on_focus=False,
