@@ -100,10 +100,13 @@ def marked_answer(trace: StepTrace, result: Assessment) -> Text:
             text.append("…", style="dim")
     if rows > MARK_ROWS:
         text.append("\n  ⋮", style="dim")
-    wrong = verdict.off_cells
-    if wrong:
-        names = [cell_label(trace, result.position, index) for index in wrong[:6]]
-        more = f" and {len(wrong) - 6} more" if len(wrong) > 6 else ""
+    # The first few wrong cells only: a 128 × 784 answer may have 100 352 of them.
+    n_wrong = int(np.count_nonzero(verdict.off))
+    if n_wrong:
+        first = np.flatnonzero(verdict.off)[:6]
+        indices = [tuple(int(i) for i in np.unravel_index(k, verdict.off.shape)) for k in first]
+        names = [cell_label(trace, result.position, index) for index in indices]
+        more = f" and {n_wrong - 6} more" if n_wrong > 6 else ""
         text.append(f"\noff: {', '.join(names)}{more}", style="bold red")
     return text
 
