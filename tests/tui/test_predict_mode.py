@@ -307,3 +307,18 @@ async def test_t_in_the_answer_box_opens_the_picker_whose_stop_shows_every_resul
         await wait_until(pilot, lambda: app.screen is screen and screen.quiz is None, "the stop")
         assert "δ(2) = (0.7576 − 0) · 0.1836 = 0.1391" in screen.equation_text
         assert not screen.query_one(PredictPanel).display
+
+
+async def test_tracing_other_rows_starts_the_session_over_on_the_new_trace() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await predict(pilot, "updates")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        old = screen.quiz
+        screen.action_change_sample(1)  # row 0 rather than the next batch
+        await pilot.pause()
+        assert screen.quiz is not old and screen.quiz is not None
+        assert screen.quiz.trace is screen.trace and screen.quiz.question == 1
+        assert screen.quiz.level == "updates"
+        assert any("again, on the new trace" in msg for msg, _ in app.notices)

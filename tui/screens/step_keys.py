@@ -78,6 +78,14 @@ STEP_BINDINGS: list[BindingType] = [
         "Finite diff.",
         tooltip="Show every ∂W and ∂b entry beside its finite-difference estimate",
     ),
+    Binding("p", "toggle_precision", "Digits", show=False, tooltip="Show 4 or 9 decimals"),
+    Binding(
+        "w,ctrl+e",
+        "export",
+        "Export .md",
+        key_display="w",
+        tooltip="Write this trace as a Markdown worked example",
+    ),
     Binding(
         "t",
         "predict",
@@ -97,14 +105,6 @@ STEP_BINDINGS: list[BindingType] = [
         "predict_export",
         "Predictions .md",
         tooltip="Predict mode: write the session's answers beside the right ones as Markdown",
-    ),
-    Binding("p", "toggle_precision", "Digits", show=False, tooltip="Show 4 or 9 decimals"),
-    Binding(
-        "w,ctrl+e",
-        "export",
-        "Export .md",
-        key_display="w",
-        tooltip="Write this trace as a Markdown worked example",
     ),
 ]
 
