@@ -20,7 +20,7 @@ from backprop_tui.tui.widgets.phase_list import PhaseList
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
-from textual.widgets import Select
+from textual.widgets import Input, Select
 
 if TYPE_CHECKING:
     from backprop_tui.core.nn.gradcheck import GradCheck
@@ -86,6 +86,26 @@ STEP_BINDINGS: list[BindingType] = [
         key_display="w",
         tooltip="Write this trace as a Markdown worked example",
     ),
+    Binding(
+        "t",
+        "predict",
+        "Predict",
+        priority=True,  # from the answer box too: an answer is numbers, never a t
+        tooltip="Predict mode: work out each phase's result before it is shown (pick a level)",
+    ),
+    Binding(
+        "ctrl+r",
+        "predict_reveal",
+        "Show me",
+        priority=True,
+        tooltip="Predict mode: show the asked phase's answer",
+    ),
+    Binding(
+        "m",
+        "predict_export",
+        "Predictions .md",
+        tooltip="Predict mode: write the session's answers beside the right ones as Markdown",
+    ),
 ]
 
 
@@ -111,6 +131,7 @@ class StepKeys:
     set_class: Callable[[bool, str], Any]
     notify: Callable[..., None]
     dismiss: Callable[..., Any]
+    predict_submit: Callable[[str], None]
 
     def action_next_phase(self) -> None:
         """Go to the next phase."""
@@ -142,6 +163,9 @@ class StepKeys:
         # enter is a priority key here, so the row selector gets it passed on: it
         # opens the selector, and picks the highlighted row in its open list.
         focused = self.focused
+        if isinstance(focused, Input):  # predict mode's answer box: enter checks it
+            self.predict_submit(focused.value)
+            return
         if isinstance(focused, Select):
             if not focused.expanded:
                 focused.action_show_overlay()

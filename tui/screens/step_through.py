@@ -26,6 +26,7 @@ from backprop_tui.core.format import fmt_array, fmt_number
 from backprop_tui.core.nn.gradcheck import GradCheck, gradient_check_trace
 from backprop_tui.core.trace.record import StepTrace
 from backprop_tui.tui.screens import STYLES
+from backprop_tui.tui.screens.predict import PredictCommands, PredictKeys
 from backprop_tui.tui.screens.step_keys import (
     MAX_SELECTOR_ROWS,
     NEXT_BATCH,
@@ -43,6 +44,7 @@ from backprop_tui.tui.widgets.equation_panel import EquationPanel, GradCheckTabl
 from backprop_tui.tui.widgets.layer_tables import LayerTables
 from backprop_tui.tui.widgets.phase_cells import PhaseCells
 from backprop_tui.tui.widgets.phase_list import PhaseList
+from backprop_tui.tui.widgets.predict_panel import PredictPanel
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -73,11 +75,11 @@ TABLE_LINES = 4
 """The layer tables' height the equations leave when the phase's cells allow."""
 
 
-class StepThroughScreen(StepKeys, Screen[StepResult | None]):
+class StepThroughScreen(StepKeys, PredictKeys, Screen[StepResult | None]):
     """One traced training step, phase by phase. Dismisses with a `StepResult` (enter:
     apply exactly this update) or None (escape: leave everything as it was)."""
 
-    CSS_PATH = STYLES / "step_through.tcss"
+    CSS_PATH: ClassVar[list[str | Path]] = [STYLES / "step_through.tcss", STYLES / "predict.tcss"]
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
@@ -87,6 +89,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
     """The screen's own width classes (the dashboard's would apply otherwise)."""
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
     BINDINGS: ClassVar[list[BindingType]] = STEP_BINDINGS
+    COMMANDS = Screen.COMMANDS | {PredictCommands}
 
     def __init__(
         self,
@@ -166,6 +169,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
                 with Vertical(id="top"):
                     yield EquationPanel(id="equation")
                     yield GradCheckTable(id="grad-check")
+                yield PredictPanel(id="predict")
                 with Vertical(id="tables"):
                     yield Static(legend(), id="legend")
                     yield PhaseCells(id="phase-cells")
@@ -234,6 +238,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
         if self.show_check:
             self._fill_check()
         self._show()
+        self.retraced()
 
     def _update_summary(self) -> None:
         t, p = self.trace, self.precision
@@ -250,18 +255,20 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
     def _show(self) -> None:
         """Draw the current phase: list highlight, equations, table highlights."""
         self.query_one(PhaseList).show_current(self.index)
-        self.query_one(EquationPanel).show_phase(self.trace, self.index)
+        hide = self.hides_result(self.index)  # predict mode: the learner types it
+        self.query_one(EquationPanel).show_phase(self.trace, self.index, hide_result=hide)
         updated = [
             (p.layer, p.kind[-1])
             for p in self.trace.phases[: self.index + 1]
             if p.kind in ("update_W", "update_b")
         ]
         tables = self.query_one(LayerTables)
-        shown = computed(self.trace, self.index)
+        shown = computed(self.trace, self.index - hide)
         tables.show(self.session.snapshot_for(self.trace, updated, shown))
-        tables.highlight(self.phase.reads, self.phase.writes)
+        reads = self.phase.reads if self.hint or not hide else ()
+        tables.highlight(reads, self.phase.writes)
         self.query_one("#legend", Static).update(legend(self.phase, self.trace.batch_size))
-        self.query_one(PhaseCells).show_phase(self.trace, self.index)
+        self.query_one(PhaseCells).show_phase(self.trace, self.index, hide_result=hide)
         if self.size.height:
             self._fit_heights(self.size.height)
         self.call_after_refresh(reveal_written, tables, self.phase)

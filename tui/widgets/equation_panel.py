@@ -272,24 +272,30 @@ class EquationPanel(VerticalScroll):
         next), docked at the panel's foot so it stays in view however long the numbers."""
         self.plain = ""
         """The heading and every line of the current phase, as plain text."""
-        self._shown: tuple[StepTrace, int, int | None] | None = None
+        self._shown: tuple[StepTrace, int, int | None, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.heading
         yield self.body
         yield self.result_line
 
-    def show_phase(self, trace: StepTrace, index: int) -> None:
-        """Show phase `index` (from 0) of `trace`."""
+    def show_phase(self, trace: StepTrace, index: int, hide_result: bool = False) -> None:
+        """Show phase `index` (from 0) of `trace`; with `hide_result`, as predict mode
+        asks it: the equation and its inputs, the result "?" (tui/widgets/predict_panel)."""
         phase = trace.phases[index]
         heading = Text()
         heading.append(f"{index + 1}/{len(trace.phases)} ", style="dim")
         heading.append(f"{phase.section}: ", style="dim")
         heading.append(phase.title, style="bold")
         width = self.numbers_width()
-        self._shown = (trace, index, width)
-        rows, plain = phase_parts(trace, index, width)
-        if index == len(trace.phases) - 1:
+        self._shown = (trace, index, width, hide_result)
+        if hide_result:
+            from backprop_tui.tui.widgets.predict_panel import question_parts
+
+            rows, plain = question_parts(trace, index, width)
+        else:
+            rows, plain = phase_parts(trace, index, width)
+        if index == len(trace.phases) - 1 and not hide_result:
             closing = closing_line(trace)
             rows.append(("next", Text(closing)))
             plain += "\n" + closing
@@ -310,8 +316,8 @@ class EquationPanel(VerticalScroll):
 
     def on_resize(self) -> None:
         if self._shown is not None and self._shown[2] != self.numbers_width():
-            trace, index, _ = self._shown
-            self.show_phase(trace, index)
+            trace, index, _, hide_result = self._shown
+            self.show_phase(trace, index, hide_result)
 
 
 class GradCheckTable(CellGrid):

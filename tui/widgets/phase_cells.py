@@ -70,14 +70,18 @@ def _rgb(color: tuple[int, int, int]) -> str:
     return "rgb({},{},{})".format(*color)
 
 
-def cell_blocks(trace: StepTrace, phase: Phase, width: int | None) -> list[Text]:
+def cell_blocks(
+    trace: StepTrace, phase: Phase, width: int | None, hide_written: bool = False
+) -> list[Text]:
     """One block per cell the phase reads (weights first, as in W a + b), then per cell
-    it writes; the name carries the legend's colour."""
+    it writes (none with `hide_written`: predict mode asks for them); the name carries
+    the legend's colour."""
     one = trace.batch_size == 1
     reads = sorted(phase.reads, key=lambda c: c.quantity not in _MATRICES)
     blocks: list[Text] = []
     seen: set[tuple[str, bool]] = set()
-    for cell, written in [(c, False) for c in reads] + [(c, True) for c in phase.writes]:
+    writes = () if hide_written else phase.writes
+    for cell, written in [(c, False) for c in reads] + [(c, True) for c in writes]:
         name = cell_label(cell)
         if (name, written) in seen:
             continue
@@ -149,19 +153,22 @@ class PhaseCells(VerticalScroll):
         """What the panel shows, as plain text."""
         self.lines = 0
         """How many lines the blocks take."""
-        self._shown: tuple[StepTrace, int] | None = None
+        self._shown: tuple[StepTrace, int, bool] | None = None
         self._width = 0
 
     def compose(self) -> Any:
         yield self.cells
 
-    def show_phase(self, trace: StepTrace, index: int, width: int | None = None) -> None:
-        """Draw phase `index` of `trace` in `width` cells (None: the panel's width)."""
-        self._shown = (trace, index)
+    def show_phase(
+        self, trace: StepTrace, index: int, width: int | None = None, hide_result: bool = False
+    ) -> None:
+        """Draw phase `index` of `trace` in `width` cells (None: the panel's width); with
+        `hide_result`, only the cells it reads (predict mode asks for the rest)."""
+        self._shown = (trace, index, hide_result)
         if width is None:
             width = self.scrollable_content_region.width or 80
         self._width = width
-        text = pack(cell_blocks(trace, trace.phases[index], width), width)
+        text = pack(cell_blocks(trace, trace.phases[index], width, hide_result), width)
         self.cells.update(text)
         self.plain = text.plain
         self.lines = len(text.plain.split("\n"))
@@ -169,4 +176,5 @@ class PhaseCells(VerticalScroll):
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if self._shown is not None and width and width != self._width:
-            self.show_phase(*self._shown, width)
+            trace, index, hide = self._shown
+            self.show_phase(trace, index, width, hide)
