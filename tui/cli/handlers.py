@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from backprop_tui.tui.cli import commands
 from backprop_tui.tui.cli.compare import cmd_compare
+from backprop_tui.tui.cli.gradcheck import cmd_gradcheck
 from backprop_tui.tui.cli.quiz import cmd_quiz
 from backprop_tui.tui.cli.train import cmd_train
 
@@ -24,4 +25,5 @@ HANDLERS: dict[str, Handler] = {
     "graph": commands.cmd_graph,
     "quiz": cmd_quiz,
     "compare": cmd_compare,
+    "gradcheck": cmd_gradcheck,
 }

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
-from backprop_tui.tui.cli import compare, quiz
+from backprop_tui.tui.cli import compare, gradcheck, quiz
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
 COMMANDS = (
@@ -28,6 +28,7 @@ COMMANDS = (
     "graph",
     "quiz",
     "compare",
+    "gradcheck",
 )
 
 EXPRESSION_COMMANDS = ("grad", "graph")
@@ -159,10 +160,11 @@ def build_parser() -> Parser:
             f"{PROG} trace seed-toy              one step of backprop, with the numbers",
             f"{PROG} quiz seed-toy               predict that step's numbers, checked",
             f"{PROG} compare seed-toy mine.npz   your own backprop's numbers, phase by phase",
+            f"{PROG} gradcheck seed-toy          backprop, autodiff and finite differences",
             f'{PROG} grad "0.5 * (w * x - t) ** 2" --var w=1.5 --var x=2 --var t=5',
             note=f"`{PROG} COMMAND --help` explains each command. Exit codes: 0 ok, 1 internal\n"
-            "error, 2 bad input, 3 training diverged, 4 a difference found (compare),\n"
-            "130 interrupted.",
+            "error, 2 bad input, 3 training diverged, 4 a difference found (compare,\n"
+            "gradcheck), 130 interrupted.",
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -312,6 +314,9 @@ def build_parser() -> Parser:
     quiz.add_arguments(command("quiz", quiz.SUMMARY, quiz.DESCRIPTION, quiz.EXAMPLES), count)
     compare.add_arguments(
         command("compare", compare.SUMMARY, compare.DESCRIPTION, compare.EXAMPLES), count
+    )
+    gradcheck.add_arguments(
+        command("gradcheck", gradcheck.SUMMARY, gradcheck.DESCRIPTION, gradcheck.EXAMPLES), count
     )
     return parser
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 if TYPE_CHECKING:
-    from backprop_tui.core.nn.gradcheck import GradCheck
+    from backprop_tui.core.nn.threeway import ThreeWayCheck
     from backprop_tui.core.trace.record import StepTrace
     from backprop_tui.tui.screens.step_session import StepSession
 
@@ -76,7 +76,7 @@ STEP_BINDINGS: list[BindingType] = [
         "c",
         "toggle_check",
         "Finite diff.",
-        tooltip="Show every ∂W and ∂b entry beside its finite-difference estimate",
+        tooltip="Show every ∂W and ∂b entry beside its finite difference and autodiff value",
     ),
     Binding("p", "toggle_precision", "Digits", show=False, tooltip="Show 4 or 9 decimals"),
     Binding(
@@ -98,7 +98,7 @@ class StepKeys:
     sample: int | None
     index: int
     precision: int
-    check: GradCheck | None
+    check: ThreeWayCheck | None
     show_check: bool
     last_export: Path | None
     focused: Widget | None
@@ -223,7 +223,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "trace"
 
 
-def check_verdict(check: GradCheck) -> str:
+def check_verdict(check: ThreeWayCheck) -> str:
     """One line on a finite-difference check: its largest relative error and whether
     backprop and the estimate differ by more than the estimate's own error anywhere."""
     text = f"Finite differences: largest relative error {check.max_relative_error:.1e}; "
@@ -234,4 +234,6 @@ def check_verdict(check: GradCheck) -> str:
         text += "every entry within the check's own error"
     if check.n_kinks:
         text += f" ({check.n_kinks} at a kink, where the slope is not defined)"
+    if check.sampled:
+        text += f"; {len(check.checked)} of {check.total} entries checked, evenly spaced"
     return text
