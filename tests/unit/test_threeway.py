@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 from backprop_tui.core.config.presets import build_trainer, load
-from backprop_tui.core.nn.threeway import select_indices, three_way_check
 from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.threeway import select_indices, three_way_check
 from backprop_tui.core.trace.record import trace_step, trace_trainer
 
 
@@ -69,8 +69,8 @@ def test_a_float32_step_is_not_flagged_for_its_own_rounding() -> None:
     for name in ("sine", "iris", "spiral"):
         trainer = build_trainer(load(name))
         net = trainer.network
-        net32 = Network([w.astype(np.float32) for w in net.W], [v.astype(np.float32) for v in net.b],
-                        net.activations)  # fmt: skip
+        W32 = [w.astype(np.float32) for w in net.W]
+        net32 = Network(W32, [v.astype(np.float32) for v in net.b], net.activations)
         data = trainer.train_data
         trace = trace_step(net32, trainer.loss, trainer.optimizer, data.X[:16], data.Y[:16])
         assert trace.layers[0].dW.dtype == np.float32

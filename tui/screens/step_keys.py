@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backprop_tui.core.atomic import WriteError, write_text_atomic
+from backprop_tui.tui.screens.step_instruments import INSTRUMENT_BINDINGS, StepInstruments
 from backprop_tui.tui.screens.step_session import PRECISIONS
 from backprop_tui.tui.screens.trace_export import ExportPathDialog
 from backprop_tui.tui.widgets.layer_tables import LayerTables
@@ -86,10 +87,11 @@ STEP_BINDINGS: list[BindingType] = [
         key_display="w",
         tooltip="Write this trace as a Markdown worked example",
     ),
+    *INSTRUMENT_BINDINGS,
 ]
 
 
-class StepKeys:
+class StepKeys(StepInstruments):
     """The step-through's actions (see `STEP_BINDINGS`). Mixed into `StepThroughScreen`,
     which provides the state below and the Screen's own methods."""
 

@@ -245,6 +245,7 @@ class StepThroughScreen(StepKeys, Screen[StepResult | None]):
         tables.highlight(self.phase.reads, self.phase.writes)
         self.query_one("#legend", Static).update(legend(self.phase))
         self.call_after_refresh(reveal_written, tables, self.phase)
+        self.show_given()
 
     def _fill_check(self) -> None:
         if self.check is None:
