@@ -107,6 +107,11 @@ class ThreeWayEntry:
         }
 
 
+def _relative(a: float, b: float) -> float:
+    """`relative_error` of two numbers."""
+    return float(relative_error(np.asarray(a), np.asarray(b)))
+
+
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
@@ -288,7 +293,7 @@ def three_way_check(
                 param[index] = saved
                 a = float(analytic_all[index])
                 numeric = float((losses[0] - losses[1]) / (2.0 * eps))
-                bound = error_bound(losses, eps, roundoff, np.float64(saved), np.float64(a))
+                bound = error_bound(losses, eps, roundoff, np.asarray(saved), np.asarray(a))
                 g = (
                     None
                     if isinstance(auto, str)
@@ -304,8 +309,8 @@ def three_way_check(
                         analytic=a,
                         autodiff=g,
                         numeric=numeric,
-                        relative_error=float(relative_error(a, numeric)),
-                        autodiff_error=None if g is None else float(relative_error(a, g)),
+                        relative_error=_relative(a, numeric),
+                        autodiff_error=None if g is None else _relative(a, g),
                         bound=float(bound) + float(rounding[index]),
                         kink=kink,
                     )

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 EXIT_DIFFERS = 4
 """Backprop differs from the finite difference or the autodiff graph somewhere."""
 
-SUMMARY = "backprop's gradients beside the autodiff graph's and the finite difference"
+SUMMARY = "backprop's gradients beside autodiff's and finite differences"
 
 DESCRIPTION = (
     "Check one step's gradients three ways: for every weight and bias entry, backprop's\n"
