@@ -167,6 +167,12 @@ class DashboardActions:
         else:
             self._open_step_through()
 
+    async def action_step_at_divergence(self) -> None:
+        """After a divergence: the step-through at the phase that went out of range."""
+        from backprop_tui.tui.screens.divergence import open_at_divergence
+
+        await open_at_divergence(self)
+
     def _open_step_through(self, sample: int | None = None) -> None:
         if self.context is None or self.snapshot is None or self.status is None:
             return

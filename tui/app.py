@@ -310,7 +310,10 @@ class BackpropApp(DashboardActions, FileActions, PresetLoading, WorkerWatch, App
 
     def on_training_diverged(self, message: TrainingDiverged) -> None:
         if message.token == self.token:
-            self.notify(message.text, title="training diverged", severity="warning", timeout=8)
+            from backprop_tui.tui.screens.divergence import DIVERGENCE_HINT
+
+            text = f"{message.text}\n{DIVERGENCE_HINT}"
+            self.notify(text, title="training diverged", severity="warning", timeout=8)
 
     def on_command_failed(self, message: CommandFailed) -> None:
         if message.command == "LoadPreset" and self._pending:

@@ -24,6 +24,14 @@ DASHBOARD_BINDINGS: list[Binding] = [
         tooltip="Pause and walk the next update equation by equation; enter applies it",
     ),
     Binding(
+        "D",
+        "step_at_divergence",
+        "Open step-through at the divergence",
+        show=False,
+        id="step-at-divergence",
+        tooltip="After a run diverged: the failing step, at the phase that went out of range",
+    ),
+    Binding(
         "less_than_sign",
         "slower",
         "Slower",

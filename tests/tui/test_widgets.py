@@ -1048,14 +1048,12 @@ async def test_home_end_and_ctrl_end_move_the_cursor_to_the_edges() -> None:
 
 
 async def test_the_gradient_checks_cursor_lights_its_whole_row_and_keeps_the_header() -> None:
-    from backprop_tui.tui.widgets.equation_panel import GradCheckTable
+    from backprop_tui.tui.widgets.gradcheck_table import GradCheckTable
 
     table = GradCheckTable()
+    cells = ("0.1", "0.1", "1e-9", "1e-8", "0.1", "1e-16")
     async with Host(table).run_test(size=(60, 8)) as pilot:
-        rows = [
-            [(f"∂L/∂W(1)₁,{r}", None), ("0.1", None), ("0.1", None), ("1e-9", None), ("1e-8", None)]
-            for r in range(10)
-        ]
+        rows = [[(f"∂L/∂W(1)₁,{r}", None), *[(v, None) for v in cells]] for r in range(10)]
         table.reset(table.HEADERS, rows, justify=table.JUSTIFY)
         await pilot.pause()
         table.focus()

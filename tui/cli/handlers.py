@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from backprop_tui.tui.cli import commands
 from backprop_tui.tui.cli.compare import cmd_compare
+from backprop_tui.tui.cli.gradcheck import cmd_gradcheck
 from backprop_tui.tui.cli.hunt import cmd_hunt
 from backprop_tui.tui.cli.lesson import cmd_lesson, cmd_lessons
 from backprop_tui.tui.cli.quiz import cmd_quiz
@@ -29,4 +30,5 @@ HANDLERS: dict[str, Handler] = {
     "hunt": cmd_hunt,
     "lessons": cmd_lessons,
     "lesson": cmd_lesson,
+    "gradcheck": cmd_gradcheck,
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backprop_tui.core.atomic import WriteError, write_text_atomic
+from backprop_tui.tui.screens.step_instruments import INSTRUMENT_BINDINGS, StepInstruments
 from backprop_tui.tui.screens.step_session import PRECISIONS
 from backprop_tui.tui.screens.trace_export import ExportPathDialog
 from backprop_tui.tui.widgets.layer_tables import LayerTables
@@ -23,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 
 if TYPE_CHECKING:
-    from backprop_tui.core.nn.gradcheck import GradCheck
+    from backprop_tui.core.nn.threeway import ThreeWayCheck
     from backprop_tui.core.trace.record import StepTrace
     from backprop_tui.tui.screens.step_session import StepSession
 
@@ -76,7 +77,7 @@ STEP_BINDINGS: list[BindingType] = [
         "c",
         "toggle_check",
         "Finite diff.",
-        tooltip="Show every ∂W and ∂b entry beside its finite-difference estimate",
+        tooltip="Show every ∂W and ∂b entry beside its finite difference and autodiff value",
     ),
     Binding("p", "toggle_precision", "Digits", show=False, tooltip="Show 4 or 9 decimals"),
     Binding(
@@ -106,10 +107,11 @@ STEP_BINDINGS: list[BindingType] = [
         "Predictions .md",
         tooltip="Predict mode: write the session's answers beside the right ones as Markdown",
     ),
+    *INSTRUMENT_BINDINGS,
 ]
 
 
-class StepKeys:
+class StepKeys(StepInstruments):
     """The step-through's actions (see `STEP_BINDINGS`). Mixed into `StepThroughScreen`,
     which provides the state below and the Screen's own methods."""
 
@@ -118,7 +120,7 @@ class StepKeys:
     sample: int | None
     index: int
     precision: int
-    check: GradCheck | None
+    check: ThreeWayCheck | None
     show_check: bool
     last_export: Path | None
     focused: Widget | None
@@ -247,7 +249,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "trace"
 
 
-def check_verdict(check: GradCheck) -> str:
+def check_verdict(check: ThreeWayCheck) -> str:
     """One line on a finite-difference check: its largest relative error and whether
     backprop and the estimate differ by more than the estimate's own error anywhere."""
     text = f"Finite differences: largest relative error {check.max_relative_error:.1e}; "
@@ -258,4 +260,6 @@ def check_verdict(check: GradCheck) -> str:
         text += "every entry within the check's own error"
     if check.n_kinks:
         text += f" ({check.n_kinks} at a kink, where the slope is not defined)"
+    if check.sampled:
+        text += f"; {len(check.checked)} of {check.total} entries checked, evenly spaced"
     return text

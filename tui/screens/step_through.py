@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from backprop_tui.core.format import fmt_array, fmt_number
-from backprop_tui.core.nn.gradcheck import GradCheck, gradient_check_trace
+from backprop_tui.core.nn.threeway import ThreeWayCheck, three_way_check
 from backprop_tui.core.trace.record import StepTrace
 from backprop_tui.tui.screens import STYLES
 from backprop_tui.tui.screens.predict import PredictCommands, PredictKeys
@@ -40,7 +40,8 @@ from backprop_tui.tui.screens.step_session import (
 )
 from backprop_tui.tui.screens.step_tables import computed, legend, reveal_written
 from backprop_tui.tui.widgets.context import ViewContext
-from backprop_tui.tui.widgets.equation_panel import EquationPanel, GradCheckTable
+from backprop_tui.tui.widgets.equation_panel import EquationPanel
+from backprop_tui.tui.widgets.gradcheck_table import GradCheckTable
 from backprop_tui.tui.widgets.layer_tables import LayerTables
 from backprop_tui.tui.widgets.phase_cells import PhaseCells
 from backprop_tui.tui.widgets.phase_list import PhaseList
@@ -110,7 +111,7 @@ class StepThroughScreen(StepKeys, PredictKeys, Screen[StepResult | None]):
         self.index = 0
         """The current phase (from 0)."""
         self._summary_compact: bool | None = None  # the summary's form, by screen width
-        self.check: GradCheck | None = None
+        self.check: ThreeWayCheck | None = None
         self.show_check = False
         self.last_export: Path | None = None
         self.title = "Step through"
@@ -272,10 +273,11 @@ class StepThroughScreen(StepKeys, PredictKeys, Screen[StepResult | None]):
         if self.size.height:
             self._fit_heights(self.size.height)
         self.call_after_refresh(reveal_written, tables, self.phase)
+        self.show_given()
 
     def _fill_check(self) -> None:
         if self.check is None:
-            self.check = gradient_check_trace(self.trace)
+            self.check = three_way_check(self.trace)
         self.query_one(GradCheckTable).set_check(self.check, self.precision)
 
     def go_to(self, index: int) -> None:

@@ -9,9 +9,8 @@ notes. Labels sit in a narrow left column, so long lines wrap with a hanging ind
 any width. The result line (and at the last phase, the loss before → after and what the
 keys do next) is docked at the panel's foot: long numbers scroll, the result stays.
 
-`GradCheckTable` lists every ∂W and ∂b entry beside its finite-difference estimate, the
-relative error and the check's own error bound (core.nn.gradcheck), for the
-step-through's toggle.
+`GradCheckTable`, the step-through's three gradients side by side, lives in
+tui/widgets/gradcheck_table.py and is importable from here too.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from backprop_tui.core.format import fmt_number
-from backprop_tui.tui.widgets.cell_grid import Cell, CellGrid
 from backprop_tui.tui.widgets.format import NEGATIVE, POSITIVE, WRITE_BG
-from backprop_tui.tui.widgets.grid_lines import Justify
+from backprop_tui.tui.widgets.gradcheck_table import GradCheckTable as GradCheckTable
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -33,7 +31,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from backprop_tui.core.nn.gradcheck import GradCheck
     from backprop_tui.core.trace.record import Phase, StepTrace
 
 MAX_ROWS = 6
@@ -318,59 +315,3 @@ class EquationPanel(VerticalScroll):
         if self._shown is not None and self._shown[2] != self.numbers_width():
             trace, index, _, hide_result = self._shown
             self.show_phase(trace, index, hide_result)
-
-
-class GradCheckTable(CellGrid):
-    """Every ∂W and ∂b entry: backprop's value, the finite-difference estimate, their
-    relative error |a − n| / (|a| + |n|) and, scaled the same way, the bound on the
-    estimate's own error. The relative error is green when within that bound (what the
-    check cannot tell from a correct gradient), red beyond it, and the last column says
-    "kink" where a relu's kink lies within the step and there is no slope to check."""
-
-    DEFAULT_CSS = """
-    GradCheckTable {
-        height: auto;
-        max-height: 12;
-        scrollbar-size: 1 1;
-    }
-    """
-
-    CURSOR = "row"
-    ZEBRA = True
-    CURSOR_COLOR = True
-
-    HEADERS = ("entry", "backprop", "finite diff.", "rel. error", "check ±")
-    JUSTIFY: tuple[Justify, ...] = ("left", "right", "right", "right", "right")
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.errors: dict[str, float] = {}
-        """Relative error by entry name, as shown."""
-        self.flagged: list[str] = []
-        """The entries (by name) whose difference exceeds the check's own error."""
-        self.reset(self.HEADERS, [], justify=self.JUSTIFY)
-
-    def set_check(self, check: GradCheck, precision: int) -> None:
-        """Fill the rows from `check`: every layer, its W entries then its b entries."""
-        self.errors, self.flagged = {}, []
-        rows: list[list[Cell]] = []
-        for name, entry in check.entries():
-            self.errors[name] = entry.relative_error
-            if entry.flagged:
-                self.flagged.append(name)
-            style = KINK if entry.kink else BAD if entry.flagged else GOOD
-            rows.append(
-                [
-                    (name, None),
-                    (fmt_number(entry.analytic, precision), None),
-                    (fmt_number(entry.numeric, precision), None),
-                    (f"{entry.relative_error:.1e}", style),
-                    ("kink" if entry.kink else f"{entry.relative_bound:.0e}", DIM),
-                ]
-            )
-        self.reset(self.HEADERS, rows, justify=self.JUSTIFY)
-
-    def get_row(self, name: str) -> list[Text]:
-        """The cells of entry `name` ("∂L/∂W(2)₁,₁"), as Text."""
-        row = next(row for row in self.rows if row[0][0] == name)
-        return [Text(text, style=style or Style()) for text, style in row]
