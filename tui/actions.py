@@ -171,7 +171,11 @@ class DashboardActions:
         """After a divergence: the step-through at the phase that went out of range."""
         from backprop_tui.tui.screens.divergence import open_at_divergence
 
-        await open_at_divergence(self)
+        def apply(result: StepResult | None) -> None:
+            if result is not None:
+                self._send(result.command())
+
+        await open_at_divergence(self, apply)
 
     def _open_step_through(self, sample: int | None = None) -> None:
         if self.context is None or self.snapshot is None or self.status is None:

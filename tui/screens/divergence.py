@@ -4,6 +4,7 @@ weights, which the dashboard's snapshot holds, on the batch it failed on)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backprop_tui.core.training.forensics import report_for_trace
@@ -19,19 +20,18 @@ DIVERGENCE_HINT = (
 NOT_DIVERGED = "The run has not diverged: d opens the step-through at the next step"
 
 
-async def open_at_divergence(app: Any) -> StepThroughScreen | None:
+async def open_at_divergence(
+    app: Any, apply: Callable[[StepResult | None], Any]
+) -> StepThroughScreen | None:
     """Push the step-through of the failing step at its first phase out of range and say
-    what happened there; a notice instead when the run has not diverged."""
+    what happened there (`apply` receives what it dismisses with); a notice instead when
+    the run has not diverged."""
     status, context, snapshot = app.status, app.context, app.snapshot
     if status is None or context is None or snapshot is None:
         return None
     if status.state != "diverged":
         app.notify(NOT_DIVERGED)
         return None
-
-    def apply(result: StepResult | None) -> None:
-        if result is not None:
-            app._send(result.command())
 
     screen = StepThroughScreen.from_snapshot(context, snapshot, optimizer=status.settings.optimizer)
     report = report_for_trace(screen.trace)

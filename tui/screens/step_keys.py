@@ -260,6 +260,8 @@ def check_verdict(check: ThreeWayCheck) -> str:
         text += "every entry within the check's own error"
     if check.n_kinks:
         text += f" ({check.n_kinks} at a kink, where the slope is not defined)"
+    if check.autodiff_note:
+        text += f"; no autodiff column: {check.autodiff_note}"
     if check.sampled:
         text += f"; {len(check.checked)} of {check.total} entries checked, evenly spaced"
     return text

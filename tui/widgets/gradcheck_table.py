@@ -26,7 +26,8 @@ class GradCheckTable(CellGrid):
     """Every ∂W and ∂b entry checked: backprop's value, the finite-difference estimate,
     their relative error |a − n| / (|a| + |n|) and, scaled the same way, the bound on the
     estimate's own error, then the autodiff graph's value and backprop's relative error
-    against it ('—' where the graph has no such loss or activation). A relative error is
+    against it (those two columns only when the graph has the network's loss and
+    activations: `autodiff_note` says why not otherwise). A relative error is
     green when within that bound (what the check cannot tell from a correct gradient),
     red beyond it; "kink" marks an entry where a relu's kink lies within the step and
     there is no slope to check."""
@@ -56,6 +57,8 @@ class GradCheckTable(CellGrid):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.autodiff_note: str | None = None
+        """Why the autodiff columns are missing (None when they are shown)."""
         self.errors: dict[str, float] = {}
         """Relative error (backprop against the finite difference) by entry name."""
         self.autodiff_errors: dict[str, float] = {}
@@ -67,6 +70,8 @@ class GradCheckTable(CellGrid):
     def set_check(self, check: ThreeWayCheck, precision: int) -> None:
         """Fill the rows from `check`: every layer, its W entries then its b entries."""
         self.errors, self.autodiff_errors, self.flagged = {}, {}, []
+        self.autodiff_note = check.autodiff_note
+        columns = len(self.HEADERS) if check.autodiff_note is None else len(self.HEADERS) - 2
         rows: list[list[Cell]] = []
         for name, entry in check.entries():
             self.errors[name] = entry.relative_error
@@ -90,9 +95,9 @@ class GradCheckTable(CellGrid):
                     (f"{entry.relative_error:.1e}", style),
                     ("kink" if entry.kink else f"{entry.relative_bound:.0e}", DIM),
                     *auto,
-                ]
+                ][:columns]
             )
-        self.reset(self.HEADERS, rows, justify=self.JUSTIFY)
+        self.reset(self.HEADERS[:columns], rows, justify=self.JUSTIFY[:columns])
 
     def get_row(self, name: str) -> list[Text]:
         """The cells of entry `name` ("∂L/∂W(2)₁,₁"), as Text."""
