@@ -72,7 +72,7 @@ COMPACT = 100
 EQUATION_LINES = 6
 """The equations' least height: heading, equation, a line of numbers, the result."""
 
-TABLE_LINES = 4
+TABLE_LINES = 6
 """The layer tables' height the equations leave when the phase's cells allow."""
 
 
