@@ -93,7 +93,7 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding(
         "h",
         "toggle_health",
-        "Health",
+        "Gradient health",
         show=False,
         id="health",
         tooltip="Gradient health per layer and its warnings, in the layer tables' place",
@@ -150,7 +150,7 @@ PANEL_BINDINGS: list[Binding] = [
             ("network", "Network"),
             ("map", "Output map"),
             ("tables", "Layer tables"),
-            ("health", "Health"),
+            ("health", "Health tab"),
         ),
         start=1,
     )

@@ -127,7 +127,7 @@ async def test_the_palette_opens_the_health_panel():
     app = make_app("seed-toy")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await palette_runs(pilot, "gradient health", "Health")
+        await palette_runs(pilot, "gradient health", "Gradient health")
         await wait_until(pilot, lambda: panel_of(pilot).display, "the health panel")
 
 
