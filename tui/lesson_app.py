@@ -20,13 +20,15 @@ from pathlib import PurePath
 from typing import Any, ClassVar
 
 from backprop_tui.core.config.presets import load
-from backprop_tui.core.lessons import Lesson, Observation, TaskState
+from backprop_tui.core.learn import CLOSE, CORRECT
+from backprop_tui.core.lessons import Lesson, Observation, TaskEvent, TaskState
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS
 from backprop_tui.tui.commands import DashboardCommands, key_label
 from backprop_tui.tui.messages import SnapshotReady
 from backprop_tui.tui.recovery import CrashGuard
 from backprop_tui.tui.screens import STYLES
+from backprop_tui.tui.screens.predict import PredictFinished
 from backprop_tui.tui.widgets.lesson_panel import LessonPanel, TaskReported
 from backprop_tui.tui.worker.controller import ControllerFactory
 from textual.binding import Binding, BindingType
@@ -135,6 +137,14 @@ class LessonApp(BackpropApp):
             return  # a stale snapshot the dashboard dropped
         if self.status.token >= self._first_token:
             self._update_task(self.task_state.seen(observation(self.snapshot, self.status)))
+
+    def on_predict_finished(self, message: PredictFinished) -> None:
+        """A predict session ended in the step-through: a phase counts as right when its
+        last try was correct or close (one whose answer was shown does not)."""
+        summary = message.summary
+        right = sum(item.outcome in (CORRECT, CLOSE) for item in summary.items)
+        event = TaskEvent.predicted(message.level, summary.asked, right)
+        self._update_task(self.task_state.reported(event))
 
     def on_task_reported(self, message: TaskReported) -> None:
         self._update_task(self.task_state.reported(message.event))

@@ -209,3 +209,35 @@ async def test_the_palette_offers_the_lesson_keys_beside_the_dashboards(tmp_path
         names = [name for name, _, _ in LessonCommands(app.screen)._commands()]
         assert "Next step" in names and "Previous step" in names and "Run/pause" in names
         assert len(names) == len(set(names))
+
+
+async def test_a_predict_task_completes_when_the_learner_predicts_in_the_step_through(
+    tmp_path,
+) -> None:
+    import numpy as np
+    from backprop_tui.core.learn import phase_value
+    from backprop_tui.tui.screens.predict import LevelPicker
+    from backprop_tui.tui.widgets.predict_panel import PredictPanel
+
+    app = lesson_app(scalar_lesson(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, 0, "seed-scalar")
+        await pilot.press("N", "N")
+        await at_step(pilot, 2, "seed-toy")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepThroughScreen), "trace")
+        screen = app.screen
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, LevelPicker), "the picker")
+        await pilot.press("enter")  # the first level: the updates
+        await wait_until(pilot, lambda: app.screen is screen and screen.quiz, "predict mode")
+        for _ in range(4):  # W(2), b(2), W(1), b(1)
+            await pilot.pause()
+            value = phase_value(screen.trace, screen.quiz.current)
+            assert screen.query_one(PredictPanel).answer.has_focus
+            await pilot.press(*" ".join(f"{v:.6g}" for v in np.ravel(value)), "enter")
+            await pilot.pause()
+            if not screen.quiz.finished:
+                await pilot.press("enter")
+        await wait_until(pilot, lambda: app.task_state.done, "the task done")
+        assert "4/4 right" in task_line(app)

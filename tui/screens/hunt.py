@@ -20,6 +20,7 @@ import numpy as np
 from backprop_tui.core.learn.bugs import BUGS, Bug, get_bug
 from backprop_tui.core.learn.hunt import HuntBuild, judge, unplanted, unplanted_optimizer
 from backprop_tui.core.learn.targets import PhaseKey
+from backprop_tui.core.lessons import TaskEvent
 from backprop_tui.core.trace.record import StepTrace, trace_step
 from backprop_tui.core.training.snapshot import Snapshot
 from backprop_tui.tui.screens.dialogs import CANCEL
@@ -27,6 +28,7 @@ from backprop_tui.tui.screens.hunt_compare import HuntCompareScreen
 from backprop_tui.tui.screens.step_session import StepResult, StepSession
 from backprop_tui.tui.screens.step_through import StepThroughScreen
 from backprop_tui.tui.widgets.context import ViewContext
+from backprop_tui.tui.widgets.lesson_panel import TaskReported
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -210,6 +212,7 @@ def open_bug_picker(app: Any) -> BugPicker | None:
         if guess is None:
             return
         verdict = judge(hunt.bug, planted, guess.phase, guess.mistake)
+        app.post_message(TaskReported(TaskEvent.hunted(hunt.bug.name, verdict.right)))
         if not verdict.right:
             hunt.misses += 1
             app.notify(verdict.message, title="Bug hunt", severity="warning")
