@@ -9,32 +9,13 @@ from typing import Any
 from backprop_tui.core.trace.record import StepTrace
 from backprop_tui.tui.widgets.format import READ_BG, WRITE_BG
 from backprop_tui.tui.widgets.layer_tables import LayerTables, locate, locate_all
+from backprop_tui.tui.widgets.phase_cells import cell_label as cell_name
 from rich.text import Text
 from textual.containers import VerticalScroll
 
 
 def _rgb(color: tuple[int, int, int]) -> str:
     return "rgb({},{},{})".format(*color)
-
-
-_CELL_NAMES = {
-    "x": "x",
-    "y": "y",
-    "y_hat": "ŷ",
-    "loss": "L",
-    "W": "W({l})",
-    "b": "b({l})",
-    "z": "z({l})",
-    "a": "a({l})",
-    "delta": "δ({l})",
-    "dW": "∂L/∂W({l})",
-    "db": "∂L/∂b({l})",
-}
-
-
-def cell_name(cell: Any) -> str:
-    """A trace cell in the notes' notation: 'W(2)', 'δ(1)', 'ŷ'."""
-    return _CELL_NAMES.get(cell.quantity, cell.quantity).format(l=cell.layer)
 
 
 def legend(phase: Any = None, batch: int = 1) -> Text:
