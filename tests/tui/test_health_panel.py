@@ -174,8 +174,13 @@ async def test_the_footer_shows_the_gradient_colour_key_and_the_palette_runs_it(
     app = make_app("seed-toy")
     async with app.run_test(size=(200, 40)) as pilot:
         await ready(pilot)
-        keys = {key.key: key.description for key in app.query_one(Footer).query(FooterKey)}
-        assert keys.get("w") == "W ↔ ∂W"
+
+        def footer_keys() -> dict[str, str]:
+            return {key.key: key.description for key in app.query_one(Footer).query(FooterKey)}
+
+        # The footer recomposes after the first snapshot's bindings refresh; under load
+        # that can come after `ready`.
+        await wait_until(pilot, lambda: footer_keys().get("w") == "W ↔ ∂W", "w in the footer")
         await palette_runs(pilot, "colour the connections", "W ↔ ∂W")
         await wait_until(pilot, lambda: app.query_one(NetworkView).by_gradient, "∂W colours")
 
