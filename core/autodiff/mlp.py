@@ -3,8 +3,10 @@
 Each weight W(l)ᵢ,ⱼ and bias b(l)ᵢ becomes a variable node, and for one sample x
 (n0,) the graph repeats the network's forward pass unit by unit:
 z(l)ᵢ = Σⱼ W(l)ᵢ,ⱼ·a(l−1)ⱼ + b(l)ᵢ,  a(l)ᵢ = σ(z(l)ᵢ),  ŷ = a(L).
-The loss node L is half_sse ½ Σₖ (ŷₖ − yₖ)² or mse (1/K) Σₖ (ŷₖ − yₖ)² (the losses whose
-record has a scalar form; the activations are those with a scalar rule). Running
+The loss node L is the sum (or mean) of the terms the loss's record builds: ½(ŷₖ − yₖ)²
+for half_sse, (ŷₖ − yₖ)² for mse, and, read from the logits z(L) as torch does,
+softplus(zₖ) − zₖ·yₖ for bce and −yₖ·log ŷₖ for cross_entropy (a softmax layer's units
+come from its record's layer rule; every other activation has a scalar rule). Running
 `core.autodiff.graph.backward` on it gives ∂L/∂W(l)ᵢ,ⱼ and ∂L/∂b(l)ᵢ one scalar at a time;
 they equal `Network.backward`'s dW and db for a batch of this one sample. Labels use
 1-based subscripts as the notes and the trace do (x₁, z(1)₂, W(2)₁,₂); a layer of one
@@ -19,11 +21,14 @@ import numpy as np
 from backprop_tui.core.autodiff.node import ACTIVATION_OPS, Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
 from backprop_tui.core.format import sub
-from backprop_tui.core.nn.losses import LOSSES, Loss
+from backprop_tui.core.nn.activations import ACTIVATIONS
+from backprop_tui.core.nn.losses import LOSSES, Loss, OutputMismatchError
 from backprop_tui.core.nn.network import Network
 
-GRAPH_ACTIVATIONS = tuple(sorted(ACTIVATION_OPS))
-GRAPH_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.scalar_term is not None)
+GRAPH_ACTIVATIONS = tuple(
+    sorted(name for name, act in ACTIVATIONS.items() if name in ACTIVATION_OPS or act.scalar_layer)
+)
+GRAPH_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.scalar_terms is not None)
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,8 @@ def mlp_output_graph(
     """The scalar graph of one sample's loss ℓ(ŷ, y), or of output k's term of it.
 
     `x` is one sample, shape (n0,) or (1 × n0); `y` its target, (nL,) or (1 × nL).
-    With `output_index` k (0-based) the root is only output k's term, ½(ŷₖ − yₖ)² for
-    half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L with the subscript k + 1 (L alone
+    With `output_index` k (0-based) the root is only output k's term, e.g. ½(ŷₖ − yₖ)²
+    for half_sse or (1/K)(ŷₖ − yₖ)² for mse, labelled L with the subscript k + 1 (L alone
     when there is one output).
     Values are computed; call `core.autodiff.graph.backward(graph.root)` for the gradients.
     """
@@ -92,10 +97,13 @@ def mlp_output_graph(
     if name not in GRAPH_LOSSES:
         raise UnknownNameError("loss for the scalar graph", name, GRAPH_LOSSES)
     loss = LOSSES[name]
-    assert loss.scalar_term is not None  # GRAPH_LOSSES holds only losses with one
+    assert loss.scalar_terms is not None  # GRAPH_LOSSES holds only losses with them
     for act in network.activations:
         if act.name not in GRAPH_ACTIVATIONS:
             raise UnknownNameError("activation for the scalar graph", act.name, GRAPH_ACTIVATIONS)
+    problem = loss.mismatch(network.activations[-1].name)
+    if problem:
+        raise OutputMismatchError(problem)
     sizes = network.sizes
     n_out = sizes[-1]
     if output_index is not None and not 0 <= output_index < n_out:
@@ -119,18 +127,20 @@ def mlp_output_graph(
             Node(float(b[i]), label=_indexed(f"b({layer})", i, W.shape[0]))
             for i in range(W.shape[0])
         )
-        z_layer, a_layer = [], []
+        z_layer = []
         for i, (row, bias) in enumerate(zip(W_nodes, b_nodes, strict=True)):
             products = []
             for w, a in zip(row, a_prev, strict=True):
                 product = w * a
                 product.label = f"{w.label}·{a.label}"
                 products.append(product)
-            z = Node.sum([*products, bias], label=_unit("z", layer, i, len(W_nodes)))
-            a = z.activation(act.name)
+            z_layer.append(Node.sum([*products, bias], label=_unit("z", layer, i, len(W_nodes))))
+        if act.scalar_layer is not None:
+            a_layer = act.scalar_layer(z_layer)
+        else:
+            a_layer = [z.activation(act.name) for z in z_layer]
+        for i, a in enumerate(a_layer):
             a.label = _indexed("ŷ", i, n_out) if last else _unit("a", layer, i, len(W_nodes))
-            z_layer.append(z)
-            a_layer.append(a)
         Ws.append(W_nodes)
         bs.append(b_nodes)
         zs.append(tuple(z_layer))
@@ -141,17 +151,9 @@ def mlp_output_graph(
         Node.const(v, label=_indexed("y", k, n_out))
         for k, v in enumerate(_as_vector(y, n_out, "the target"))
     )
-    chosen = range(n_out) if output_index is None else [output_index]
-    terms = []
-    for k in chosen:
-        y_hat, target = a_prev[k], y_nodes[k]
-        error = y_hat - target
-        error.label = f"{y_hat.label} − {target.label}"
-        term = loss.scalar_term(error)
-        term.label = loss.scalar_label.format(e=error.label)
-        terms.append(term)
-    total = "Σₖ " + loss.scalar_label.format(e="ŷₖ − yₖ")
-    root = terms[0] if len(terms) == 1 else Node.sum(terms, label=total)
+    every = loss.scalar_terms(zs[-1], a_prev, y_nodes)
+    terms = every if output_index is None else [every[output_index]]
+    root = terms[0] if len(terms) == 1 else Node.sum(terms, label=loss.scalar_total)
     if loss.mean_over_outputs and n_out > 1:
         root = root * Node.const(1.0 / n_out, label=f"1/{n_out}")
     root.label = "L" if output_index is None or n_out == 1 else f"L{sub(output_index + 1)}"

@@ -13,8 +13,9 @@ an activation is adding one record to `ACTIVATIONS` (and its tests).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from backprop_tui.core.errors import UnknownNameError
@@ -28,6 +29,8 @@ ForwardKernel = Callable[[Array, Array], Array]
 BackwardKernel = Callable[[Array, Array, Array, Array, Array], Array]
 # One float z ↦ (σ(z), σ'(z)), for a node of the scalar graph.
 ScalarRule = Callable[[float], tuple[float, float]]
+# A layer's nodes z(l) ↦ its nodes a(l), for a σ that couples the units (softmax).
+LayerRule = Callable[[Sequence[Any]], list[Any]]
 
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0  # torch.nn.ELU's default α
@@ -52,6 +55,8 @@ class Activation:
       (None: the fast path calls `forward`/`backward`);
     - the scalar graph: `scalar(z)` gives (σ(z), σ'(z)) for one float, and
       `local_formula` writes σ'(x) with `{x}` for the argument's name (None: no node op);
+      a σ that couples a layer's units has `scalar_layer(z nodes)` instead, which builds
+      the layer's a nodes from the graph's own operations;
     - the trace: `formula` and `derivative_formula` in the notes' notation, `symbol` in
       "a(1) = σ(z(1))", `derivative_in_a` σ'(z) written with `{a}` for a(l) or ŷ (None:
       only its values; "1": a constant, no values), and `derivative_numbers` the same
@@ -79,6 +84,7 @@ class Activation:
     forward_into: ForwardKernel | None = None
     backward_into: BackwardKernel | None = None
     scalar: ScalarRule | None = None
+    scalar_layer: LayerRule | None = None
     local_formula: str | None = None
     probabilities: bool = False
     elementwise: bool = True
@@ -229,6 +235,17 @@ def _softmax(z: Array) -> Array:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _softmax_nodes(z: Sequence[Any]) -> list[Any]:
+    """aₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m) as graph nodes, m = max z a constant (the shift
+    cancels in every derivative, so it is exact and no e^z overflows)."""
+    from backprop_tui.core.autodiff.node import Node  # the node module imports this one
+
+    top = max(node.value for node in z)
+    powers = [(node - top).exp() for node in z]
+    total = Node.sum(powers, label="Σⱼ e^(zⱼ − max z)")
+    return [power / total for power in powers]
+
+
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
@@ -329,6 +346,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z, a: a * (1.0 - a),
             "softmax(z)ₖ = e^zₖ / Σⱼ e^zⱼ",
             "∂aₖ/∂zⱼ = aₖ(δₖⱼ − aⱼ)",
+            scalar_layer=_softmax_nodes,
             probabilities=True,
             elementwise=False,
         ),

@@ -34,6 +34,8 @@ GradKernel = Callable[[Array, Array, Array, Array, Array], None]
 DeltaKernel = Callable[[Array, Array, Array], Array]
 # (ŷ factors, y factors, z numbers) of one sample, formatted -> the right-hand side of ℓ.
 SampleText = Callable[[Sequence[str], Sequence[str], Sequence[str]], str]
+# (z(L), ŷ, y nodes of one sample) -> one node per output k: output k's term of ℓ.
+ScalarTerms = Callable[[Sequence[Any], Sequence[Any], Sequence[Any]], list[Any]]
 
 
 class OutputMismatchError(BackpropError, ValueError):
@@ -95,6 +97,73 @@ def _squared_text(scale: Callable[[int], str]) -> SampleText:
     return text
 
 
+def _squared_terms(square: Callable[[Any], Any], label: str) -> ScalarTerms:
+    """Each output's `square(ŷₖ − yₖ)`, labelled `label` with {e} the error's name."""
+
+    def terms(z: Sequence[Any], y_hat: Sequence[Any], y: Sequence[Any]) -> list[Any]:
+        out = []
+        for output, target in zip(y_hat, y, strict=True):
+            error = output - target
+            error.label = f"{output.label} − {target.label}"
+            term = square(error)
+            term.label = label.format(e=error.label)
+            out.append(term)
+        return out
+
+    return terms
+
+
+def _bce_terms(z: Sequence[Any], y_hat: Sequence[Any], y: Sequence[Any]) -> list[Any]:
+    """Each output's softplus(zₖ) − zₖ·yₖ, BCEWithLogitsLoss's term: softplus(z) is
+    z + log(1 + e^−z) for z ≥ 0 and log(1 + e^z) below, so no e^z overflows and the
+    slope is σ(z) − y to round-off at any z (also at z = 0)."""
+    out = []
+    for logit, target in zip(z, y, strict=True):
+        name = logit.label
+        if logit.value >= 0:
+            power = (-logit).exp()
+            power.parents[0].label, power.label = f"−{name}", f"e^−{name}"
+            inner = 1.0 + power
+            inner.label = f"1 + e^−{name}"
+            softplus = logit + inner.log()
+            softplus.parents[1].label = f"log({inner.label})"
+        else:
+            power = logit.exp()
+            power.label = f"e^{name}"
+            inner = 1.0 + power
+            inner.label = f"1 + e^{name}"
+            softplus = inner.log()
+        softplus.label = f"softplus({logit.label})"
+        product = logit * target
+        product.label = f"{logit.label}·{target.label}"
+        term = softplus - product
+        term.label = f"bce({logit.label}, {target.label})"
+        out.append(term)
+    return out
+
+
+def _cross_entropy_terms(z: Sequence[Any], y_hat: Sequence[Any], y: Sequence[Any]) -> list[Any]:
+    """Each output's −yₖ·log ŷₖ with log ŷₖ = (zₖ − m) − log Σⱼ e^(zⱼ − m), m = max z,
+    read from the logits as CrossEntropyLoss does (exact where ŷₖ rounds to 0)."""
+    from backprop_tui.core.autodiff.node import Node  # the node module imports activations
+
+    top = max(logit.value for logit in z)
+    shifted = [logit - top for logit in z]
+    total = Node.sum([s.exp() for s in shifted], label="Σⱼ e^(zⱼ − max z)")
+    log_total = total.log()
+    out = []
+    for k, (s, output, target) in enumerate(zip(shifted, y_hat, y, strict=True)):
+        s.label = f"{z[k].label} − max z"
+        log_output = s - log_total
+        log_output.label = f"log {output.label}"
+        product = target * log_output
+        product.label = f"{target.label}·log {output.label}"
+        term = -product
+        term.label = f"−{product.label}"
+        out.append(term)
+    return out
+
+
 def _bce(y_hat: Array, y: Array, z: Array) -> Array:
     # BCEWithLogitsLoss per element, −[y log σ(z) + (1 − y) log(1 − σ(z))], in the form
     # that is exact for any z: max(z, 0) − z·y + log(1 + e^−|z|).
@@ -148,8 +217,10 @@ class Loss:
       `grad_numbers` the same for one unit with `{diff}` = (ŷ − y) and `{K}` put in, and
       `grad_is_error` when ∂ℓ/∂ŷ is ŷ − y itself; `sample_text` writes one sample's ℓ with
       its numbers; `reads_logits` when ℓ is computed from z(L);
-    - the scalar graph: `scalar_term(e)` builds ℓ's term for one output's error node
-      e = ŷₖ − yₖ, labelled `scalar_label` with `{e}` (None: no scalar graph);
+    - the scalar graph: `scalar_terms(z, ŷ, y)` builds, from one sample's nodes z(L), ŷ
+      and y, one node per output: output k's term of ℓ (so that ℓ is their sum, or their
+      mean when `mean_over_outputs`), labelled; `scalar_total` labels the sum (None: no
+      scalar graph);
     `mean_over_outputs` when ℓ is a mean over the K outputs (mse, bce).
     """
 
@@ -168,8 +239,8 @@ class Loss:
     grad_is_error: bool = False
     sample_text: SampleText | None = None
     reads_logits: bool = False
-    scalar_term: Callable[[Any], Any] | None = None
-    scalar_label: str = ""
+    scalar_terms: ScalarTerms | None = None
+    scalar_total: str = ""
     mean_over_outputs: bool = False
 
     def value(self, y_hat: Array, y: Array, z: Array) -> float:
@@ -218,8 +289,8 @@ LOSSES: dict[str, Loss] = {
             grad_numbers="{diff}",
             grad_is_error=True,
             sample_text=_squared_text(lambda k: "½ "),
-            scalar_term=lambda e: e.half_square(),
-            scalar_label="½({e})²",
+            scalar_terms=_squared_terms(lambda e: e.half_square(), "½({e})²"),
+            scalar_total="Σₖ ½(ŷₖ − yₖ)²",
         ),
         Loss(
             "mse",
@@ -231,8 +302,8 @@ LOSSES: dict[str, Loss] = {
             grad_factor="(2/K)(ŷ − y)",
             grad_numbers="(2/{K}){diff}",
             sample_text=_squared_text(lambda k: "" if k == 1 else f"(1/{k}) "),
-            scalar_term=lambda e: e**2,
-            scalar_label="({e})²",
+            scalar_terms=_squared_terms(lambda e: e**2, "({e})²"),
+            scalar_total="Σₖ (ŷₖ − yₖ)²",
             mean_over_outputs=True,
         ),
         Loss(
@@ -247,6 +318,8 @@ LOSSES: dict[str, Loss] = {
             fused_formula="δ(L) = (ŷ − y) / K",
             sample_text=_bce_text,
             reads_logits=True,
+            scalar_terms=_bce_terms,
+            scalar_total="Σₖ bce(zₖ, yₖ)",
             mean_over_outputs=True,
         ),
         Loss(
@@ -260,6 +333,8 @@ LOSSES: dict[str, Loss] = {
             fused_formula="δ(L) = ŷ − y",
             sample_text=_cross_entropy_text,
             reads_logits=True,
+            scalar_terms=_cross_entropy_terms,
+            scalar_total="−Σₖ yₖ log ŷₖ",
         ),
     )
 }

@@ -201,7 +201,10 @@ def _autodiff(trace: StepTrace, net: Network) -> tuple[list[Array], list[Array]]
         return f"the scalar graph has no {missing[0]} activation"
     nodes = net.n_parameters * trace.batch_size
     if nodes > AUTODIFF_LIMIT:
-        return f"not built: {nodes} parameter nodes is more than {AUTODIFF_LIMIT}"
+        return (
+            f"not built: {net.n_parameters} parameters × {trace.batch_size} samples = {nodes} "
+            f"parameter nodes, more than {AUTODIFF_LIMIT}"
+        )
     dW = [np.zeros_like(w) for w in net.W]
     db = [np.zeros_like(v) for v in net.b]
     for x, y in zip(trace.x, trace.y, strict=True):

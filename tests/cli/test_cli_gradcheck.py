@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from backprop_tui.core.nn import threeway
 from backprop_tui.core.nn.network import Network
 from backprop_tui.tui.cli.main import main
 from cli_support import assert_one_line_error, run_cli
@@ -38,11 +39,26 @@ def test_gradcheck_json_carries_every_entry_with_its_verdict() -> None:
     assert {e["verdict"] for e in doc["entries"]} == {"ok"}
 
 
-def test_a_loss_without_a_scalar_graph_says_so_and_still_checks_the_finite_difference() -> None:
-    done = run_cli("gradcheck", "xor")
-    assert done.returncode == 0, done.stderr
-    assert "autodiff: the scalar graph has no bce loss" in done.stdout
-    assert "ok: backprop agrees with the finite difference" in done.stdout
+def test_losses_on_logits_have_all_three_columns() -> None:
+    for preset in ("xor", "iris"):  # bce, cross-entropy
+        done = run_cli("gradcheck", preset, "--json")
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(done.stdout)
+        assert doc["autodiff"] == "computed"
+        for entry in doc["entries"]:
+            assert entry["autodiff"] == pytest.approx(entry["backprop"], rel=1e-12, abs=1e-15)
+
+
+def test_without_an_autodiff_graph_it_says_why_and_still_checks_the_finite_difference(
+    monkeypatch, capsys
+) -> None:
+    monkeypatch.setattr(threeway, "AUTODIFF_LIMIT", 10)
+    assert main(["gradcheck", "xor"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "autodiff: not built: 17 parameters × 4 samples = 68 parameter nodes, more than 10" in out
+    )
+    assert "ok: backprop agrees with the finite difference" in out
 
 
 def test_a_big_network_is_checked_on_a_selection_and_the_report_says_so() -> None:

@@ -11,6 +11,7 @@ from app_pilot import make_app, on_top, wait_until
 from backprop_tui.core.autodiff.graph import backward_steps, seed_scalar_graph
 from backprop_tui.core.autodiff.parse import parse_expression
 from backprop_tui.core.config.presets import build_trainer, load
+from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.tui.screens.graph_sources import build_expression_graph, network_supported
 from backprop_tui.tui.screens.graph_view import GraphScreen, StandaloneGraphApp, open_graph_view
 from backprop_tui.tui.screens.step_session import StepSession
@@ -178,6 +179,21 @@ async def test_two_two_two_draws_one_chosen_output() -> None:
         assert np.allclose(total, full.dW()[1], atol=1e-15)
 
 
+async def test_xor_draws_its_bce_loss_read_from_the_logit() -> None:
+    app = graph_app("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_top(pilot, GraphScreen)
+        graph = screen.mlp_graph
+        assert graph is not None and graph.root.name == "L"
+        network, data = screen.network, screen.data
+        _, want = network.gradients(data.X[:1], data.Y[:1], get_loss("bce"))
+        for got, expected in zip(graph.dW(), want.dW, strict=True):
+            assert np.allclose(got, expected, rtol=1e-12, atol=1e-15)
+        await pilot.press("end")
+        assert "softplus(z(2))" in screen.diagram_text
+        assert "∂L/∂W(1)₁,₁ = " in screen.step_text
+
+
 async def test_a_network_the_graph_cannot_draw_falls_back_to_the_notes_example() -> None:
     app = graph_app("iris")
     async with app.run_test(size=SIZE) as pilot:
@@ -186,7 +202,7 @@ async def test_a_network_the_graph_cannot_draw_falls_back_to_the_notes_example()
         assert screen.mlp_graph is None
         await pilot.press("m")
         await pilot.pause()
-        assert "cross_entropy" in screen.error
+        assert "67 weights and biases" in screen.error
         await pilot.press("end")
         assert "∂L/∂w = -4" in screen.step_text
 
@@ -225,7 +241,8 @@ def test_network_support_is_explained() -> None:
     from backprop_tui.core.config.presets import build_network
 
     assert network_supported(build_network(load("seed-toy")), "half_sse") is None
-    assert "bce" in str(network_supported(build_network(load("xor")), "bce"))
+    assert network_supported(build_network(load("xor")), "bce") is None
+    assert "not hinge" in str(network_supported(build_network(load("xor")), "hinge"))
 
 
 def test_every_binding_says_what_it_does() -> None:

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from backprop_tui.core.autodiff.graph import backward, backward_steps, topological_order
 from backprop_tui.core.autodiff.mlp import GRAPH_ACTIVATIONS, mlp_output_graph
-from backprop_tui.core.autodiff.node import Node
+from backprop_tui.core.autodiff.node import ACTIVATION_OPS, Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
-from backprop_tui.core.nn.losses import get_loss
+from backprop_tui.core.nn.losses import OutputMismatchError, get_loss
 from backprop_tui.core.nn.network import Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,17 +60,56 @@ def test_seed_toy_backward_steps_show_the_step_through_deltas(seed_toy):
 @given(
     sizes=st.lists(st.integers(1, 3), min_size=2, max_size=4),
     activations=st.lists(st.sampled_from(GRAPH_ACTIVATIONS), min_size=3, max_size=3),
-    loss=st.sampled_from(["half_sse", "mse"]),
+    loss=st.sampled_from(["half_sse", "mse", "bce", "cross_entropy"]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_random_small_networks_agree_with_network_backward(sizes, activations, loss, seed):
     rng = np.random.default_rng(seed)
     W = [rng.normal(size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
     b = [rng.normal(size=n_out) for n_out in sizes[1:]]
-    network = Network(W, b, activations[: len(W)])
-    assert_graph_matches_network(
-        network, rng.normal(size=sizes[0]), rng.normal(size=sizes[-1]), loss
+    activations = activations[: len(W)]
+    y = rng.normal(size=sizes[-1])
+    if loss == "bce":
+        activations[-1], y = "sigmoid", rng.uniform(size=sizes[-1])
+    elif loss == "cross_entropy":
+        activations[-1], y = "softmax", np.eye(sizes[-1])[rng.integers(sizes[-1])]
+    assert_graph_matches_network(Network(W, b, activations), rng.normal(size=sizes[0]), y, loss)
+
+
+@pytest.mark.parametrize("scale", [1.0, 40.0, 900.0])
+@pytest.mark.parametrize(
+    ("loss", "output", "outputs"),
+    [("bce", "sigmoid", 1), ("bce", "sigmoid", 3), ("cross_entropy", "softmax", 3)],
+)
+def test_losses_on_logits_agree_with_network_backward_also_saturated(loss, output, outputs, scale):
+    """z(L) up to ±900·…: e^z overflows in a naive form, σ and softmax round to 0 and 1;
+    the graph reads the logits as torch does, so its gradients stay the fused δ(L)'s."""
+    rng = np.random.default_rng(11)
+    network = Network(
+        [rng.normal(size=(3, 2)), scale * rng.normal(size=(outputs, 3))],
+        [rng.normal(size=3), scale * rng.normal(size=outputs)],
+        ["tanh", output],
     )
+    y = np.eye(outputs)[0] if loss == "cross_entropy" else rng.integers(0, 2, outputs) * 1.0
+    graph, bwd = assert_graph_matches_network(network, [0.3, -0.8], y, loss)
+    assert graph.root.value == pytest.approx(bwd.loss, rel=1e-12, abs=1e-15)
+    fwd = network.forward(np.array([[0.3, -0.8]]))
+    np.testing.assert_allclose(
+        [n.value for n in graph.y_hat], fwd.y_hat[0], rtol=1e-12, atol=1e-300
+    )
+
+
+def test_logit_losses_are_labelled_as_torch_computes_them():
+    bce_net = Network([np.array([[0.5, -1.0]])], [np.array([0.25])], ["sigmoid"])
+    graph = mlp_output_graph(bce_net, [1.0, 2.0], [1.0], "bce")
+    names = {n.name for n in topological_order(graph.root)}
+    assert {"softplus(z(1))", "z(1)·y", "e^z(1)", "L"} <= names
+    assert graph.y_hat[0] not in set(topological_order(graph.root))  # read from z(1)
+    ce_net = Network([np.array([[0.5], [-1.0]])], [np.zeros(2)], ["softmax"])
+    graph = mlp_output_graph(ce_net, [1.0], [0.0, 1.0], "cross_entropy")
+    names = {n.name for n in topological_order(graph.root)}
+    assert {"log ŷ₂", "−y₂·log ŷ₂", "Σⱼ e^(zⱼ − max z)", "L"} <= names
+    assert graph.root.value == pytest.approx(math.log(1 + math.exp(1.5)), rel=1e-15)
 
 
 @pytest.mark.parametrize("loss", ["half_sse", "mse"])
@@ -89,12 +128,11 @@ def test_one_output_term_agrees_when_the_other_outputs_are_on_target(loss):
     assert graph.W[1][0][0] not in set(topological_order(graph.root))
 
 
-def test_unsupported_loss_and_activation_are_named(seed_toy):
-    with pytest.raises(UnknownNameError, match=r"'cross_entropy'.*half_sse, mse"):
+def test_unknown_loss_and_a_mismatched_output_are_named(seed_toy):
+    with pytest.raises(UnknownNameError, match=r"'hinge'.*bce, cross_entropy"):
+        mlp_output_graph(seed_toy(), [1.0], [0.0], "hinge")
+    with pytest.raises(OutputMismatchError, match="cross_entropy needs a softmax output layer"):
         mlp_output_graph(seed_toy(), [1.0], [0.0], "cross_entropy")
-    softmax_net = Network([np.ones((2, 1))], [np.zeros(2)], ["softmax"])
-    with pytest.raises(UnknownNameError, match="'softmax'"):
-        mlp_output_graph(softmax_net, [1.0], [0.0, 1.0], "half_sse")
 
 
 def test_wrong_shapes_and_output_index_are_rejected(seed_toy):
@@ -107,7 +145,7 @@ def test_wrong_shapes_and_output_index_are_rejected(seed_toy):
 # -- activations come from their records ------------------------------------------------
 
 
-@pytest.mark.parametrize("name", GRAPH_ACTIVATIONS)
+@pytest.mark.parametrize("name", ACTIVATION_OPS)
 @pytest.mark.parametrize("point", [-25.0, -1.3, -0.2, 0.4, 2.0, 19.5, 20.5, 30.0])
 def test_every_activation_node_has_the_finite_difference_slope(name, point):
     node = Node(point, label="z")

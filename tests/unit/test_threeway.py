@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 from backprop_tui.core.config.presets import build_trainer, load
+from backprop_tui.core.nn import threeway
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.threeway import select_indices, three_way_check
 from backprop_tui.core.trace.record import trace_step, trace_trainer
@@ -44,10 +45,25 @@ def test_a_wrong_gradient_recorded_by_the_engine_is_flagged_against_both_others(
     assert entry.relative_error > 1e-4
 
 
-def test_a_loss_the_graph_lacks_leaves_the_autodiff_column_empty_and_says_why() -> None:
+def test_losses_on_logits_get_the_autodiff_column_too() -> None:
+    for name in ("xor", "iris"):  # bce on a sigmoid, cross-entropy on a softmax
+        check = three_way_check(trace_of(name))
+        assert check.ok and check.autodiff_note is None
+        for _, entry in check.entries():
+            assert entry.autodiff is not None
+            assert abs(entry.analytic - entry.autodiff) <= 1e-13 * max(abs(entry.analytic), 1e-3)
+
+
+def test_a_graph_too_big_to_build_leaves_the_autodiff_column_empty_and_says_why(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(threeway, "AUTODIFF_LIMIT", 10)
     check = three_way_check(trace_of("xor"))
     assert check.ok
-    assert check.autodiff_note is not None and "bce" in check.autodiff_note
+    assert (
+        check.autodiff_note
+        == "not built: 17 parameters × 4 samples = 68 parameter nodes, more than 10"
+    )
     assert all(e.autodiff is None for _, e in check.entries())
 
 

@@ -54,7 +54,9 @@ def _name(node: Node, wrap: bool = False) -> str:
 def formula(node: Node) -> str:
     """The node's operation in terms of its parents: 'w · x', 'σ(z(1)₁)', '½·z2²'."""
     op = node.op
-    names = [_name(p, wrap=op not in ("sum", "+")) for p in node.parents]
+    # A function's own parentheses already group its argument: log(1 + e^−z), not log((…)).
+    wrapped = op in (*_OPS, "**", "neg", "half_square") and op != "+"
+    names = [_name(p, wrap=wrapped) for p in node.parents]
     if op == "var":
         return "input"
     if op == "const":
