@@ -13,6 +13,8 @@ from functools import partial
 from typing import Any
 
 from backprop_tui.core.config.presets import Preset
+from backprop_tui.core.errors import BackpropError
+from backprop_tui.core.text import shown
 from backprop_tui.core.training.trainer import Snapshot
 from backprop_tui.tui.screens.dialogs import NumberDialog
 from backprop_tui.tui.screens.graph_view import open_graph_view
@@ -39,6 +41,8 @@ from backprop_tui.tui.worker.commands import (
     slower,
 )
 from backprop_tui.tui.worker.controller import TrainingController
+
+NUDGE_HINT = "Move to a W or b cell of the layer tables and press u to nudge it"
 
 KEY_HOLD = 0.06
 """Seconds the panels hold their redraws after a key press (see `_send`)."""
@@ -67,6 +71,9 @@ class DashboardActions:
     notify: Callable[..., None]
     query_one: Callable[..., Any]
     push_screen: Callable[..., Any]
+    focused: Any
+    query: Callable[..., Any]
+    run_action: Callable[..., Any]
     action_show_panel: Callable[[str], None]
 
     def _send(self, command: Any) -> None:
@@ -218,6 +225,44 @@ class DashboardActions:
                 self._send(EditCell(layer, quantity, index, float(text)))
 
         self.push_screen(NumberDialog(event.label, repr(float(event.current)), "Set"), apply)
+
+    async def action_nudge(self) -> None:
+        """Nudge the W or b entry under the layer tables' cursor by ε, on a copy of the
+        newest snapshot's network, and show what the gradient predicts (core.nn.nudge)."""
+        from backprop_tui.core.nn.nudge import DEFAULT_EPS
+        from backprop_tui.tui.screens.nudge_dialog import NudgeDialog
+        from backprop_tui.tui.screens.step_instruments import PARAMETER_OF
+        from backprop_tui.tui.screens.step_session import StepSession
+        from backprop_tui.tui.widgets.matrix_table import MatrixTable
+
+        cell = self.focused
+        snapshot, context = self.snapshot, self.context
+        if snapshot is None or context is None:
+            return
+        if not isinstance(cell, MatrixTable) or cell.quantity not in PARAMETER_OF:
+            tables = self.query(LayerTables)
+            if tables:
+                await self.run_action("show_panel('tables')")
+                tables.first().focus_cell()
+            self.notify(NUDGE_HINT, title="Nudge")
+            return
+        quantity, layer = PARAMETER_OF[cell.quantity], cell.layer_number
+        row, col = cell.cursor_coordinate
+        index = (row, col) if quantity == "W" else (row,)
+        session = StepSession.from_snapshot(context, snapshot)
+        rows = len(session.next_batch)
+        where = (
+            f"W and b as of epoch {snapshot.epoch}, step {snapshot.step}; L is the loss of "
+            f"the next batch ({rows} row{'s' if rows != 1 else ''}). Training goes on."
+        )
+        try:
+            dialog = NudgeDialog(
+                lambda eps: session.nudge(layer, quantity, index, eps), DEFAULT_EPS, where=where
+            )
+        except (BackpropError, IndexError) as err:
+            self.notify(shown(err, 300), title="Nudge", severity="warning")
+            return
+        self.push_screen(dialog)
 
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's copy key, which people press to leave): say which keys quit.

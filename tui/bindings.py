@@ -91,6 +91,15 @@ DASHBOARD_BINDINGS: list[Binding] = [
         tooltip="Network view: colour the connections by ∂W (the last step's gradient) or by W",
     ),
     Binding(
+        "u",
+        "nudge",
+        "Nudge a weight",
+        show=False,
+        id="nudge",
+        tooltip="On a W or b cell of the layer tables: nudge it by ε on a copy and set the "
+        "gradient's prediction beside the actual change of L on the next batch",
+    ),
+    Binding(
         "h",
         "toggle_health",
         "Gradient health",

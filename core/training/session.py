@@ -17,6 +17,7 @@ import numpy as np
 from backprop_tui.core.data.dataset import Dataset
 from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
+from backprop_tui.core.nn.nudge import DEFAULT_EPS, Nudge, nudge
 from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
 from backprop_tui.core.trace.record import StepTrace, trace_step
 from backprop_tui.core.training.settings import optimizer_for
@@ -174,6 +175,29 @@ class StepSession:
             self.data.Y[rows],
             self.train_biases,
             precision=precision,
+        )
+
+    def nudge(
+        self,
+        layer: int,
+        quantity: str,
+        index: tuple[int, ...],
+        eps: float = DEFAULT_EPS,
+        sample: int | None = None,
+    ) -> Nudge:
+        """The nudge probe (`core.nn.nudge`) on entry `index` (0-based) of W(`layer`) or
+        b(`layer`), for the loss of the rows `trace` would take (the next batch, or row
+        `sample`), with the network's own ∂L/∂θ; on a copy, like everything here."""
+        rows = np.asarray(self.rows(sample), dtype=np.intp)
+        return nudge(
+            self.network,
+            self.loss,
+            self.data.X[rows],
+            self.data.Y[rows],
+            layer,
+            quantity,
+            index,
+            eps,
         )
 
     def result(self, trace: StepTrace, sample: int | None) -> StepResult:

@@ -48,10 +48,14 @@ class NudgeDialog(ModalScreen[None]):
         Binding("right_square_bracket", "scale(2)", "ε × 2", key_display="]"),
     ]
 
-    def __init__(self, probe: Callable[[float], Nudge], eps: float, precision: int = 6) -> None:
+    def __init__(
+        self, probe: Callable[[float], Nudge], eps: float, precision: int = 6, where: str = ""
+    ) -> None:
         super().__init__()
         self.probe = probe
         self.precision = precision
+        self.where = where
+        """Which weights and rows L is measured on (a line under the title; "": none)."""
         self.nudge = probe(eps)
         """The probe shown."""
 
@@ -70,6 +74,8 @@ class NudgeDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Nudge {self.nudge.name} by ε")
+            if self.where:
+                yield Static(self.where, classes="hint")
             yield Static(self.text, id="nudge-text")
             yield Static(
                 "[ ] halve or double ε  ·  escape: close (nothing was changed)", classes="hint"
