@@ -100,6 +100,16 @@ def fmt_factor(value: Any, precision: int = 4) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
+def shape_words(shape: tuple[int, ...]) -> str:
+    """A shape as an error message writes it: '8 × 2', 'a vector of 8', 'a number'
+    (never numpy's '(8,)', which reads as a tuple, not a size)."""
+    if len(shape) == 0:
+        return "a number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return " × ".join(str(n) for n in shape)
+
+
 def fmt_shape(shape: tuple[int, ...]) -> str:
     """'(200 × 2)' for a matrix, '(8 × 1)' for a vector (a column, as in the notes)."""
     if len(shape) == 1:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from backprop_tui.core.autodiff.node import ACTIVATION_OPS, Node
 from backprop_tui.core.errors import ShapeError, UnknownNameError
-from backprop_tui.core.format import sub
+from backprop_tui.core.format import shape_words, sub
 from backprop_tui.core.nn.activations import ACTIVATIONS
 from backprop_tui.core.nn.losses import LOSSES, Loss, OutputMismatchError
 from backprop_tui.core.nn.network import Network
@@ -74,7 +74,9 @@ def _unit(name: str, layer: int, i: int, count: int) -> str:
 def _as_vector(values: np.ndarray, size: int, what: str) -> list[float]:
     vector = np.asarray(values, dtype=float)
     if vector.size != size or (vector.ndim == 2 and vector.shape[0] != 1) or vector.ndim > 2:
-        raise ShapeError(f"{what} has shape {vector.shape}; expected ({size},) or (1 × {size})")
+        raise ShapeError(
+            f"{what} is {shape_words(vector.shape)}; expected a vector of {size} or 1 × {size}"
+        )
     return [float(v) for v in vector.reshape(-1)]
 
 
@@ -107,7 +109,7 @@ def mlp_output_graph(
     sizes = network.sizes
     n_out = sizes[-1]
     if output_index is not None and not 0 <= output_index < n_out:
-        raise ShapeError(f"output index {output_index} is outside 0 … {n_out - 1}")
+        raise ShapeError(f"output {output_index + 1} is outside 1 … {n_out} (counting from 1)")
 
     x_nodes = tuple(
         Node(v, label=_indexed("x", j, sizes[0]))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from backprop_tui.core.errors import ShapeError
+from backprop_tui.core.format import shape_words
 
 Array = np.ndarray
 
@@ -35,7 +36,7 @@ class Dataset:
         if self.X.ndim != 2 or self.Y.ndim != 2:
             raise ShapeError(
                 f"inputs and targets must be 2-D (rows × columns); "
-                f"got {self.X.shape} and {self.Y.shape}"
+                f"got {shape_words(self.X.shape)} and {shape_words(self.Y.shape)}"
             )
         if self.X.shape[0] != self.Y.shape[0]:
             raise ShapeError(f"{self.X.shape[0]} input rows but {self.Y.shape[0]} target rows")

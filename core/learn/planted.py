@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from backprop_tui.core.errors import ShapeError
+from backprop_tui.core.format import shape_words
 from backprop_tui.core.nn.activations import Activation
 from backprop_tui.core.nn.fused import FusedStep
 from backprop_tui.core.nn.losses import Loss
@@ -134,7 +135,9 @@ class PlantedNetwork(Network):
         layer by layer from the output, each layer's gradients before the δ below it."""
         y = np.asarray(y, dtype=self.dtype)
         if y.shape != fwd.y_hat.shape:
-            raise ShapeError(f"target has shape {y.shape}; expected {fwd.y_hat.shape}")
+            raise ShapeError(
+                f"the target is {shape_words(y.shape)}; expected {shape_words(fwd.y_hat.shape)}"
+            )
         batch, n = y.shape[0], len(self.W)
         per_sample = loss.per_sample(fwd.y_hat, y, fwd.z[-1])
         deltas: list[Array] = [np.empty(0)] * n

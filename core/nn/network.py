@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from backprop_tui.core.errors import ShapeError
+from backprop_tui.core.format import shape_words
 from backprop_tui.core.nn.activations import Activation, get_activation
 from backprop_tui.core.nn.losses import Loss
 
@@ -80,8 +81,8 @@ class Network:
         for l, (w, v) in enumerate(zip(self.W, self.b, strict=True)):
             if w.ndim != 2 or v.shape != (w.shape[0],):
                 raise ShapeError(
-                    f"layer {l + 1}: W has shape {w.shape} and b {v.shape}; "
-                    f"expected W (out × in) and b (out,)"
+                    f"layer {l + 1}: W is {shape_words(w.shape)} and b {shape_words(v.shape)}; "
+                    f"expected W out × in and b a vector of out"
                 )
             if l and w.shape[1] != self.W[l - 1].shape[0]:
                 raise ShapeError(
@@ -115,7 +116,9 @@ class Network:
         """z(l) = a(l−1) W(l)ᵀ + b(l), a(l) = σ(z(l)) for every layer; x is (batch × n0)."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise ShapeError(f"input has shape {x.shape}; expected (batch × {self.sizes[0]})")
+            raise ShapeError(
+                f"the input is {shape_words(x.shape)}; expected batch × {self.sizes[0]}"
+            )
         zs, acts = [], []
         a = x
         # Matrix products are np.dot rather than @: the same BLAS product with less
@@ -135,7 +138,9 @@ class Network:
         """δ, ∂W and ∂b for the batch loss L = mean ℓ(ŷᵢ, yᵢ); y is (batch × nL)."""
         y = np.asarray(y, dtype=self.dtype)
         if y.shape != fwd.y_hat.shape:
-            raise ShapeError(f"target has shape {y.shape}; expected {fwd.y_hat.shape}")
+            raise ShapeError(
+                f"the target is {shape_words(y.shape)}; expected {shape_words(fwd.y_hat.shape)}"
+            )
         batch = y.shape[0]
         per_sample = loss.per_sample(fwd.y_hat, y, fwd.z[-1])
         deltas: list[Array] = [None] * len(self.W)  # type: ignore[list-item]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from backprop_tui.core.errors import ShapeError
-from backprop_tui.core.format import entry_name, fmt_number
+from backprop_tui.core.format import entry_name, fmt_number, shape_words
 from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
 
@@ -125,7 +125,11 @@ def nudge(
     if len(index) != param.ndim or not all(
         0 <= i < n for i, n in zip(index, param.shape, strict=True)
     ):
-        raise ShapeError(f"index {index} is outside {quantity}({layer}) of shape {param.shape}")
+        where = ", ".join(str(i + 1) for i in index)
+        raise ShapeError(
+            f"entry [{where}] (counting from 1) is outside {quantity}({layer}), "
+            f"{shape_words(param.shape)}"
+        )
 
     def batch_loss() -> float:
         f = net.forward(x)

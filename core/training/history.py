@@ -108,7 +108,8 @@ class HistoryView(Sequence[EpochRecord]):
 
     def __init__(self, rows: Array) -> None:
         if rows.ndim != 2 or rows.shape[1] != len(COLUMNS):
-            raise ValueError(f"history rows must be n × {len(COLUMNS)}, not {rows.shape}")
+            shape = " × ".join(map(str, rows.shape)) or "a number"
+            raise ValueError(f"history rows must be n × {len(COLUMNS)}, not {shape}")
         self._rows = _read_only(rows)
         self._start = 0
         self._first: Array | None = None

@@ -136,9 +136,11 @@ def test_unknown_loss_and_a_mismatched_output_are_named(seed_toy):
 
 
 def test_wrong_shapes_and_output_index_are_rejected(seed_toy):
-    with pytest.raises(ShapeError, match=r"the input has shape \(2,\); expected \(1,\)"):
+    with pytest.raises(
+        ShapeError, match=r"the input is a vector of 2; expected a vector of 1 or 1 × 1"
+    ):
         mlp_output_graph(seed_toy(), [1.0, 2.0], [0.0], "half_sse")
-    with pytest.raises(ShapeError, match="output index 1 is outside 0 … 0"):
+    with pytest.raises(ShapeError, match=r"output 2 is outside 1 … 1 \(counting from 1\)"):
         mlp_output_graph(seed_toy(), [1.0], [0.0], "half_sse", output_index=1)
 
 
