@@ -294,7 +294,7 @@ def render(report: Comparison) -> str:
     if rows is None:
         batch = f"a batch of {trace.batch_size}"
     elif len(rows) == 1:
-        batch = f"training row {rows[0]}"
+        batch = f"training row {rows[0] + 1}"
     else:
         batch = f"the first batch ({len(rows)} rows)"
     sizes = "-".join(map(str, trace.sizes))

@@ -64,7 +64,7 @@ def quiz_markdown(summary: QuizSummary) -> str:
     sizes = "-".join(map(str, trace.sizes))
     rows = ""
     if trace.sample_indices is not None:
-        rows = ", ".join(str(i) for i in trace.sample_indices[:8])
+        rows = ", ".join(str(i + 1) for i in trace.sample_indices[:8])  # counted from 1
         more = ", …" if len(trace.sample_indices) > 8 else ""
         word = "row" if len(trace.sample_indices) == 1 else "rows"
         rows = f" (training {word} {rows}{more})"

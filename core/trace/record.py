@@ -49,6 +49,7 @@ __all__ = [
     "Cell",
     "LayerTrace",
     "Phase",
+    "SampleRangeError",
     "StepTrace",
     "TraceError",
     "format_value",
@@ -61,6 +62,27 @@ Array = np.ndarray
 
 class TraceError(BackpropError, IndexError):
     """A trace was asked for something that does not exist (a sample out of range)."""
+
+
+class SampleRangeError(TraceError):
+    """Training row `sample` (0-based, as Python counts) of a set of `rows` does not
+    exist. The message counts from 0; `from_one` says the same counting from 1, as the
+    command line and the screens do."""
+
+    def __init__(self, sample: int, rows: int) -> None:
+        self.sample, self.rows = int(sample), int(rows)
+        super().__init__(self._text(self.sample, 0))
+
+    def _text(self, sample: int, first: int) -> str:
+        n, last = self.rows, self.rows - 1 + first
+        numbered = (
+            f"1 sample, number {first}" if n == 1 else f"{n} samples, numbered {first} to {last}"
+        )
+        return f"sample {sample} is out of range: the training set has {numbered}"
+
+    def from_one(self) -> str:
+        """The message for a person who counted from 1 (asked for row `sample` + 1)."""
+        return self._text(self.sample + 1, 1)
 
 
 class StepTrace(StepData):
@@ -126,10 +148,7 @@ def trace_trainer(trainer: Trainer, sample: int | None = None, *, precision: int
         if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
             raise TraceError(f"sample must be an integer row number, not {sample!r}")
         if not 0 <= sample < n:
-            raise TraceError(
-                f"sample {sample} is out of range: the training set has "
-                + ("1 sample, number 0" if n == 1 else f"{n} samples, numbered 0 to {n - 1}")
-            )
+            raise SampleRangeError(int(sample), n)
         index = np.array([int(sample)])
     X, Y = trainer.train_data.X[index], trainer.train_data.Y[index]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -24,7 +24,7 @@ def _settings(trace: StepData) -> list[str]:
     )
     batch = f"{trace.batch_size} sample" + ("s" if trace.batch_size != 1 else "")
     if trace.sample_indices is not None:
-        rows = ", ".join(map(str, trace.sample_indices[:8]))
+        rows = ", ".join(str(i + 1) for i in trace.sample_indices[:8])  # counted from 1
         more = ", …" if len(trace.sample_indices) > 8 else ""
         batch += f" (training row{'s' if len(trace.sample_indices) > 1 else ''} {rows}{more})"
     lines = [

@@ -403,9 +403,18 @@ def test_a_bare_preset_opens_the_dashboard_with_it_loaded(app_calls):
 
 
 def test_step_opens_the_step_screen_on_the_chosen_sample(app_calls):
-    assert main(["step", "seed-toy", "--sample", "0"]) == 0
+    assert main(["step", "seed-toy", "--sample", "1"]) == 0  # the first row: from 1
     call = app_calls[0]
     assert (call["preset"].key, call["screen"], call["sample"]) == ("seed-toy", "step", 0)
+
+
+def test_sample_counts_from_one_and_zero_is_refused(capsys):
+    assert main(["trace", "xor", "--sample", "0"]) == 2
+    assert "rows count from 1: expected 1 or more, got 0" in capsys.readouterr().err
+    assert main(["trace", "xor", "--sample", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Batch: 1 sample (training row 3)" in out
+    assert "x = [1, 0]" in out  # the third row of xor's data: (1, 0)
 
 
 def test_graph_of_a_preset_opens_the_graph_screen(app_calls):

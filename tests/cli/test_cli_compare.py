@@ -119,8 +119,8 @@ def test_sample_and_rtol_choose_the_step_and_the_tolerance(tmp_path, capsys):
     trace = trace_trainer(build_trainer(load("xor")), 2)
     z1 = np.array(trace.layers[0].z) * (1 + 1e-5)
     path = write_npz(tmp_path, z1=z1)
-    assert main(["compare", "xor", path, "--sample", "2"]) == 4
-    assert main(["compare", "xor", path, "--sample", "2", "--rtol", "1e-4"]) == 0
+    assert main(["compare", "xor", path, "--sample", "3"]) == 4  # row index 2, counted from 1
+    assert main(["compare", "xor", path, "--sample", "3", "--rtol", "1e-4"]) == 0
     capsys.readouterr()
 
 

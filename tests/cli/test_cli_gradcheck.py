@@ -27,10 +27,10 @@ def test_gradcheck_of_a_correct_step_lists_three_agreeing_columns_and_exits_0() 
 
 
 def test_gradcheck_json_carries_every_entry_with_its_verdict() -> None:
-    done = run_cli("gradcheck", "seed-toy", "--sample", "0", "--json")
+    done = run_cli("gradcheck", "seed-toy", "--sample", "1", "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert doc["ok"] is True and doc["preset"] == "seed-toy" and doc["sample"] == 0
+    assert doc["ok"] is True and doc["preset"] == "seed-toy" and doc["sample"] == 1
     assert doc["entries_checked"] == doc["entries_total"] == 7
     first = doc["entries"][0]
     assert first["name"] == "∂L/∂W(1)₁,₁" and first["index"] == [1, 1]

@@ -17,13 +17,13 @@ from cli_support import assert_one_line_error, run_cli
 def test_a_one_sample_training_set_is_one_sample_not_one_samples(capsys, preset_file, toy_toml):
     assert main(["trace", str(preset_file(toy_toml)), "--sample", "3"]) == 2
     err = assert_one_line_error(capsys, "sample 3 is out of range")
-    assert "1 sample, number 0" in err
+    assert "1 sample, number 1" in err  # rows count from 1 on the command line
     assert "1 samples" not in err
 
 
 def test_several_samples_are_counted_in_the_plural(capsys):
     assert main(["trace", "xor", "--sample", "9"]) == 2
-    assert_one_line_error(capsys, "the training set has 4 samples, numbered 0 to 3")
+    assert_one_line_error(capsys, "the training set has 4 samples, numbered 1 to 4")
 
 
 def test_train_with_a_test_set_says_its_accuracy_is_test_accuracy():

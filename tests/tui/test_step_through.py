@@ -470,10 +470,11 @@ async def test_open_step_through_pushes_the_screen_from_a_dashboard_snapshot() -
     assert results[0] is not None and results[0].command() == TrainOn((0,))
 
 
-async def test_over_the_dashboard_the_check_moves_beside_the_equations_only_at_140() -> None:
+async def test_over_the_dashboard_the_check_moves_beside_the_equations_only_at_180() -> None:
     # The dashboard's own width classes (-wide from 110 columns) once reached this screen
-    # too, and put the finite-difference table beside the equations at 110 to 139.
-    for width, beside in ((120, False), (140, True)):
+    # too, and put the check table beside the equations at 110 to 139; with its three
+    # gradients it is ~90 wide, so it goes beside them only where they keep ~60 columns.
+    for width, beside in ((120, False), (160, False), (180, True)):
         app = step_app("seed-toy")
         async with app.run_test(size=(width, 40)) as pilot:
             screen = await on_top(pilot, StepThroughScreen)

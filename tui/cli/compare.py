@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from backprop_tui.tui.cli.arg_types import row_number
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG
 
 EXIT_DIFFERS = 4
@@ -55,7 +56,9 @@ def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The command's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
     p.add_argument("theirs", metavar="THEIRS", help="your numbers: a .json or .npz file")
-    p.add_argument("--sample", type=count, metavar="I", help="compare on training sample I only")
+    p.add_argument(
+        "--sample", type=row_number, metavar="I", help="compare on training sample I only (from 1)"
+    )
     p.add_argument(
         "--rtol",
         type=tolerance,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from backprop_tui.tui.cli.arg_types import row_number
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ DEFAULT_MAX = 2000
 def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The command's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument("--sample", type=count, metavar="I", help="check on training sample I only")
+    p.add_argument(
+        "--sample", type=row_number, metavar="I", help="check on training sample I only (from 1)"
+    )
     p.add_argument(
         "--max",
         type=count,
@@ -141,7 +144,15 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     trace = trace_trainer(build_trainer(preset, seed=args.seed), args.sample)
     check = three_way_check(trace, max_entries=args.max or None)
     if args.json:
-        print(dump_json({"preset": preset.key, "sample": args.sample, **check.to_dict()}))
+        print(
+            dump_json(
+                {
+                    "preset": preset.key,
+                    "sample": None if args.sample is None else args.sample + 1,
+                    **check.to_dict(),
+                }
+            )
+        )
     else:
         print(render(check, shown(preset.key)))
     return EXIT_OK if check.ok else EXIT_DIFFERS

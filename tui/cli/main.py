@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from backprop_tui.core.errors import BackpropError, DivergedError
 from backprop_tui.core.text import shown
+from backprop_tui.core.trace.record import SampleRangeError
 from backprop_tui.tui.cli.exits import (
     EXIT_BROKEN_PIPE,
     EXIT_DIVERGED,
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackpropError as err:
         if debug:
             raise
-        report_error(err)
+        report_error(err.from_one() if isinstance(err, SampleRangeError) else err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if debug:

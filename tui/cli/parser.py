@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
 from backprop_tui.tui.cli import compare, gradcheck, hunt, lesson, quiz
+from backprop_tui.tui.cli.arg_types import count, row_number
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
 COMMANDS = (
@@ -63,17 +64,6 @@ def _version() -> str:
 
 
 # -- argument types ---------------------------------------------------------------------
-
-
-def count(text: str) -> int:
-    """A whole number ≥ 0 (epochs, a sample's row)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {quoted(text)}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
 
 
 def assignment(text: str) -> tuple[str, float]:
@@ -276,7 +266,9 @@ def build_parser() -> Parser:
         ],
     )
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument("--sample", type=count, metavar="I", help="trace training sample I only")
+    p.add_argument(
+        "--sample", type=row_number, metavar="I", help="trace training sample I only (from 1)"
+    )
     p.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="(default: text)"
     )
@@ -312,7 +304,9 @@ def build_parser() -> Parser:
         [f"{PROG} step seed-toy", f"{PROG} step xor --sample 2"],
     )
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument("--sample", type=count, metavar="I", help="trace training sample I only")
+    p.add_argument(
+        "--sample", type=row_number, metavar="I", help="trace training sample I only (from 1)"
+    )
 
     p = command(
         "graph",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from backprop_tui.core.text import shown
+from backprop_tui.tui.cli.arg_types import row_number
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG, CliError
 
 if TYPE_CHECKING:
@@ -54,7 +55,9 @@ OFF_LISTED = 6
 def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The quiz's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument("--sample", type=count, metavar="I", help="quiz on training sample I only")
+    p.add_argument(
+        "--sample", type=row_number, metavar="I", help="quiz on training sample I only (from 1)"
+    )
     p.add_argument(
         "--ask",
         choices=LEVEL_CHOICES,
@@ -173,7 +176,7 @@ def cmd_quiz(args: argparse.Namespace, stdin: IO[str] | None = None) -> int:
     stream = sys.stdin if stdin is None else stdin
     interactive = _is_tty(stream)
 
-    rows = ", ".join(map(str, trace.sample_indices or ()))
+    rows = ", ".join(str(i + 1) for i in trace.sample_indices or ())
     batch = f"training row {rows}" if trace.batch_size == 1 else f"a batch of {trace.batch_size}"
     sizes = "-".join(map(str, trace.sizes))
     print(f"Quiz on {shown(preset.key)}: one training step of a {sizes} network, {batch}.")

@@ -215,9 +215,9 @@ class GraphScreen(GraphKeys, Screen[None]):
 
     def _sample_options(self) -> list[tuple[str, int]]:
         if self.data is None:
-            return [("row 0", 0)]
+            return [("row 1", 0)]
         return [
-            (f"row {i}: x = {fmt_array(self.data.X[i], 3)}", i)
+            (f"row {i + 1}: x = {fmt_array(self.data.X[i], 3)}", i)
             for i in range(min(len(self.data), 200))
         ]
 

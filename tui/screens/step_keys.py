@@ -76,7 +76,7 @@ STEP_BINDINGS: list[BindingType] = [
     Binding(
         "c",
         "toggle_check",
-        "Finite diff.",
+        "Grad check",
         tooltip="Show every ∂W and ∂b entry beside its finite difference and autodiff value",
     ),
     Binding("p", "toggle_precision", "Digits", show=False, tooltip="Show 4 or 9 decimals"),

@@ -63,8 +63,9 @@ __all__ = [
     "open_step_through",
 ]
 
-WIDE = 140
-"""From this many columns the finite-difference table sits beside the equations."""
+WIDE = 180
+"""From this many columns the gradient-check table (about 90 wide with its three
+gradients) sits beside the equations, which keep at least ~60 columns."""
 
 COMPACT = 100
 """Below this many columns the phase list shows numbers and symbols only."""
@@ -205,14 +206,15 @@ class StepThroughScreen(StepKeys, PredictKeys, Screen[StepResult | None]):
 
     def _sample_options(self) -> list[tuple[str, int]]:
         batch = self.session.next_batch
-        shown = ", ".join(map(str, batch[:4])) + (", …" if len(batch) > 4 else "")
+        # Rows are counted from 1 on screen, as in the equations' ℓ₁ … ℓ_B.
+        shown = ", ".join(str(i + 1) for i in batch[:4]) + (", …" if len(batch) > 4 else "")
         rows = f"row {shown}" if len(batch) == 1 else f"{len(batch)} rows: {shown}"
         options = [(f"next batch ({rows})", NEXT_BATCH)]
         data = self.session.data
         for i in range(min(self.session.n_samples, MAX_SELECTOR_ROWS)):
-            options.append((f"row {i}: x = {fmt_array(data.X[i], 3)}", i))
+            options.append((f"row {i + 1}: x = {fmt_array(data.X[i], 3)}", i))
         if self.sample is not None and self.sample >= MAX_SELECTOR_ROWS:
-            options.append((f"row {self.sample}", self.sample))
+            options.append((f"row {self.sample + 1}", self.sample))
         return options
 
     # -- state -----------------------------------------------------------------------

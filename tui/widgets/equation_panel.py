@@ -244,6 +244,9 @@ class EquationPanel(VerticalScroll):
         height: 1fr;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        /* The scrollbar's column is kept whether or not it shows, so a matrix measured
+           before the numbers overflowed still fits once the scrollbar appears. */
+        scrollbar-gutter: stable;
     }
     EquationPanel > #phase-heading {
         text-style: bold;
