@@ -269,7 +269,7 @@ async def test_a_big_layers_tables_show_their_first_rows_and_columns_and_say_so(
         await pilot.pause()
         W2 = tables.tables[(2, "W")]
         assert W2.row_count == 32 and W2.values is not None and W2.values.shape == (32, 32)
-        assert "1000×1000, first 32×32" in tables._panels[(2, "W")]._caption
+        assert "1000 × 1000, first 32 × 32" in tables._panels[(2, "W")]._caption
         z2 = tables.tables[(2, "z")]
         assert z2.values is not None and z2.values.shape == (4, 32)
         assert "columns 1–32 of 1000" in tables._panels[(2, "z")]._caption
@@ -283,8 +283,8 @@ async def test_a_layer_no_panel_could_show_whole_is_drawn_as_block_means() -> No
         lines = view.build(Size(92, 24)).plain.split("\n")
         title = next(line for line in lines if "W(2)≈" in line)
         assert "W(1)ᵀ≈" in title and "W(3)≈" in title
-        assert any("≈ block means: W(1)ᵀ 2×1000 → 2×" in line for line in lines)
-        assert any("W(2) 1000×1000 → " in line for line in lines)
+        assert any("≈ block means: W(1)ᵀ 2 × 1000 → 2 × " in line for line in lines)
+        assert any("W(2) 1000 × 1000 → " in line for line in lines)
         assert "▀▀ w > 0" in lines[-1]
 
 

@@ -197,7 +197,7 @@ async def test_w_on_a_network_too_big_to_draw_shows_the_gradient_maps_pooled():
         await wait_until(pilot, lambda: view.by_gradient and view.dW, "∂W colours")
         lines = view.build(Size(120, 30)).plain.split("\n")
         assert any("∂W(2)≈" in line for line in lines)
-        assert any("∂W(2) 1000×1000 → " in line for line in lines)
+        assert any("∂W(2) 1000 × 1000 → " in line for line in lines)
         assert lines[-1].startswith("▀▀ ∂w > 0")
 
 

@@ -222,7 +222,7 @@ async def test_tracing_one_row_after_a_batch_of_16_leaves_no_empty_rows() -> Non
         await pilot.press("plus")  # the first training row alone
         await wait_until(pilot, lambda: screen.sample == 0, "row 0")
         await wait_until(pilot, lambda: x.row_count == 1, "one row of x")
-        assert z.row_count == 1 and x.row_labels == ("#1",)
+        assert z.row_count == 1 and x.row_labels == ("i=1",)  # sample i, as in the equations
         await pilot.press("minus")  # the next batch again
         await wait_until(pilot, lambda: x.row_count == 16 and z.row_count == 16, "16 rows")
 

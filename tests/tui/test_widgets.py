@@ -501,7 +501,7 @@ async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix(
         # Narrow: two lines a layer; W(2) fits neither way and is named, W(3) still drawn.
         narrow = view.build(Size(78, 18)).plain
         assert "  max |W|" in narrow.split("\n")[1]
-        assert "W(2) 32×32 needs 17 lines" in narrow
+        assert "W(2) 32 × 32 needs 17 lines" in narrow
         assert "W(1)ᵀ" in narrow and "W(3)" in narrow
         # A layer too wide (not too tall) says so.
         wide = NetworkView(max_rate=0)
@@ -513,7 +513,7 @@ async def test_a_wide_network_panel_gives_a_line_a_layer_and_draws_every_matrix(
             wide, wide_ctx, hand_snapshot([np.ones((4, 100)), np.ones((1, 4))], [[0.0] * 4, [0.0]])
         )
         await pilot.pause()
-        assert "W(1) 4×100 needs 100 columns" in wide.build(Size(80, 20)).plain
+        assert "W(1) 4 × 100 needs 100 columns" in wide.build(Size(80, 20)).plain
 
 
 # -- layer tables ----------------------------------------------------------------------
@@ -946,7 +946,7 @@ async def test_empty_tables_say_when_they_fill_in_a_line_under_their_title(
         trainer.step()
         tables.show(trainer.snapshot())
         await pilot.pause()
-        assert str(panel.caption.render()) == "∂L/∂b(1)  2×1"
+        assert str(panel.caption.render()) == "∂L/∂b(1)  2 × 1"
         assert panel.table.headers == ["∂b"]
 
 
@@ -1015,7 +1015,7 @@ async def test_clicks_land_on_cells_and_not_on_the_header_or_the_row_labels() ->
     async with app.run_test(size=(60, 10)) as pilot:
         app.table.set_matrix(np.array([[0.1, 0.2], [0.3, 0.4]]), 4, {})
         await pilot.pause()
-        # "i=1" takes columns 0-4 with its padding; each number column 9 (7 + padding).
+        # "j=1" takes columns 0-4 with its padding; each number column 9 (7 + padding).
         assert app.table.cell_at((6, 0)) is None  # the header
         assert app.table.cell_at((2, 1)) is None  # a row label
         assert app.table.cell_at((5, 1)) == (0, 0)
@@ -1079,15 +1079,15 @@ async def test_a_table_wider_than_its_widget_scrolls_under_its_row_labels() -> N
         app.table.set_matrix(np.arange(1.0, 11.0).reshape(1, 10), 4, {})
         await pilot.pause()
         lines = [strip.text for strip in app.table.render_lines(Region(0, 0, 30, 2))]
-        assert lines[1].startswith(" i=1  1.0000   2.0000 ")
+        assert lines[1].startswith(" j=1  1.0000   2.0000 ")
         assert all(len(line) == 30 for line in lines)
         app.table.focus()
         await pilot.press("end")  # the last column comes into view
         await pilot.pause()
         assert app.table.scroll_x > 0
         lines = [strip.text for strip in app.table.render_lines(Region(0, 0, 30, 2))]
-        assert lines[0].startswith("     ") and lines[0].rstrip().endswith("j=10")
-        assert lines[1].startswith(" i=1 ") and "10.0000" in lines[1]
+        assert lines[0].startswith("     ") and lines[0].rstrip().endswith("k=10")
+        assert lines[1].startswith(" j=1 ") and "10.0000" in lines[1]
         assert all(len(line) == 30 for line in lines)
 
 

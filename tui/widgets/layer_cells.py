@@ -89,9 +89,9 @@ def caption_of(
         if columns > cols:
             title += f", columns 1–{cols} of {columns}"
     elif (rows, cols) != full:
-        title += f"  {total}×{columns}, first {rows}×{cols}"
+        title += f"  {total} × {columns}, first {rows} × {cols}"
     else:
-        title += f"  {rows}×{cols}"
+        title += f"  {rows} × {cols}"
     if quantity == "b" and fixed:
         title += "  fixed"
     return title

@@ -31,10 +31,16 @@ GAP = 2
 """Blank columns between two tables side by side."""
 
 
+SAMPLE, UNIT, INPUT = "i", "j", "k"
+"""The tables' index letters, one per role, counting from 1: i a sample of the batch (as
+in the equations' ℓᵢ and xᵢ), j a unit of layer l (W(l)'s rows, z(l)'s columns), k a unit
+of layer l − 1 or an input (W(l)'s columns, a(l−1)'s columns)."""
+
+
 @lru_cache(maxsize=64)
-def row_labels(prefix: str, rows: int) -> tuple[str, ...]:
-    """The row labels i=1, i=2, … (prefix "i=") or #1, #2, … (the same tuple each frame)."""
-    return tuple(f"{prefix}{r + 1}" for r in range(rows))
+def row_labels(letter: str, rows: int) -> tuple[str, ...]:
+    """The row labels j=1, j=2, … for `letter` "j" (the same tuple each frame)."""
+    return tuple(f"{letter}={r + 1}" for r in range(rows))
 
 
 class MatrixTable(CellGrid):
@@ -101,7 +107,7 @@ class MatrixTable(CellGrid):
             ]
             for r, row in enumerate(values.tolist())
         ]
-        prefix = "i=" if self.quantity in PARAMETERS else "#"
+        prefix = UNIT if self.quantity in PARAMETERS else SAMPLE
         if reshaped or self._fresh or not self.rows:
             self._fresh = False
             self.reset(self._headers(cols), cells, row_labels(prefix, rows))
@@ -120,12 +126,8 @@ class MatrixTable(CellGrid):
             return []  # nothing yet (∂b before the first step): no header either
         if self.quantity in ("b", "db"):
             return ["b" if self.quantity == "b" else "∂b"]
-        if self.quantity in ("W", "dW"):
-            return [f"j={c + 1}" for c in range(cols)]
-        prefix = {"a_prev": "x" if self.layer_number == 1 else "u", "y": "y"}.get(
-            self.quantity, "u"
-        )
-        return [f"{prefix}{c + 1}" for c in range(cols)]
+        letter = INPUT if self.quantity in ("W", "dW", "a_prev") else UNIT
+        return [f"{letter}={c + 1}" for c in range(cols)]
 
     @staticmethod
     def _cell(

@@ -291,7 +291,7 @@ class NetworkView(WeightsPanel):
                 if not any(_fits_a_panel(m) for m in (W, W.T)):
                     too_big.append(l)
                     continue
-                shape = f"{name}({l + 1}) {W.shape[0]}×{W.shape[1]}"
+                shape = f"{name}({l + 1}) {W.shape[0]} × {W.shape[1]}"
                 tall_enough = [m.shape[1] for m in (W, W.T) if _map_lines(m) + 1 <= height]
                 if tall_enough:  # it is the width that lacks
                     left_out.append(f"{shape} needs {min(tall_enough)} columns")
@@ -306,12 +306,12 @@ class NetworkView(WeightsPanel):
                 title, mat = self._pooled(l, share, 2 * max(height - 3, 1))
                 if share < len(title):
                     rows, cols = shown[l].shape
-                    notes.append(f"{name}({l + 1}) {rows}×{cols}: no room")
+                    notes.append(f"{name}({l + 1}) {rows} × {cols}: no room")
                     continue
                 blocks.append((l, title, mat))
                 rows, cols = shown[l].shape if "ᵀ" not in title else shown[l].T.shape
                 first = not any(note.startswith("≈") for note in notes)
-                pooled_as = f"{title[:-1]} {rows}×{cols} → {mat.shape[0]}×{mat.shape[1]}"
+                pooled_as = f"{title[:-1]} {rows} × {cols} → {mat.shape[0]} × {mat.shape[1]}"
                 notes.append(("≈ block means: " if first else "") + pooled_as)
         if not blocks:
             return None
