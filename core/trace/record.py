@@ -23,7 +23,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 import numpy as np
-from backprop_tui.core.errors import BackpropError
+from backprop_tui.core.errors import SampleRangeError, TraceError
 from backprop_tui.core.format import fmt_array
 from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
@@ -58,31 +58,6 @@ __all__ = [
 ]
 
 Array = np.ndarray
-
-
-class TraceError(BackpropError, IndexError):
-    """A trace was asked for something that does not exist (a sample out of range)."""
-
-
-class SampleRangeError(TraceError):
-    """Training row `sample` (0-based, as Python counts) of a set of `rows` does not
-    exist. The message counts from 0; `from_one` says the same counting from 1, as the
-    command line and the screens do."""
-
-    def __init__(self, sample: int, rows: int) -> None:
-        self.sample, self.rows = int(sample), int(rows)
-        super().__init__(self._text(self.sample, 0))
-
-    def _text(self, sample: int, first: int) -> str:
-        n, last = self.rows, self.rows - 1 + first
-        numbered = (
-            f"1 sample, number {first}" if n == 1 else f"{n} samples, numbered {first} to {last}"
-        )
-        return f"sample {sample} is out of range: the training set has {numbered}"
-
-    def from_one(self) -> str:
-        """The message for a person who counted from 1 (asked for row `sample` + 1)."""
-        return self._text(self.sample + 1, 1)
 
 
 class StepTrace(StepData):

@@ -19,7 +19,7 @@ from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.nudge import DEFAULT_EPS, Nudge, nudge
 from backprop_tui.core.nn.optimizers import Optimizer, make_optimizer
-from backprop_tui.core.trace.record import StepTrace, trace_step
+from backprop_tui.core.trace.record import SampleRangeError, StepTrace, trace_step
 from backprop_tui.core.training.settings import optimizer_for
 from backprop_tui.core.training.snapshot import Snapshot, restore_network, restore_optimizer
 from backprop_tui.core.training.trainer import Trainer
@@ -160,7 +160,7 @@ class StepSession:
         if sample is None:
             return self.next_batch
         if not 0 <= sample < self.n_samples:
-            raise IndexError(f"sample {sample} is outside 0 … {self.n_samples - 1}")
+            raise SampleRangeError(sample, self.n_samples)
         return (int(sample),)
 
     def trace(self, sample: int | None = None, precision: int = 4) -> StepTrace:

@@ -408,6 +408,12 @@ def test_step_opens_the_step_screen_on_the_chosen_sample(app_calls):
     assert (call["preset"].key, call["screen"], call["sample"]) == ("seed-toy", "step", 0)
 
 
+def test_step_with_a_row_past_the_training_set_is_refused_before_the_app_opens(app_calls, capsys):
+    assert main(["step", "xor", "--sample", "5"]) == 2
+    assert not app_calls
+    assert_one_line_error(capsys, "sample 5 is out of range", "numbered 1 to 4")
+
+
 def test_sample_counts_from_one_and_zero_is_refused(capsys):
     assert main(["trace", "xor", "--sample", "0"]) == 2
     assert "rows count from 1: expected 1 or more, got 0" in capsys.readouterr().err

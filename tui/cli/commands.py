@@ -50,9 +50,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_step(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"screen": "step"}
+    preset = load(args.preset)
     if args.sample is not None:
+        from backprop_tui.core.config.presets import load_data
+        from backprop_tui.core.errors import SampleRangeError
+
+        rows = len(load_data(preset)[0])
+        if not args.sample < rows:  # said before the app opens, counting from 1
+            raise SampleRangeError(args.sample, rows)
         options["sample"] = args.sample
-    return open_app(load(args.preset), args, **options)
+    return open_app(preset, args, **options)
 
 
 def _is_preset(target: str) -> bool:

@@ -14,9 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from backprop_tui.core.errors import BackpropError, DivergedError
+from backprop_tui.core.errors import BackpropError, DivergedError, SampleRangeError
 from backprop_tui.core.text import shown
-from backprop_tui.core.trace.record import SampleRangeError
 from backprop_tui.tui.cli.exits import (
     EXIT_BROKEN_PIPE,
     EXIT_DIVERGED,
