@@ -8,24 +8,23 @@ import argparse
 from backprop_tui.tui.cli.exits import quoted
 
 
-def count(text: str) -> int:
-    """A whole number ≥ 0 (epochs, a sample's row)."""
+def _whole(text: str, least: int, what: str) -> int:
+    """`text` as a whole number of at least `least`; else argparse's error, saying `what`."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {quoted(text)}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{what}expected {least} or more, got {value}")
     return value
+
+
+def count(text: str) -> int:
+    """A whole number ≥ 0 (epochs, steps)."""
+    return _whole(text, 0, "")
 
 
 def row_number(text: str) -> int:
     """A training row counted from 1, as a person counts (`--sample 1` is the first);
     returns Python's 0-based index."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {quoted(text)}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"rows count from 1: expected 1 or more, got {value}")
-    return value - 1
+    return _whole(text, 1, "rows count from 1: ") - 1
