@@ -122,7 +122,8 @@ class Reader:
     def vector(self, key: str, value: Any) -> Array:
         if not isinstance(value, list):
             raise self.fail(key, f"expected a list of numbers, got {describe(value)}")
-        return np.array([self.number(f"{key}[{i}]", v) for i, v in enumerate(value)])
+        # Items and rows are named counting from 1, as a person counts the file's lines.
+        return np.array([self.number(f"{key}, item {i + 1}", v) for i, v in enumerate(value)])
 
     def matrix(self, key: str, value: Any) -> Array:
         """A list of equally long lists of finite numbers, as a 2-D float64 array."""
@@ -131,13 +132,14 @@ class Reader:
         rows = []
         for i, row in enumerate(value):
             if not isinstance(row, list):
-                raise self.fail(f"{key}[{i}]", f"expected a list of numbers, got {describe(row)}")
-            rows.append(self.vector(f"{key}[{i}]", row))
+                where = f"{key}, row {i + 1}"
+                raise self.fail(where, f"expected a list of numbers, got {describe(row)}")
+            rows.append(self.vector(f"{key}, row {i + 1}", row))
             if len(rows[-1]) != len(rows[0]):
                 raise self.fail(
-                    f"{key}[{i}]",
-                    f"every row needs the same length; row 0 has {len(rows[0])} "
-                    f"numbers, row {i} has {len(rows[-1])}",
+                    f"{key}, row {i + 1}",
+                    f"every row needs the same length; row 1 has {len(rows[0])} "
+                    f"numbers, row {i + 1} has {len(rows[-1])}",
                 )
         return np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]))
 

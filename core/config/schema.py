@@ -137,10 +137,10 @@ class _Validator(Reader):
                 f"len(sizes) − 1), got {got}",
             )
         for i, act in enumerate(acts):
-            self.name(f"[network] activations[{i}]", act, get_activation)
+            self.name(f"[network] activations, item {i + 1}", act, get_activation)
             if act == "softmax" and i != n_layers - 1:
                 raise self.fail(
-                    f"[network] activations[{i}]",
+                    f"[network] activations, item {i + 1}",
                     "softmax is only allowed on the output layer (the last activation)",
                 )
         if acts[-1] == "softmax" and sizes[-1] < 2:
@@ -231,7 +231,7 @@ class _Validator(Reader):
             elif k == "betas":
                 if not isinstance(v, list) or len(v) != 2:
                     raise self.fail(key, f"expected two numbers [β₁, β₂], got {describe(v)}")
-                options[k] = [self.number(f"{key}[{i}]", b) for i, b in enumerate(v)]
+                options[k] = [self.number(f"{key}, item {i + 1}", b) for i, b in enumerate(v)]
                 if not all(0 <= b < 1 for b in options[k]):
                     raise self.fail(key, f"each β must be in [0, 1), got {describe(v)}")
             else:

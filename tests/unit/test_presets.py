@@ -267,7 +267,7 @@ def test_wrong_bias_length_names_the_layer(error_for, tiny_toml):
 
 def test_unknown_activation_suggests_the_close_one(error_for, tiny_toml):
     error = error_for(tiny_toml.replace('"tanh"', '"tahn"'))
-    assert error.key == "[network] activations[0]"
+    assert error.key == "[network] activations, item 1"
     assert "did you mean 'tanh'?" in str(error)
 
 
@@ -306,13 +306,13 @@ def test_regression_target_width_must_match_the_output_layer(error_for, tiny_tom
 
 def test_nan_in_inline_data_is_located(error_for, tiny_toml):
     error = error_for(tiny_toml.replace("[1.0, 0.0], [1.0, 1.0]]", "[nan, 0.0], [1.0, 1.0]]"))
-    assert error.key == "[data] inputs[2][0]"
+    assert error.key == "[data] inputs, row 3, item 1"  # counted from 1
     assert "finite number, got nan" in str(error)
 
 
 def test_non_numeric_inline_data_is_located(error_for, tiny_toml):
     error = error_for(tiny_toml.replace("[[0.0], [1.0]", '[["no"], [1.0]'))
-    assert error.key == "[data] targets[0][0]"
+    assert error.key == "[data] targets, row 1, item 1"
     assert 'expected a number, got "no"' in str(error)
 
 
