@@ -54,6 +54,7 @@ async def test_the_spiral_check_names_each_of_its_entries_once_and_colours_none_
         assert table.flagged == []
         assert not any(row[3][1] == BAD for row in table.rows)
         assert any("every entry within the check's own error" in n for n in notices(app))
+        assert any("against autodiff and the finite difference" in n for n in notices(app))
 
 
 async def test_a_wrong_gradient_is_red_in_the_check() -> None:

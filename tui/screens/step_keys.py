@@ -250,9 +250,16 @@ def _slug(text: str) -> str:
 
 
 def check_verdict(check: ThreeWayCheck) -> str:
-    """One line on a finite-difference check: its largest relative error and whether
-    backprop and the estimate differ by more than the estimate's own error anywhere."""
-    text = f"Finite differences: largest relative error {check.max_relative_error:.1e}; "
+    """One line on the gradient check: backprop's largest relative error against the
+    finite difference (and, when it was built, against autodiff) and whether it differs
+    from either by more than the check's own error anywhere."""
+    others = (
+        "the finite difference" if check.autodiff_note else "autodiff and the finite difference"
+    )
+    text = (
+        f"Gradient check, backprop against {others}: largest relative error "
+        f"{check.max_relative_error:.1e} (finite difference); "
+    )
     flagged = check.n_flagged
     if flagged:
         text += f"{flagged} entr{'y' if flagged == 1 else 'ies'} beyond the check's own error"
