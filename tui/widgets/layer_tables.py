@@ -61,7 +61,7 @@ __all__ = [
 DASHBOARD_NOTE = (
     "W and b as they are now (▲ ▼: rose or fell since the last frame). ∂W, ∂b, x, z, a "
     "and δ are from the last step's batch, computed with W and b from before its update. "
-    "Rows and columns: i a sample, j a unit of layer l, k a unit of layer l − 1 (or an input)."
+    "Indices: i a sample, j a unit of layer l, k a unit of layer l−1 or an input."
 )
 """What the dashboard's tables show, said above them: after a step the weights have moved
 on while the batch quantities were computed with the old ones (z ≠ W x + b in the new W)."""
