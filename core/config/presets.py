@@ -23,8 +23,6 @@ document that saves a preset back is `core.config.document`'s.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -33,13 +31,12 @@ from typing import Any
 import numpy as np
 from backprop_tui.core import text as safe
 from backprop_tui.core.config.data import build_dataset
-from backprop_tui.core.config.limits import MAX_NESTING, MAX_PRESET_BYTES, too_deep
-from backprop_tui.core.config.reader import PresetError
+from backprop_tui.core.config.limits import MAX_PRESET_BYTES
+from backprop_tui.core.config.reader import PresetError, read_toml_text, toml_document
 from backprop_tui.core.config.records import Preset, PresetSummary
 from backprop_tui.core.config.schema import validate
 from backprop_tui.core.data.dataset import Dataset, split
-from backprop_tui.core.data.files import UnreadableFileError, file_status, read_regular_file
-from backprop_tui.core.data.limits import size
+from backprop_tui.core.data.files import UnreadableFileError, file_status
 from backprop_tui.core.nn.init import init_parameters
 from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
@@ -144,14 +141,7 @@ def load(name_or_path: str | os.PathLike) -> Preset:
 
 def _read(path: Path, shown: str) -> str:
     """The text of the preset file at `path` (a regular file within the size limit)."""
-    try:
-        raw_bytes = read_regular_file(path, MAX_PRESET_BYTES)
-    except UnreadableFileError as exc:
-        raise PresetError(shown, None, exc.reason) from None
-    try:
-        return raw_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PresetError(shown, None, "not UTF-8 text, so not a TOML preset") from None
+    return read_toml_text(path, shown, MAX_PRESET_BYTES, "preset", PresetError)
 
 
 def _load_file(path: Path, key: str, shown: str) -> Preset:
@@ -160,32 +150,7 @@ def _load_file(path: Path, key: str, shown: str) -> Preset:
 
 def _document(text: str, file: str) -> dict[str, Any]:
     """The TOML document `text`, or a PresetError with the line; nesting bounded."""
-    if len(text) > MAX_PRESET_BYTES:
-        reason = f"is {size(len(text))}; the limit is {size(MAX_PRESET_BYTES)}"
-        raise PresetError(file, None, reason)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r" \(at line (\d+), column (\d+)\)$", message)
-        if match:
-            reason = f"{message[: match.start()]} (column {match.group(2)})"
-            raise PresetError(file, None, f"invalid TOML: {reason}", int(match.group(1))) from None
-        # tomllib says "at end of document" for an unclosed value: that is the last line.
-        last_line = text.rstrip("\n").count("\n") + 1
-        raise PresetError(file, None, f"invalid TOML: {message}", last_line) from None
-    except RecursionError:
-        raise PresetError(
-            file,
-            None,
-            f"nested too deep to read; a preset nests tables and arrays at most {MAX_NESTING} deep",
-        ) from None
-    deep = too_deep(raw)
-    if deep is not None:
-        key, depth = deep
-        reason = f"nested {depth} deep; a preset nests tables and arrays at most {MAX_NESTING} deep"
-        raise PresetError(file, key, reason)
-    return raw
+    return toml_document(text, file, MAX_PRESET_BYTES, "preset", PresetError)
 
 
 def parse(text: str, path: Path | None = None, key: str = "", shown: str | None = None) -> Preset:

@@ -155,3 +155,50 @@ class Reader:
                     else f"; known keys: {', '.join(allowed)}"
                 )
                 raise self.fail(f"[{table}] {k}" if table else k, f"unknown key{hint}")
+
+
+def read_toml_text(path: os.PathLike, file: str, limit: int, what: str, error: type) -> str:
+    """The UTF-8 text of the regular file `path` of at most `limit` bytes; else `error`
+    (a PresetError class) naming `file` and why. `what` names the kind: "preset"."""
+    from backprop_tui.core.data.files import UnreadableFileError, read_regular_file
+
+    try:
+        raw_bytes = read_regular_file(path, limit)
+    except UnreadableFileError as exc:
+        raise error(file, None, exc.reason) from None
+    try:
+        return raw_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(file, None, f"not UTF-8 text, so not a TOML {what}") from None
+
+
+def toml_document(text: str, file: str, limit: int, what: str, error: type) -> dict[str, Any]:
+    """The TOML document `text` (at most `limit` bytes, nested at most `MAX_NESTING`
+    deep), or `error` (a PresetError class) with the file, the line and column of a syntax
+    error, or the key nested too deep. `what` names the kind in messages: "preset"."""
+    import re
+    import tomllib
+
+    from backprop_tui.core.config.limits import MAX_NESTING, too_deep
+    from backprop_tui.core.data.limits import size
+
+    if len(text) > limit:
+        raise error(file, None, f"is {size(len(text))}; the limit is {size(limit)}")
+    nesting = f"a {what} nests tables and arrays at most {MAX_NESTING} deep"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+        if match:
+            reason = f"invalid TOML: {message[: match.start()]} (column {match.group(2)})"
+            raise error(file, None, reason, int(match.group(1))) from None
+        # tomllib says "at end of document" for an unclosed value: that is the last line.
+        last_line = text.rstrip("\n").count("\n") + 1
+        raise error(file, None, f"invalid TOML: {message}", last_line) from None
+    except RecursionError:
+        raise error(file, None, f"nested too deep to read; {nesting}") from None
+    deep = too_deep(raw)
+    if deep is not None:
+        raise error(file, deep[0], f"nested {deep[1]} deep; {nesting}")
+    return raw

@@ -11,14 +11,11 @@ path is relative to its lesson's folder (the shipped lessons' own presets are in
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 
-from backprop_tui.core.config.limits import MAX_NESTING, too_deep
-from backprop_tui.core.data.files import UnreadableFileError, file_status, read_regular_file
-from backprop_tui.core.data.limits import size
+from backprop_tui.core.config.reader import read_toml_text, toml_document
+from backprop_tui.core.data.files import UnreadableFileError, file_status
 from backprop_tui.core.lessons.records import Lesson, LessonSummary
 from backprop_tui.core.lessons.schema import LessonError, validate
 from backprop_tui.core.text import did_you_mean, shown
@@ -88,14 +85,7 @@ def load(name_or_path: str | os.PathLike[str]) -> Lesson:
 
 
 def _load_file(path: Path, key: str, shown_as: str) -> Lesson:
-    try:
-        raw = read_regular_file(path, MAX_LESSON_BYTES)
-    except UnreadableFileError as exc:
-        raise LessonError(shown_as, None, exc.reason) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LessonError(shown_as, None, "not UTF-8 text, so not a TOML lesson") from None
+    text = read_toml_text(path, shown_as, MAX_LESSON_BYTES, "lesson", LessonError)
     return parse(text, path=path, key=key, shown_as=shown_as)
 
 
@@ -105,24 +95,7 @@ def parse(
     """Validate TOML `text` as a lesson; `path` anchors its presets' relative paths
     (default: the working directory) and `shown_as` is how messages name the file."""
     file = shown_as if shown_as is not None else (str(path) if path is not None else "<lesson>")
-    if len(text) > MAX_LESSON_BYTES:
-        reason = f"is {size(len(text))}; the limit is {size(MAX_LESSON_BYTES)}"
-        raise LessonError(file, None, reason)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r" \(at line (\d+), column (\d+)\)$", message)
-        if match:
-            reason = f"invalid TOML: {message[: match.start()]} (column {match.group(2)})"
-            raise LessonError(file, None, reason, int(match.group(1))) from None
-        last_line = text.rstrip("\n").count("\n") + 1
-        raise LessonError(file, None, f"invalid TOML: {message}", last_line) from None
-    except RecursionError:
-        raise LessonError(file, None, f"nested more than {MAX_NESTING} deep") from None
-    deep = too_deep(raw)
-    if deep is not None:
-        raise LessonError(file, deep[0], f"nested {deep[1]} deep; the limit is {MAX_NESTING}")
+    raw = toml_document(text, file, MAX_LESSON_BYTES, "lesson", LessonError)
     lesson = validate(raw, text, file, path.parent if path is not None else None)
     key = shown(key or (path.stem if path is not None else "lesson"))
     return Lesson(lesson.title, lesson.steps, lesson.description, key, path)
