@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from backprop_tui.tui.cli.arg_types import row_number
+from backprop_tui.tui.cli.arg_types import add_step_arguments
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG
 
 EXIT_DIFFERS = 4
@@ -56,21 +56,13 @@ def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The command's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
     p.add_argument("theirs", metavar="THEIRS", help="your numbers: a .json or .npz file")
-    p.add_argument(
-        "--sample", type=row_number, metavar="I", help="compare on training sample I only (from 1)"
-    )
+    add_step_arguments(p, "compare on")
     p.add_argument(
         "--rtol",
         type=tolerance,
         default=None,
         metavar="R",
         help="relative tolerance (default: 1e-6)",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        metavar="S",
-        help="seed for the initial weights and the shuffling order, as `trace --seed`",
     )
     p.add_argument("--json", action="store_true", help="the report as one JSON document")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from backprop_tui.tui.cli.arg_types import row_number
+from backprop_tui.tui.cli.arg_types import add_step_arguments
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG
 
 if TYPE_CHECKING:
@@ -48,21 +48,13 @@ DEFAULT_MAX = 2000
 def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The command's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument(
-        "--sample", type=row_number, metavar="I", help="check on training sample I only (from 1)"
-    )
+    add_step_arguments(p, "check on")
     p.add_argument(
         "--max",
         type=count,
         default=DEFAULT_MAX,
         metavar="N",
         help=f"check about N entries, evenly spaced (default: {DEFAULT_MAX}; 0: every one)",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        metavar="S",
-        help="seed for the initial weights and the shuffling order, as `trace --seed`",
     )
     p.add_argument("--json", action="store_true", help="the report as one JSON document")
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from backprop_tui.core.text import shown
 from backprop_tui.tui.cli import compare, gradcheck, hunt, lesson, quiz
-from backprop_tui.tui.cli.arg_types import count, row_number
+from backprop_tui.tui.cli.arg_types import add_step_arguments, count, row_number
 from backprop_tui.tui.cli.exits import EXIT_USAGE, PROG, CliError, one_line, quoted
 
 COMMANDS = (
@@ -266,19 +266,11 @@ def build_parser() -> Parser:
         ],
     )
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument(
-        "--sample", type=row_number, metavar="I", help="trace training sample I only (from 1)"
-    )
+    add_step_arguments(p, "trace")
     p.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="(default: text)"
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically)")
-    p.add_argument(
-        "--seed",
-        type=int,
-        metavar="S",
-        help="seed for the initial weights and the shuffling order (the data keep the preset's)",
-    )
 
     p = command(
         "grad",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from backprop_tui.core.text import shown
-from backprop_tui.tui.cli.arg_types import row_number
+from backprop_tui.tui.cli.arg_types import add_step_arguments
 from backprop_tui.tui.cli.exits import EXIT_OK, PROG, CliError
 
 if TYPE_CHECKING:
@@ -55,20 +55,12 @@ OFF_LISTED = 6
 def add_arguments(p: argparse.ArgumentParser, count: Any) -> None:
     """The quiz's arguments; `count` is the parser's whole-number type."""
     p.add_argument("preset", metavar="PRESET", help="shipped name or .toml path")
-    p.add_argument(
-        "--sample", type=row_number, metavar="I", help="quiz on training sample I only (from 1)"
-    )
+    add_step_arguments(p, "quiz on")
     p.add_argument(
         "--ask",
         choices=LEVEL_CHOICES,
         default="backward",
         help="which phases to ask (default: backward)",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        metavar="S",
-        help="seed for the initial weights and the shuffling order (the data keep the preset's)",
     )
     p.add_argument(
         "--markdown",
