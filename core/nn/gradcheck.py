@@ -23,7 +23,7 @@ the small networks a person steps through, not for a 784-512-512-10 model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -248,6 +248,26 @@ class GradCheck:
         return "\n".join(lines)
 
 
+def loss_with_kinks(
+    net: Network, loss_fn: Loss, x: Array, y: Array, fwd: ForwardPass
+) -> Callable[[], tuple[float, bool]]:
+    """A function giving the batch loss L at `net`'s parameters as they are when it is
+    called, and whether a kink lies between them and those of `fwd`: a kink crossed
+    between θ − 2ε and θ + 2ε shows as a z of a kinked layer changing sign (or leaving or
+    reaching 0) in a perturbed pass."""
+    kinked = [l for l, act in enumerate(net.activations) if has_kink(act)]
+    signs = [np.sign(fwd.z[l]) for l in kinked]
+
+    def batch_loss() -> tuple[float, bool]:
+        f = net.forward(x)
+        crossed = any(
+            not np.array_equal(np.sign(f.z[l]), s) for l, s in zip(kinked, signs, strict=True)
+        )
+        return loss_fn.value(f.y_hat, y, f.z[-1]), crossed
+
+    return batch_loss
+
+
 def gradient_check(
     network: Network,
     loss: Loss | str,
@@ -271,18 +291,7 @@ def gradient_check(
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))
     fwd, bwd = net.gradients(x, y, loss_fn)
 
-    # A kink crossed between θ − 2ε and θ + 2ε shows as a z of a kinked layer changing
-    # sign (or leaving or reaching 0) in one of the perturbed passes.
-    kinked = [l for l, act in enumerate(net.activations) if has_kink(act)]
-    signs = [np.sign(fwd.z[l]) for l in kinked]
-
-    def batch_loss() -> tuple[float, bool]:
-        """L at the parameters as they are now, and whether a kink lies between."""
-        f = net.forward(x)
-        crossed = any(
-            not np.array_equal(np.sign(f.z[l]), s) for l, s in zip(kinked, signs, strict=True)
-        )
-        return loss_fn.value(f.y_hat, y, f.z[-1]), crossed
+    batch_loss = loss_with_kinks(net, loss_fn, x, y, fwd)
 
     def perturbed(param: Array) -> tuple[Array, Array]:
         """(4, *shape): the loss at θ + ε, θ − ε, θ + 2ε, θ − 2ε for every entry θ, and

@@ -30,8 +30,8 @@ from backprop_tui.core.format import entry_name
 from backprop_tui.core.nn.gradcheck import (
     FLOOR,
     error_bound,
-    has_kink,
     loss_roundoff,
+    loss_with_kinks,
     relative_error,
 )
 from backprop_tui.core.nn.losses import get_loss
@@ -268,15 +268,7 @@ def three_way_check(
         fwd, bwd = net.gradients(x, y, loss_fn)
         roundoff = loss_roundoff(net, fwd, bwd, y)
         auto = _autodiff(trace, net)
-        kinked = [l for l, act in enumerate(net.activations) if has_kink(act)]
-        signs = [np.sign(fwd.z[l]) for l in kinked]
-
-        def batch_loss() -> tuple[float, bool]:
-            f = net.forward(x)
-            crossed = any(
-                not np.array_equal(np.sign(f.z[k]), s) for k, s in zip(kinked, signs, strict=True)
-            )
-            return loss_fn.value(f.y_hat, y, f.z[-1]), crossed
+        batch_loss = loss_with_kinks(net, loss_fn, x, y, fwd)
 
         checked: list[ThreeWayEntry] = []
         for l, quantity in params:
