@@ -8,9 +8,9 @@ from functools import partial
 from typing import Any
 
 from backprop_tui.tui.bindings import DASHBOARD_BINDINGS, PANEL_BINDINGS, TABLE_BINDINGS
+from backprop_tui.tui.palette import ListedCommands
 from backprop_tui.tui.widgets.layer_tables import LayerTables
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 EDIT_HINT = "Move to a W or b cell and press enter to type its new value"
 
@@ -33,7 +33,7 @@ async def edit_a_weight(app: Any) -> None:
     app.notify(EDIT_HINT)
 
 
-class DashboardCommands(Provider):
+class DashboardCommands(ListedCommands):
     """One command per binding, named by its description, with its key and tooltip."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
@@ -43,14 +43,3 @@ class DashboardCommands(Provider):
         for binding in TABLE_BINDINGS:
             help_text = f"{key_label(binding)} · {binding.tooltip}"
             yield binding.description, help_text, partial(edit_a_weight, self.app)
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = max(matcher.match(name), matcher.match(help_text) * 0.8)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, text=name, help=help_text)

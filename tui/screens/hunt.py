@@ -23,6 +23,7 @@ from backprop_tui.core.learn.targets import PhaseKey
 from backprop_tui.core.lessons import TaskEvent
 from backprop_tui.core.trace.record import StepTrace, trace_step
 from backprop_tui.core.training.snapshot import Snapshot
+from backprop_tui.tui.palette import ListedCommands
 from backprop_tui.tui.screens.dialogs import CANCEL
 from backprop_tui.tui.screens.hunt_compare import HuntCompareScreen
 from backprop_tui.tui.screens.step_session import StepResult, StepSession
@@ -32,7 +33,6 @@ from backprop_tui.tui.widgets.lesson_panel import TaskReported
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
@@ -228,7 +228,7 @@ def open_bug_picker(app: Any) -> BugPicker | None:
     return picker
 
 
-class HuntCommands(Provider):
+class HuntCommands(ListedCommands):
     """The palette's entry for naming the bug, while a hunt is on."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
@@ -237,14 +237,3 @@ class HuntCommands(Provider):
         for binding in KEYS:
             run = partial(self.app.run_action, binding.action)
             yield binding.description, f"{binding.key} · {binding.tooltip}", run
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = max(matcher.match(name), matcher.match(help_text) * 0.8)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, text=name, help=help_text)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from backprop_tui.core.atomic import WriteError, write_text_atomic
 from backprop_tui.core.learn import WRONG, AnswerError, Quiz, QuizSummary
 from backprop_tui.core.learn.targets import LEVEL_WORDS
+from backprop_tui.tui.palette import ListedCommands
 from backprop_tui.tui.screens import DIALOGS_CSS
 from backprop_tui.tui.screens.trace_export import ExportPathDialog
 from backprop_tui.tui.widgets.predict_panel import (
@@ -36,7 +37,6 @@ from backprop_tui.tui.widgets.predict_panel import (
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -97,7 +97,7 @@ class LevelPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PredictCommands(Provider):
+class PredictCommands(ListedCommands):
     """The command palette's predict mode: one command per level, and stop."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -111,17 +111,6 @@ class PredictCommands(Provider):
         if getattr(screen, "predicting", False):
             commands.append(("Stop predicting", "show every result again", screen.stop_predicting))
         return commands
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
 def _run(screen: Any, action: str) -> None:
