@@ -27,6 +27,7 @@ from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import make_optimizer
 from backprop_tui.core.training.trainer import Trainer
+from tables import print_markdown
 
 try:
     import torch
@@ -182,11 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("  ".join(rows[-1]), flush=True)
     if args.markdown:
-        print()
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        print_markdown(header, rows)
     return 0
 
 

@@ -35,6 +35,7 @@ from backprop_tui.core.nn.optimizers import make_optimizer
 from backprop_tui.core.training.health import EVERY, HealthMonitor
 from backprop_tui.core.training.trainer import Trainer
 from backprop_tui.tui.worker.threads import training_threads
+from tables import print_markdown
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("  ".join(rows[-1]), flush=True)
     if args.markdown:
-        print()
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        print_markdown(header, rows)
     return 0
 
 
