@@ -121,6 +121,40 @@ targets = [[0.0], [1.0], [1.0], [0.0]]
 """
 
 
+DEAD_RELU = """
+name = "Dead"
+description = "Three of four relu units start far below zero: they never fire."
+
+[network]
+sizes = [1, 4, 1]
+activations = ["relu", "linear"]
+weights = [[[1.0], [1.0], [1.0], [1.0]], [[0.5, 0.5, 0.5, 0.5]]]
+biases = [[-50.0, -50.0, -50.0, 0.5], [0.0]]
+
+[loss]
+kind = "mse"
+
+[optimizer]
+kind = "sgd"
+learning_rate = 0.01
+
+[training]
+epochs = 6
+batch_size = 2
+
+[data]
+inputs = [[0.1], [0.2], [0.3], [0.4]]
+targets = [[0.2], [0.4], [0.6], [0.8]]
+"""
+
+
+@pytest.fixture(scope="session")
+def dead_relu_toml() -> str:
+    """A 1-4-1 relu preset in which three of the four hidden units start far below zero
+    and never fire (gradient health's dead-relu warning)."""
+    return DEAD_RELU
+
+
 @pytest.fixture(scope="session")
 def tiny_toml() -> str:
     """A small valid preset with a name, a description and every table: 2-3-1, tanh then

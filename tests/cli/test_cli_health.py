@@ -11,32 +11,6 @@ from backprop_tui.core.config.presets import build_trainer, load
 from backprop_tui.core.training.health import HealthMonitor
 from cli_support import run_cli
 
-DEAD = """
-name = "Dead"
-description = "Three of four relu units start far below zero: they never fire."
-
-[network]
-sizes = [1, 4, 1]
-activations = ["relu", "linear"]
-weights = [[[1.0], [1.0], [1.0], [1.0]], [[0.5, 0.5, 0.5, 0.5]]]
-biases = [[-50.0, -50.0, -50.0, 0.5], [0.0]]
-
-[loss]
-kind = "mse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 0.01
-
-[training]
-epochs = 6
-batch_size = 2
-
-[data]
-inputs = [[0.1], [0.2], [0.3], [0.4]]
-targets = [[0.2], [0.4], [0.6], [0.8]]
-"""
-
 
 def train_json(*args: str) -> dict:
     result = run_cli("train", *args, "--json")
@@ -79,8 +53,8 @@ def test_train_json_weights_are_the_same_as_a_trainer_without_the_bookkeeping() 
         assert np.array_equal(np.array(theirs), mine)
 
 
-def test_train_json_names_dead_relus_in_words(preset_file) -> None:
-    doc = train_json(str(preset_file(DEAD)))
+def test_train_json_names_dead_relus_in_words(preset_file, dead_relu_toml) -> None:
+    doc = train_json(str(preset_file(dead_relu_toml)))
     hidden = [row for row in doc["health"] if row["layer"] == 1]
     assert [row["dead"] for row in hidden] == [0.75] * 6
     assert {row["dead_since"] for row in hidden} == {1}

@@ -18,32 +18,6 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static, Tabs
 from textual.widgets._footer import FooterKey
 
-DEAD = """
-name = "Dead"
-description = "Three of four relu units start far below zero: they never fire."
-
-[network]
-sizes = [1, 4, 1]
-activations = ["relu", "linear"]
-weights = [[[1.0], [1.0], [1.0], [1.0]], [[0.5, 0.5, 0.5, 0.5]]]
-biases = [[-50.0, -50.0, -50.0, 0.5], [0.0]]
-
-[loss]
-kind = "mse"
-
-[optimizer]
-kind = "sgd"
-learning_rate = 0.01
-
-[training]
-epochs = 100
-batch_size = 2
-
-[data]
-inputs = [[0.1], [0.2], [0.3], [0.4]]
-targets = [[0.2], [0.4], [0.6], [0.8]]
-"""
-
 
 def panel_of(pilot: Pilot) -> HealthPanel:
     return pilot.app.query_one(HealthPanel)
@@ -109,9 +83,8 @@ async def test_the_health_panel_shows_every_layers_figures_and_follows_training_
         assert "no warnings" in lines[-1]
 
 
-async def test_the_health_panel_names_dead_relus_in_words(tmp_path):
-    path = tmp_path / "dead.toml"
-    path.write_text(DEAD, encoding="utf-8")
+async def test_the_health_panel_names_dead_relus_in_words(preset_file, dead_relu_toml):
+    path = preset_file(dead_relu_toml, "dead.toml")
     app = make_app(load(str(path)), redraw_rate=0)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
