@@ -343,7 +343,7 @@ def gradient_check_trace(trace: StepTrace, eps: float = 1e-6, floor: float = FLO
     from, aligned entry by entry with the trace's ∂W and ∂b."""
     return gradient_check(
         trace.network_before(),
-        trace.loss_fn or get_loss(trace.loss_kind),
+        trace.loss_function(),
         trace.x,
         trace.y,
         eps,

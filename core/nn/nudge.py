@@ -160,7 +160,7 @@ def nudge_trace(
     grads = lt.dW if quantity == "W" else lt.db
     return nudge(
         trace.network_before(),
-        trace.loss_fn or get_loss(trace.loss_kind),
+        trace.loss_function(),
         trace.x,
         trace.y,
         layer,

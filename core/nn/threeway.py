@@ -34,7 +34,6 @@ from backprop_tui.core.nn.gradcheck import (
     loss_with_kinks,
     relative_error,
 )
-from backprop_tui.core.nn.losses import get_loss
 from backprop_tui.core.nn.network import Network
 
 if TYPE_CHECKING:
@@ -251,7 +250,7 @@ def three_way_check(
     graph's and the central finite difference of L on a float64 copy of the network the
     step started from (see the module's docstring). `max_entries` caps the entries
     checked (None: every one); each W(l) and b(l) then gets its share, evenly spaced."""
-    loss_fn = trace.loss_fn or get_loss(trace.loss_kind)
+    loss_fn = trace.loss_function()
     before = trace.network_before()
     net = Network(
         [np.array(w, dtype=np.float64) for w in before.W],

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from backprop_tui.core.nn.activations import Activation
-from backprop_tui.core.nn.losses import Loss
+from backprop_tui.core.nn.losses import Loss, get_loss
 from backprop_tui.core.nn.network import Network
 
 Array = np.ndarray
@@ -209,6 +209,10 @@ class StepData:
     def new_parameters(self) -> tuple[list[Array], list[Array]]:
         """(W_new list, b_new list), first layer first: what the update produces."""
         return [lt.W_new for lt in self.layers], [lt.b_new for lt in self.layers]
+
+    def loss_function(self) -> Loss:
+        """The loss the step used: its own object, or the one its kind names."""
+        return self.loss_fn or get_loss(self.loss_kind)
 
     def network_before(self) -> Network:
         """A fresh network with the parameters this step started from (writable copies)."""
