@@ -18,7 +18,7 @@ import numpy as np
 from backprop_tui.core.errors import UnknownNameError
 from backprop_tui.core.format import sub
 from backprop_tui.core.nn.activations import Activation, get_activation
-from backprop_tui.core.nn.losses import Loss, get_loss
+from backprop_tui.core.nn.losses import Loss
 from backprop_tui.core.trace.record import PHASE_KINDS
 from backprop_tui.core.trace.writer import result_text
 
@@ -105,7 +105,7 @@ def activation_of(trace: StepTrace, layer: int) -> Activation:
 
 def loss_of(trace: StepTrace) -> Loss:
     """The loss record the step used."""
-    return trace.loss_fn if trace.loss_fn is not None else get_loss(trace.loss_kind)
+    return trace.loss_function()
 
 
 def phase_value(trace: StepTrace, phase: PhaseLike | int) -> Array:
