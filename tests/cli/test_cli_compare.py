@@ -13,22 +13,7 @@ from backprop_tui.core.learn.given import KIND_FIELD, phase_key
 from backprop_tui.core.trace.record import trace_trainer
 from backprop_tui.tui.cli.main import main
 from cli_support import assert_one_line_error, run_cli
-
-# Where each catalogue mistake gives numbers other than the right ones (see
-# tests/unit/test_compare.py for why these networks).
-MISTAKE_CASES = {
-    "missing-bias": ("seed-toy", "forward_z", 1),
-    "squared-error-factor": ("seed-toy", "delta_output", 2),
-    "sign-flipped-error": ("seed-toy", "delta_output", 2),
-    "missing-activation-derivative": ("seed-toy", "delta_hidden", 1),
-    "wrong-activation-derivative": ("seed-toy", "delta_hidden", 1),
-    "no-transpose": ("two-two-two", "delta_hidden", 1),
-    "updated-weights-in-backward": ("seed-toy", "delta_hidden", 1),
-    "missing-batch-mean": ("xor", "grad_W", 1),
-    "wrong-input-in-gradient": ("two-two-two", "grad_W", 1),
-    "update-sign": ("seed-toy", "update_W", 2),
-    "missing-learning-rate": ("seed-toy", "update_W", 2),
-}
+from mistake_cases import MISTAKE_CASES
 
 
 def reference(preset: str):
