@@ -41,7 +41,7 @@ from backprop_tui.core.learn.bug_rules import (
 )
 from backprop_tui.core.learn.mistakes import Mistake, get_mistake
 from backprop_tui.core.learn.planted import PlantedNetwork, plant, planted_optimizer
-from backprop_tui.core.learn.targets import PhaseKey, activation_of, loss_of
+from backprop_tui.core.learn.targets import PhaseKey, activation_of
 from backprop_tui.core.nn.network import Network
 from backprop_tui.core.nn.optimizers import Optimizer
 
@@ -80,13 +80,13 @@ def _sign_sites(trace: StepData) -> tuple[PhaseKey, ...]:
 
 
 def _factor_sites(trace: StepData) -> tuple[PhaseKey, ...]:
-    loss, outputs = loss_of(trace), trace.y.shape[1]
+    loss, outputs = trace.loss_function(), trace.y.shape[1]
     factor = squared_error_factor(loss, outputs)
     return _output_site(trace, loss.fused_delta is None and factor is not None)
 
 
 def _slopeless_sites(trace: StepData) -> tuple[PhaseKey, ...]:
-    L, loss = len(trace.layers), loss_of(trace)
+    L, loss = len(trace.layers), trace.loss_function()
     out = _output_site(
         trace, loss.fused_delta is None and not slope_is_one(activation_of(trace, L))
     )
@@ -98,7 +98,7 @@ def _slopeless_sites(trace: StepData) -> tuple[PhaseKey, ...]:
 
 
 def _slope_at_a_sites(trace: StepData) -> tuple[PhaseKey, ...]:
-    L, loss = len(trace.layers), loss_of(trace)
+    L, loss = len(trace.layers), trace.loss_function()
     out = _output_site(
         trace, loss.fused_delta is None and slope_at_a_differs(activation_of(trace, L))
     )

@@ -30,7 +30,6 @@ from backprop_tui.core.learn.targets import (
     PhaseKey,
     activation_of,
     cell_label,
-    loss_of,
     phase_value,
 )
 from backprop_tui.core.nn.optimizers import make_optimizer
@@ -196,9 +195,9 @@ class _Values:
             if kind == "forward_a":
                 return act.forward(get(f"z{l}"))
             if kind == "loss":
-                return np.asarray(loss_of(trace).value(get(f"a{L}"), y, get(f"z{L}")))
+                return np.asarray(trace.loss_function().value(get(f"a{L}"), y, get(f"z{L}")))
             if kind == "delta_output":
-                return loss_of(trace).output_delta(get(f"z{L}"), get(f"a{L}"), y, act)
+                return trace.loss_function().output_delta(get(f"z{L}"), get(f"a{L}"), y, act)
             if kind == "delta_hidden":
                 upstream = get(f"delta{l + 1}") @ get(f"W{l + 1}")
                 return act.backward(get(f"z{l}"), get(f"a{l}"), upstream)

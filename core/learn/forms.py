@@ -20,7 +20,6 @@ from backprop_tui.core.learn.targets import (
     PhaseLike,
     activation_of,
     layer_of,
-    loss_of,
     prev_name,
 )
 from backprop_tui.core.nn.activations import Activation
@@ -71,7 +70,7 @@ def _squared_error_factor(trace: StepTrace) -> float | None:
     k = trace.y.shape[1]
     y_hat = np.array([[0.3] * k, [0.9] * k])
     y = np.array([[0.1] * k, [0.2] * k])
-    ratio = loss_of(trace).grad(y_hat, y) / (y_hat - y)
+    ratio = trace.loss_function().grad(y_hat, y) / (y_hat - y)
     c = float(ratio.flat[0])
     return c if np.allclose(ratio, c, rtol=1e-12, atol=0.0) else None
 
@@ -130,7 +129,7 @@ def squared_error(trace: StepTrace, phase: PhaseLike) -> tuple[Form, ...]:
     c = _squared_error_factor(trace)
     if c is None or trace.fused:
         return ()
-    at, loss = _At(trace, phase), loss_of(trace)
+    at, loss = _At(trace, phase), trace.loss_function()
     diff = _f64(trace.y_hat) - _f64(trace.y)
     right = _rhs(loss.grad_formula)
     forms = []
@@ -152,7 +151,7 @@ def missing_slope(trace: StepTrace, phase: PhaseLike) -> tuple[Form, ...]:
     if phase.kind == "delta_output":
         if trace.fused:
             return ()
-        loss = loss_of(trace)
+        loss = trace.loss_function()
         value = loss.grad(_f64(trace.y_hat), _f64(trace.y))
         what = f"({_rhs(loss.grad_formula)})"
     else:
@@ -166,7 +165,7 @@ def wrong_slope(trace: StepTrace, phase: PhaseLike) -> tuple[Form, ...]:
     if not at.act.elementwise or (phase.kind == "delta_output" and trace.fused):
         return ()
     if phase.kind == "delta_output":
-        upstream = loss_of(trace).grad(_f64(trace.y_hat), _f64(trace.y))
+        upstream = trace.loss_function().grad(_f64(trace.y_hat), _f64(trace.y))
     else:
         upstream = at.upstream()
     prime, l = _prime(at.act), at.l

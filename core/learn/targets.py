@@ -18,7 +18,6 @@ import numpy as np
 from backprop_tui.core.errors import UnknownNameError
 from backprop_tui.core.format import sub
 from backprop_tui.core.nn.activations import Activation, get_activation
-from backprop_tui.core.nn.losses import Loss
 from backprop_tui.core.trace.record import PHASE_KINDS
 from backprop_tui.core.trace.writer import result_text
 
@@ -101,11 +100,6 @@ def activation_of(trace: StepTrace, layer: int) -> Activation:
     if trace.activation_fns:
         return trace.activation_fns[layer - 1]
     return get_activation(trace.activations[layer - 1])
-
-
-def loss_of(trace: StepTrace) -> Loss:
-    """The loss record the step used."""
-    return trace.loss_function()
 
 
 def phase_value(trace: StepTrace, phase: PhaseLike | int) -> Array:
