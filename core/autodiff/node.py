@@ -244,6 +244,16 @@ def relu(x: Node | float) -> Node:
     return _lift(x).relu()
 
 
+def shifted_exponentials(z: list[Node] | tuple[Node, ...]) -> tuple[list[Node], list[Node], Node]:
+    """The nodes softmax and log-softmax are built from: zₖ − m with m = max z a constant
+    (the shift cancels in every derivative, and no e^z overflows), e^(zₖ − m), and their
+    sum Σⱼ e^(zⱼ − m)."""
+    top = max(node.value for node in z)
+    shifted = [node - top for node in z]
+    powers = [s.exp() for s in shifted]
+    return shifted, powers, Node.sum(powers, label="Σⱼ e^(zⱼ − max z)")
+
+
 def local_formula(node: Node) -> str | None:
     """∂node/∂parent in symbols for a node that applies an activation, e.g. "1 − tanh²(z1)"
     (its record's `local_formula` with the parent's name put in); None for other ops."""

@@ -238,11 +238,9 @@ def _softmax(z: Array) -> Array:
 def _softmax_nodes(z: Sequence[Any]) -> list[Any]:
     """aₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m) as graph nodes, m = max z a constant (the shift
     cancels in every derivative, so it is exact and no e^z overflows)."""
-    from backprop_tui.core.autodiff.node import Node  # the node module imports this one
+    from backprop_tui.core.autodiff.node import shifted_exponentials  # it imports this module
 
-    top = max(node.value for node in z)
-    powers = [(node - top).exp() for node in z]
-    total = Node.sum(powers, label="Σⱼ e^(zⱼ − max z)")
+    _, powers, total = shifted_exponentials(list(z))
     return [power / total for power in powers]
 
 

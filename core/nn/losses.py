@@ -145,11 +145,9 @@ def _bce_terms(z: Sequence[Any], y_hat: Sequence[Any], y: Sequence[Any]) -> list
 def _cross_entropy_terms(z: Sequence[Any], y_hat: Sequence[Any], y: Sequence[Any]) -> list[Any]:
     """Each output's −yₖ·log ŷₖ with log ŷₖ = (zₖ − m) − log Σⱼ e^(zⱼ − m), m = max z,
     read from the logits as CrossEntropyLoss does (exact where ŷₖ rounds to 0)."""
-    from backprop_tui.core.autodiff.node import Node  # the node module imports activations
+    from backprop_tui.core.autodiff.node import shifted_exponentials  # it imports activations
 
-    top = max(logit.value for logit in z)
-    shifted = [logit - top for logit in z]
-    total = Node.sum([s.exp() for s in shifted], label="Σⱼ e^(zⱼ − max z)")
+    shifted, _, total = shifted_exponentials(list(z))
     log_total = total.log()
     out = []
     for k, (s, output, target) in enumerate(zip(shifted, y_hat, y, strict=True)):
