@@ -55,7 +55,7 @@ def formula(node: Node) -> str:
     """The node's operation in terms of its parents: 'w · x', 'σ(z(1)₁)', '½·z2²'."""
     op = node.op
     # A function's own parentheses already group its argument: log(1 + e^−z), not log((…)).
-    wrapped = op in (*_OPS, "**", "neg", "half_square") and op != "+"
+    wrapped = op in ("-", "*", "/", "**", "neg", "half_square")
     names = [_name(p, wrap=wrapped) for p in node.parents]
     if op == "var":
         return "input"
