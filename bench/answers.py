@@ -30,6 +30,7 @@ CASES = [
 ]
 
 TimeAnswer = Callable[[StepTrace, PhaseKey, str, int], float]
+Verify = Callable[[StepTrace, PhaseKey, str, dict[str, str]], None]
 
 
 def text(values: np.ndarray) -> str:
@@ -47,9 +48,11 @@ def traced_step(batch: int) -> StepTrace:
     return trace_step(net, "cross_entropy", make_optimizer("sgd", 0.1), x, y)
 
 
-def run(description: str, time_answer: TimeAnswer) -> None:
+def run(description: str, time_answer: TimeAnswer, verify: Verify | None = None) -> None:
     """Parse --repeat and --batch, time every case's three answers with `time_answer`
-    (milliseconds, the fastest of `repeat`), print the table and the verdict."""
+    (milliseconds, the fastest of `repeat`), print the table and the verdict. `verify`
+    (trace, key, mistake name, answers by kind) checks the answers are graded as meant
+    before they are timed."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--batch", type=int, default=64)
@@ -67,6 +70,8 @@ def run(description: str, time_answer: TimeAnswer) -> None:
             "named": text(get_mistake(name).value(trace, key)),
             "wrong": text(right + 1.0),
         }
+        if verify is not None:
+            verify(trace, key, name, answers)
         times = {
             kind: time_answer(trace, key, typed, args.repeat) for kind, typed in answers.items()
         }

@@ -19,10 +19,16 @@ from backprop_tui.core.learn import PhaseKey, assess
 from backprop_tui.core.trace.record import StepTrace
 
 
+def graded_as_meant(trace: StepTrace, key: PhaseKey, name: str, answers: dict[str, str]) -> None:
+    """The right answer is correct, the mistake's numbers are named, the others are not."""
+    results = {kind: assess(trace, key, typed) for kind, typed in answers.items()}
+    assert results["right"].grade == "correct"
+    assert name in results["named"].names, (key, results["named"].names)
+    assert results["wrong"].grade == "wrong" and not results["wrong"].names
+
+
 def time_assess(trace: StepTrace, key: PhaseKey, typed: str, repeat: int) -> float:
     """Milliseconds `assess` takes on `typed`, the fastest of `repeat` runs."""
-    result = assess(trace, key, typed)
-    assert result.grade in ("correct", "close", "wrong")
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -32,4 +38,4 @@ def time_assess(trace: StepTrace, key: PhaseKey, typed: str, repeat: int) -> flo
 
 
 if __name__ == "__main__":
-    run(__doc__.splitlines()[0], time_assess)
+    run(__doc__.splitlines()[0], time_assess, graded_as_meant)
