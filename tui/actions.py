@@ -251,9 +251,11 @@ class DashboardActions:
         index = (row, col) if quantity == "W" else (row,)
         session = StepSession.from_snapshot(context, snapshot)
         rows = len(session.next_batch)
+        running = self.status is not None and self.status.state == "running"
         where = (
             f"W and b as of epoch {snapshot.epoch}, step {snapshot.step}; L is the loss of "
-            f"the next batch ({rows} row{'s' if rows != 1 else ''}). Training goes on."
+            f"the next batch ({rows} row{'s' if rows != 1 else ''})."
+            + (" Training goes on." if running else "")
         )
         try:
             dialog = NudgeDialog(
